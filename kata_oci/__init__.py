@@ -1,0 +1,213 @@
+"""kata-oci: turn an OCI runtime bundle into a Kata Containers sandbox configuration.
+
+A Python re-implementation of Kata Containers 1.x ``virtcontainers/pkg/oci``,
+with the CRI-specific annotation keys supplied by plugins.
+
+Every public name is importable from here. Importing ``kata_oci`` is cheap:
+submodules load on first use of one of their names.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Public name -> submodule that defines it.
+_EXPORTS: dict[str, str] = {
+    # errors
+    "KataOCIError": "errors",
+    "SpecError": "errors",
+    "NoLinuxError": "errors",
+    "ContainerTypeError": "errors",
+    "SandboxIDError": "errors",
+    "PluginError": "errors",
+    "DeviceError": "errors",
+    "EnvVarError": "errors",
+    "KernelParamError": "errors",
+    "ShmSizeError": "errors",
+    "AnnotationError": "errors",
+    "AnnotationProblem": "errors",
+    "ConfigError": "errors",
+    # spec model
+    "Spec": "spec",
+    "State": "spec",
+    "decode_spec": "spec",
+    "decode_state": "spec",
+    "encode_spec": "spec",
+    "parse_config_json": "spec",
+    # container type and sandbox ID
+    "ContainerType": "types",
+    "CRI": "cri",
+    "container_type": "identity",
+    "sandbox_id": "identity",
+    "get_container_type": "identity",
+    "get_sandbox_config_path": "identity",
+    "is_crio_container_manager": "identity",
+    "cri_container_type_keys": "identity",
+    "cri_sandbox_id_keys": "identity",
+    "cri_container_types": "identity",
+    # engine and plugins
+    "Engine": "engine",
+    "Resolution": "engine",
+    "Answer": "engine",
+    "default_engine": "engine",
+    "set_default_engine": "engine",
+    "reset_default_engine": "engine",
+    "hookimpl": "hookspecs",
+    "hookspec": "hookspecs",
+    # logging
+    "set_logger": "log",
+    # constants
+    "STATE_CREATED": "state",
+    "STATE_RUNNING": "state",
+    "STATE_STOPPED": "state",
+    "STATE_PAUSED": "state",
+    "KERNEL_MODULES_SEPARATOR": "state",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kata_oci' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
+    from .cri import (
+        CRI as CRI,
+    )
+    from .engine import (
+        Answer as Answer,
+    )
+    from .engine import (
+        Engine as Engine,
+    )
+    from .engine import (
+        Resolution as Resolution,
+    )
+    from .engine import (
+        default_engine as default_engine,
+    )
+    from .engine import (
+        reset_default_engine as reset_default_engine,
+    )
+    from .engine import (
+        set_default_engine as set_default_engine,
+    )
+    from .errors import (
+        AnnotationError as AnnotationError,
+    )
+    from .errors import (
+        AnnotationProblem as AnnotationProblem,
+    )
+    from .errors import (
+        ConfigError as ConfigError,
+    )
+    from .errors import (
+        ContainerTypeError as ContainerTypeError,
+    )
+    from .errors import (
+        DeviceError as DeviceError,
+    )
+    from .errors import (
+        EnvVarError as EnvVarError,
+    )
+    from .errors import (
+        KataOCIError as KataOCIError,
+    )
+    from .errors import (
+        KernelParamError as KernelParamError,
+    )
+    from .errors import (
+        NoLinuxError as NoLinuxError,
+    )
+    from .errors import (
+        PluginError as PluginError,
+    )
+    from .errors import (
+        SandboxIDError as SandboxIDError,
+    )
+    from .errors import (
+        ShmSizeError as ShmSizeError,
+    )
+    from .errors import (
+        SpecError as SpecError,
+    )
+    from .hookspecs import (
+        hookimpl as hookimpl,
+    )
+    from .hookspecs import (
+        hookspec as hookspec,
+    )
+    from .identity import (
+        container_type as container_type,
+    )
+    from .identity import (
+        cri_container_type_keys as cri_container_type_keys,
+    )
+    from .identity import (
+        cri_container_types as cri_container_types,
+    )
+    from .identity import (
+        cri_sandbox_id_keys as cri_sandbox_id_keys,
+    )
+    from .identity import (
+        get_container_type as get_container_type,
+    )
+    from .identity import (
+        get_sandbox_config_path as get_sandbox_config_path,
+    )
+    from .identity import (
+        is_crio_container_manager as is_crio_container_manager,
+    )
+    from .identity import (
+        sandbox_id as sandbox_id,
+    )
+    from .log import (
+        set_logger as set_logger,
+    )
+    from .spec import (
+        Spec as Spec,
+    )
+    from .spec import (
+        State as State,
+    )
+    from .spec import (
+        decode_spec as decode_spec,
+    )
+    from .spec import (
+        decode_state as decode_state,
+    )
+    from .spec import (
+        encode_spec as encode_spec,
+    )
+    from .spec import (
+        parse_config_json as parse_config_json,
+    )
+    from .state import (
+        KERNEL_MODULES_SEPARATOR as KERNEL_MODULES_SEPARATOR,
+    )
+    from .state import (
+        STATE_CREATED as STATE_CREATED,
+    )
+    from .state import (
+        STATE_PAUSED as STATE_PAUSED,
+    )
+    from .state import (
+        STATE_RUNNING as STATE_RUNNING,
+    )
+    from .state import (
+        STATE_STOPPED as STATE_STOPPED,
+    )
+    from .types import (
+        ContainerType as ContainerType,
+    )

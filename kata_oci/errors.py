@@ -1,0 +1,161 @@
+"""The exceptions kata-oci raises.
+
+Every error the library raises on bad input is a :class:`KataOCIError`, itself a
+:class:`ValueError`, so a caller can catch one type. Each subclass names the
+input at fault (a JSON path, an annotation key, a configuration key) and the
+reason, in its message and in attributes.
+
+Hierarchy::
+
+    ValueError
+     └── KataOCIError
+          ├── SpecError              config.json unreadable, not JSON, wrong type,
+          │    │                     or a section the conversion needs is missing
+          │    └── NoLinuxError      no "linux" section (Go's ErrNoLinux)
+          ├── ContainerTypeError     container type unknown or contradictory
+          ├── SandboxIDError         no sandbox ID, or contradictory ones
+          ├── PluginError            a plugin failed to load or answered wrongly
+          ├── DeviceError            a linux.devices entry Kata cannot use
+          ├── EnvVarError            a malformed process.env entry
+          ├── KernelParamError       a kernel parameter with an empty key
+          ├── ShmSizeError           the /dev/shm bind-mount source is unreadable
+          ├── AnnotationError        one or more annotation overrides rejected
+          └── ConfigError            a Kata configuration.toml Kata would refuse
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AnnotationError",
+    "AnnotationProblem",
+    "ConfigError",
+    "ContainerTypeError",
+    "DeviceError",
+    "EnvVarError",
+    "KataOCIError",
+    "KernelParamError",
+    "NoLinuxError",
+    "PluginError",
+    "SandboxIDError",
+    "ShmSizeError",
+    "SpecError",
+]
+
+
+class KataOCIError(ValueError):
+    """Base class of every error kata-oci raises on bad input."""
+
+
+class SpecError(KataOCIError):
+    """A ``config.json`` that cannot be used.
+
+    ``path`` is the JSON path of the offending value (``$.process.user.uid``),
+    ``"$"`` for the document as a whole; ``bundle`` is the bundle directory or
+    file the spec came from, when known; ``reason`` is the cause alone.
+    """
+
+    def __init__(self, reason: str, *, path: str = "$", bundle: str | None = None) -> None:
+        self.reason = reason
+        self.path = path
+        self.bundle = bundle
+        where = f" in {bundle}" if bundle else ""
+        super().__init__(f"invalid OCI spec{where}: {reason} (at {path})")
+
+
+class NoLinuxError(SpecError):
+    """The spec has no ``linux`` section (Go's ``oci.ErrNoLinux``)."""
+
+    def __init__(self, *, bundle: str | None = None) -> None:
+        super().__init__("missing Linux section", path="$.linux", bundle=bundle)
+
+
+class ContainerTypeError(KataOCIError):
+    """The container type cannot be decided from the annotations."""
+
+
+class SandboxIDError(KataOCIError):
+    """The sandbox ID cannot be decided from the annotations."""
+
+
+class PluginError(KataOCIError):
+    """A kata-oci plugin failed to import, register or answer.
+
+    ``plugin`` names the plugin (its entry-point name, or its registration
+    name for plugins passed explicitly).
+    """
+
+    def __init__(self, plugin: str, reason: str) -> None:
+        self.plugin = plugin
+        self.reason = reason
+        super().__init__(f"kata-oci plugin {plugin!r}: {reason}")
+
+
+class DeviceError(KataOCIError):
+    """A ``linux.devices`` entry of an unknown type or with no path."""
+
+
+class EnvVarError(KataOCIError):
+    """A ``process.env`` entry with no ``=`` or an empty name."""
+
+
+class KernelParamError(KataOCIError):
+    """A kernel parameter whose key is empty."""
+
+
+class ShmSizeError(KataOCIError):
+    """The source of a ``/dev/shm`` bind mount cannot be measured."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationProblem:
+    """One rejected annotation: its key, its value and why."""
+
+    key: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value!r}: {self.reason}"
+
+
+class AnnotationError(KataOCIError):
+    """One or more annotation overrides were rejected; none was applied.
+
+    ``errors`` holds one :class:`AnnotationProblem` per rejected annotation,
+    sorted by key.
+    """
+
+    def __init__(self, errors: Sequence[AnnotationProblem]) -> None:
+        self.errors: tuple[AnnotationProblem, ...] = tuple(errors)
+        n = len(self.errors)
+        head = f"{n} annotation{'s' if n != 1 else ''} rejected, none applied"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.errors))
+
+
+class ConfigError(KataOCIError):
+    """A Kata ``configuration.toml`` that Kata would refuse.
+
+    ``file`` is the file, ``key`` the dotted key path (``hypervisor.qemu.default_vcpus``)
+    when known, ``line`` the line number when the TOML parser gives one.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.reason = reason
+        self.file = file
+        self.key = key
+        self.line = line
+        where = file or "<configuration>"
+        if line is not None:
+            where += f":{line}"
+        what = f" [{key}]" if key else ""
+        super().__init__(f"{where}{what}: {reason}")

@@ -1,0 +1,26 @@
+"""Helpers shared by the tests: paths and the optional ../shared corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kata_oci
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+ROOT = HERE.parent
+SHARED = (ROOT.parent / "shared").resolve()
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test when that data is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared is only on the developers' machines)")
+    return path
+
+
+def spec_with(annotations: dict[str, str] | None) -> kata_oci.Spec:
+    return kata_oci.Spec(annotations=annotations)
