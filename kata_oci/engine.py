@@ -1,0 +1,351 @@
+"""The engine: container type and sandbox ID, answered by the registered CRI plugins.
+
+An :class:`Engine` is built once from a pluggy ``PluginManager``. Building it
+asks every plugin for its :class:`~kata_oci.CRI` declaration and turns them
+into two ordered tables (container-type keys, sandbox-ID keys); answering a
+question is then a few dictionary look-ups, with a hook call only for the
+plugins that implement the ``kata_oci_resolve_*`` hooks themselves.
+
+The module-level functions of :mod:`kata_oci` use :func:`default_engine`,
+built lazily once per process from the installed entry points, safely under
+concurrent first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from .cri import CRI
+from .errors import ContainerTypeError, PluginError, SandboxIDError
+from .log import log
+from .plugins import PluginInfo, make_plugin_manager
+from .spec import Spec
+from .types import ContainerType
+
+__all__ = [
+    "Answer",
+    "Engine",
+    "Resolution",
+    "default_engine",
+    "reset_default_engine",
+    "set_default_engine",
+]
+
+_EMPTY: Mapping[str, str] = {}
+
+# One step of a resolution: (plugin name, key, value table, custom hook or None).
+_Step = tuple[str, str, Mapping[str, Any] | None, Callable[..., Any] | None]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One plugin's answer: which plugin, from which key, what value it read."""
+
+    plugin: str
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Everything :meth:`Engine.resolve` found for one spec.
+
+    ``container_type_answer`` / ``sandbox_id_answer`` say which plugin and key
+    decided (``None`` when no plugin answered); ``conflicts`` lists the later
+    answers that disagree with the deciding one.
+    """
+
+    container_type: ContainerType
+    container_type_answer: Answer | None
+    sandbox_id: str | None
+    sandbox_id_answer: Answer | None
+    conflicts: tuple[str, ...] = field(default=())
+
+
+def _annotations(spec: Spec | Mapping[str, str] | None) -> Mapping[str, str]:
+    if isinstance(spec, Spec):
+        return spec.annotations or _EMPTY
+    return spec or _EMPTY
+
+
+class Engine:
+    """Answers container-type and sandbox-ID questions through CRI plugins.
+
+    Build one with :meth:`from_entry_points` (the installed plugins, as the
+    default engine does) or :meth:`from_plugins` (an explicit list, no entry
+    points scanned, for embedding and tests). ``strict=True`` makes
+    disagreeing CRI annotations an error instead of a warning.
+    """
+
+    def __init__(
+        self,
+        plugin_manager: pluggy.PluginManager,
+        *,
+        plugin_infos: Mapping[str, PluginInfo] | None = None,
+        strict: bool = False,
+    ) -> None:
+        self.plugin_manager = plugin_manager
+        self.plugin_infos: dict[str, PluginInfo] = dict(plugin_infos or {})
+        self.strict = strict
+        self.cris: tuple[tuple[str, CRI], ...] = self._collect_declarations()
+        self._type_steps = self._steps("kata_oci_resolve_container_type", "container_type_key")
+        self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
+        if not self._type_steps and not self._sid_steps:
+            log.warning(
+                "no_cri_plugins",
+                reason="no CRI plugin is registered: every container will be taken for a pod sandbox",
+                hint="install kata-oci-containerd, kata-oci-crio or kata-oci-dockershim",
+            )
+
+    # -- construction --------------------------------------------------------
+
+    @classmethod
+    def from_entry_points(cls, *, extra_plugins: Iterable[object] = (), strict: bool = False) -> Engine:
+        """An engine over the plugins installed in the ``kata_oci`` entry-point group."""
+        pm, infos = make_plugin_manager(extra_plugins, entry_points=True)
+        return cls(pm, plugin_infos=infos, strict=strict)
+
+    @classmethod
+    def from_plugins(cls, plugins: Iterable[object], *, strict: bool = False) -> Engine:
+        """An engine over exactly ``plugins``, consulted in the order given."""
+        pm, infos = make_plugin_manager(plugins, entry_points=False)
+        return cls(pm, plugin_infos=infos, strict=strict)
+
+    def _collect_declarations(self) -> tuple[tuple[str, CRI], ...]:
+        hook = self.plugin_manager.hook.kata_oci_declare_cri
+        out: list[tuple[str, CRI]] = []
+        names: dict[str, str] = {}
+        # pluggy calls implementations in reverse order of get_hookimpls().
+        for impl in reversed(hook.get_hookimpls()):
+            plugin = impl.plugin_name
+            try:
+                decl = impl.function()
+            except Exception as exc:
+                raise PluginError(
+                    plugin, f"kata_oci_declare_cri failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            if decl is None:
+                continue
+            if not isinstance(decl, CRI):
+                raise PluginError(
+                    plugin, f"kata_oci_declare_cri returned {type(decl).__name__}, not kata_oci.CRI"
+                )
+            problems = decl.check()
+            if problems:
+                raise PluginError(plugin, "invalid CRI declaration: " + "; ".join(problems))
+            if decl.name in names:
+                raise PluginError(
+                    plugin, f"CRI name {decl.name!r} is already declared by plugin {names[decl.name]!r}"
+                )
+            names[decl.name] = plugin
+            out.append((plugin, decl))
+        return tuple(out)
+
+    def _steps(self, hook_name: str, key_field: str) -> tuple[_Step, ...]:
+        custom = {
+            impl.plugin_name: impl.function
+            for impl in reversed(getattr(self.plugin_manager.hook, hook_name).get_hookimpls())
+            if not (impl.hookwrapper or impl.wrapper)
+        }
+        steps: list[_Step] = []
+        for plugin, decl in self.cris:
+            fn = custom.pop(plugin, None)
+            key = getattr(decl, key_field)
+            values = decl.container_types if key_field == "container_type_key" else None
+            if fn is not None or key:
+                steps.append((plugin, key, values, fn))
+        # plugins with custom logic but no declaration, in their hook order
+        steps.extend((plugin, "", None, fn) for plugin, fn in custom.items())
+        return tuple(steps)
+
+    # -- answers ----------------------------------------------------------------
+
+    def _type_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[ContainerType, Answer]]:
+        for plugin, key, values, fn in self._type_steps:
+            if fn is None:
+                value = ann.get(key)
+                if value is None:
+                    continue
+                ctype = values.get(value) if values is not None else None
+                if ctype is None:
+                    raise ContainerTypeError(
+                        f"unknown container type {value!r} in annotation {key} "
+                        f"(CRI plugin {plugin!r} knows {sorted(values or ())})"
+                    )
+                yield ctype, Answer(plugin, key, value)
+            else:
+                result = fn(annotations=ann)
+                if result is None:
+                    continue
+                if not isinstance(result, ContainerType):
+                    try:
+                        result = ContainerType(result)
+                    except ValueError:
+                        raise PluginError(
+                            plugin,
+                            f"kata_oci_resolve_container_type returned {result!r}, not a ContainerType",
+                        ) from None
+                yield result, Answer(plugin, key, ann.get(key, "") if key else "")
+
+    def _sid_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[str, Answer]]:
+        for plugin, key, _values, fn in self._sid_steps:
+            if fn is None:
+                value = ann.get(key)
+                if value is None:
+                    continue
+                yield value, Answer(plugin, key, value)
+            else:
+                result = fn(annotations=ann)
+                if result is None:
+                    continue
+                if not isinstance(result, str):
+                    raise PluginError(
+                        plugin, f"kata_oci_resolve_sandbox_id returned {result!r}, not a string"
+                    )
+                yield result, Answer(plugin, key, result)
+
+    def _first_and_conflicts(
+        self, answers: Iterable[tuple[Any, Answer]], what: str, strict: bool
+    ) -> tuple[Any, Answer | None, tuple[str, ...]]:
+        it = iter(answers)
+        first = next(it, None)
+        if first is None:
+            return None, None, ()
+        value, answer = first
+        conflicts: list[str] = []
+        while True:
+            try:
+                other = next(it, None)
+            except (ContainerTypeError, SandboxIDError, PluginError) as exc:
+                # A later plugin Kata would never have asked: report, do not fail.
+                if strict:
+                    raise
+                conflicts.append(str(exc))
+                break
+            if other is None:
+                break
+            if other[0] != value:
+                conflicts.append(
+                    f"{what}: plugin {answer.plugin!r} says {value!r} ({answer.key}={answer.value!r}) "
+                    f"but plugin {other[1].plugin!r} says {other[0]!r} ({other[1].key}={other[1].value!r})"
+                )
+        if conflicts:
+            if strict:
+                exc_type = ContainerTypeError if what == "container type" else SandboxIDError
+                raise exc_type("conflicting CRI annotations: " + "; ".join(conflicts))
+            log.warning(
+                "cri_conflict", what=what, chosen=str(value), plugin=answer.plugin, conflicts=conflicts
+            )
+        return value, answer, tuple(conflicts)
+
+    def container_type(
+        self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None
+    ) -> ContainerType:
+        """The container type (Kata 1.x ``oci.ContainerType``).
+
+        The first CRI plugin, in order, whose type key is present decides; a
+        value that CRI does not write raises :class:`ContainerTypeError`; no
+        CRI key at all gives :attr:`ContainerType.POD_SANDBOX`. When a later
+        CRI's key disagrees, a warning is logged, or with ``strict`` a
+        :class:`ContainerTypeError` names both plugins and values.
+        """
+        strict = self.strict if strict is None else strict
+        ann = _annotations(spec)
+        ctype, _, _ = self._first_and_conflicts(self._type_answers(ann), "container type", strict)
+        return ContainerType.POD_SANDBOX if ctype is None else ctype
+
+    def sandbox_id(self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> str:
+        """The sandbox ID (Kata 1.x ``oci.SandboxID``).
+
+        The first CRI sandbox-ID key present gives its value, even an empty
+        one; none raises :class:`SandboxIDError`. Disagreeing keys of later
+        CRIs are logged, or with ``strict`` raise :class:`SandboxIDError`.
+        """
+        strict = self.strict if strict is None else strict
+        ann = _annotations(spec)
+        sid, _, _ = self._first_and_conflicts(self._sid_answers(ann), "sandbox ID", strict)
+        if sid is None:
+            raise SandboxIDError(
+                "could not find sandbox ID: none of the annotations "
+                f"{', '.join(self.cri_sandbox_id_keys()) or '(no CRI plugin registered)'} is present"
+            )
+        return str(sid)
+
+    def resolve(self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> Resolution:
+        """Container type and sandbox ID together, with the plugins that answered.
+
+        Unlike :meth:`sandbox_id`, a missing sandbox ID is not an error here:
+        ``sandbox_id`` is then ``None``.
+        """
+        strict = self.strict if strict is None else strict
+        ann = _annotations(spec)
+        ctype, tans, tconf = self._first_and_conflicts(self._type_answers(ann), "container type", strict)
+        sid, sans, sconf = self._first_and_conflicts(self._sid_answers(ann), "sandbox ID", strict)
+        return Resolution(
+            container_type=ContainerType.POD_SANDBOX if ctype is None else ctype,
+            container_type_answer=tans,
+            sandbox_id=sid,
+            sandbox_id_answer=sans,
+            conflicts=tconf + sconf,
+        )
+
+    def container_manager(self, spec: Spec | Mapping[str, str] | None, name: str) -> bool:
+        """True when CRI ``name``'s type key is present with a value it writes."""
+        ann = _annotations(spec)
+        for _plugin, decl in self.cris:
+            if decl.name == name and decl.container_type_key:
+                value = ann.get(decl.container_type_key)
+                return value is not None and value in decl.container_types
+        return False
+
+    # -- key lists ------------------------------------------------------------
+
+    def cri_container_type_keys(self) -> list[str]:
+        """Kata's ``CRIContainerTypeKeyList``: every declared container-type key, in order."""
+        return [decl.container_type_key for _, decl in self.cris if decl.container_type_key]
+
+    def cri_sandbox_id_keys(self) -> list[str]:
+        """Kata's ``CRISandboxNameKeyList``: every declared sandbox-ID key, in order."""
+        return [decl.sandbox_id_key for _, decl in self.cris if decl.sandbox_id_key]
+
+    def cri_container_types(self) -> list[tuple[str, ContainerType]]:
+        """Kata's ``CRIContainerTypeList``: (annotation value, container type) pairs, in order."""
+        return [(value, ctype) for _, decl in self.cris for value, ctype in decl.container_types.items()]
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide engine over the installed plugins, built on first use."""
+    engine = _default
+    if engine is None:
+        with _default_lock:
+            engine = _default
+            if engine is None:
+                engine = Engine.from_entry_points()
+                _set(engine)
+    return engine
+
+
+def _set(engine: Engine | None) -> None:
+    global _default
+    _default = engine
+
+
+def set_default_engine(engine: Engine) -> None:
+    """Make ``engine`` the one the module-level functions use."""
+    with _default_lock:
+        _set(engine)
+
+
+def reset_default_engine() -> None:
+    """Forget the default engine; the next use rebuilds it from the entry points."""
+    with _default_lock:
+        _set(None)

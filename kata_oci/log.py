@@ -1,0 +1,102 @@
+"""Logging for kata-oci, through structlog, without configuring anything.
+
+The library never configures logging and never writes to stdout (a shim's
+stdout may be a protocol channel). By default its events go through
+structlog's processors, whatever the application configured (or structlog's
+defaults), to the stdlib ``logging`` logger named ``kata_oci``; unconfigured,
+stdlib logging prints warnings and errors to stderr and drops the rest.
+Every event carries ``source="virtcontainers"`` and ``subsystem="oci"``, as
+Kata's Go logger does, and snake_case event names with bound fields::
+
+    log.warning("env_var_skipped", entry="FOO", reason="no '='")
+
+:func:`set_logger` hands events to a caller's structlog logger instead (the
+two fields are bound onto it). structlog itself is imported only when an
+event is emitted, since importing it costs tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+__all__ = ["LOGGER_NAME", "log", "set_logger"]
+
+LOGGER_NAME = "kata_oci"
+_FIELDS = {"source": "virtcontainers", "subsystem": "oci"}
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+_stdlib = logging.getLogger(LOGGER_NAME)
+_lock = threading.Lock()
+_default: Any = None  # structlog proxy over the stdlib logger, made on first use
+_custom: Any = None  # the caller's logger, set by set_logger
+
+
+def set_logger(logger: Any = None) -> None:
+    """Send kata-oci's events to ``logger`` (Go's ``oci.SetLogger``).
+
+    ``logger`` is a structlog bound logger (anything with ``bind``) or a stdlib
+    :class:`logging.Logger`; the fields ``source`` and ``subsystem`` are bound
+    onto it. ``None`` restores the default (stdlib logger ``kata_oci``).
+    """
+    global _custom
+    if logger is None:
+        _custom = None
+        return
+    if isinstance(logger, logging.Logger):
+        import structlog
+
+        logger = structlog.wrap_logger(logger, wrapper_class=structlog.stdlib.BoundLogger)
+    _custom = logger.bind(**_FIELDS)
+
+
+def _default_logger() -> Any:
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                import structlog
+
+                # A lazy proxy: it reads structlog's configuration at each call,
+                # so an application's configure() (or capture_logs()) applies.
+                _default = structlog.wrap_logger(
+                    _stdlib,
+                    wrapper_class=structlog.stdlib.BoundLogger,
+                    source=_FIELDS["source"],
+                    subsystem=_FIELDS["subsystem"],
+                )
+    return _default
+
+
+class _Log:
+    """The library's own logging calls; cheap when the level is disabled."""
+
+    __slots__ = ()
+
+    def _emit(self, level: str, event: str, fields: dict[str, Any]) -> None:
+        custom = _custom
+        if custom is not None:
+            getattr(custom, level)(event, **fields)
+        elif _stdlib.isEnabledFor(_LEVELS[level]):
+            getattr(_default_logger(), level)(event, **fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit("debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit("info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit("warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._emit("error", event, fields)
+
+
+log = _Log()

@@ -1,0 +1,33 @@
+"""Shared fixtures: engines over the built-in plugins, default-engine isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import kata_oci
+from kata_oci.engine import reset_default_engine
+
+
+@pytest.fixture
+def builtin_plugins() -> list[object]:
+    import kata_oci_containerd
+    import kata_oci_crio
+    import kata_oci_dockershim
+
+    return [kata_oci_containerd, kata_oci_crio, kata_oci_dockershim]
+
+
+@pytest.fixture
+def engine(builtin_plugins: list[object]) -> kata_oci.Engine:
+    """An engine over the three built-in CRI plugins, no entry points scanned."""
+    return kata_oci.Engine.from_plugins(builtin_plugins)
+
+
+@pytest.fixture
+def fresh_default_engine() -> Iterator[None]:
+    """Rebuild the default engine before and after a test that changes plugins."""
+    reset_default_engine()
+    yield
+    reset_default_engine()

@@ -1,0 +1,78 @@
+"""Logging: structlog events with Kata's fields, never on stdout, caller's logger honoured."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+import kata_oci
+from kata_oci.log import log
+
+
+@pytest.fixture(autouse=True)
+def _restore_logger() -> Iterator[None]:
+    yield
+    kata_oci.set_logger(None)
+
+
+def test_events_carry_source_and_subsystem() -> None:
+    with capture_logs() as logs:
+        log.warning("something_odd", key="io.example", value="x")
+    assert logs == [
+        {
+            "event": "something_odd",
+            "key": "io.example",
+            "value": "x",
+            "source": "virtcontainers",
+            "subsystem": "oci",
+            "log_level": "warning",
+        }
+    ]
+
+
+def test_set_logger_keeps_the_callers_fields_and_adds_ours() -> None:
+    with capture_logs() as logs:
+        kata_oci.set_logger(structlog.get_logger().bind(shim="kata-shim", pod="p1"))
+        kata_oci.Engine.from_plugins([])
+    assert len(logs) == 1
+    assert logs[0]["event"] == "no_cri_plugins"
+    assert logs[0]["shim"] == "kata-shim" and logs[0]["pod"] == "p1"
+    assert logs[0]["source"] == "virtcontainers" and logs[0]["subsystem"] == "oci"
+
+
+def test_set_logger_accepts_a_stdlib_logger(caplog: pytest.LogCaptureFixture) -> None:
+    kata_oci.set_logger(logging.getLogger("my.shim"))
+    with caplog.at_level(logging.WARNING, logger="my.shim"):
+        log.warning("stdlib_routed", n=1)
+    assert any("stdlib_routed" in r.getMessage() and r.name == "my.shim" for r in caplog.records)
+
+
+def test_default_goes_to_the_stdlib_kata_oci_logger(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="kata_oci"):
+        log.warning("to_stdlib", n=2)
+        log.debug("filtered_out")
+    messages = [r.getMessage() for r in caplog.records if r.name == "kata_oci"]
+    assert any("to_stdlib" in m and "subsystem" in m for m in messages)
+    assert not any("filtered_out" in m for m in messages)
+
+
+def test_unconfigured_library_writes_nothing_to_stdout() -> None:
+    code = "import kata_oci; kata_oci.Engine.from_plugins([])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == ""
+    assert "no_cri_plugins" in result.stderr
+
+
+def test_disabled_levels_do_not_import_structlog() -> None:
+    code = (
+        "import sys, kata_oci; from kata_oci.log import log; log.debug('x'); log.info('y');"
+        "print('structlog' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
