@@ -35,6 +35,54 @@ _EXPORTS: dict[str, str] = {
     "decode_state": "spec",
     "encode_spec": "spec",
     "parse_config_json": "spec",
+    "to_json": "spec",
+    # configuration types
+    "RuntimeConfig": "config",
+    "HypervisorConfig": "config",
+    "KataAgentConfig": "config",
+    "NetmonConfig": "config",
+    "ProxyConfig": "config",
+    "ShimConfig": "config",
+    "FactoryConfig": "config",
+    "Feature": "config",
+    "Param": "config",
+    "HypervisorType": "config",
+    "AgentType": "config",
+    "ProxyType": "config",
+    "ShimType": "config",
+    "NetInterworkingModel": "config",
+    "SandboxConfig": "sandbox",
+    "ContainerConfig": "sandbox",
+    "NetworkConfig": "sandbox",
+    "Cmd": "sandbox",
+    "EnvVar": "sandbox",
+    "Mount": "sandbox",
+    "RootFs": "sandbox",
+    "DeviceInfo": "sandbox",
+    "ContainerStatus": "sandbox",
+    "ContainerState": "sandbox",
+    "StateString": "sandbox",
+    "DEFAULT_SHM_SIZE": "sandbox",
+    # Kata configuration files
+    "load_runtime_config": "configfile",
+    "runtime_config_from_toml": "configfile",
+    "find_config_file": "configfile",
+    # conversion
+    "container_config": "convert",
+    "sandbox_config": "convert",
+    "plan_sandbox_config": "convert",
+    "network_config": "convert",
+    "shm_size": "convert",
+    "env_vars": "convert",
+    "state_to_oci_state": "convert",
+    "status_to_oci_state": "convert",
+    "get_oci_config": "convert",
+    # annotation overrides
+    "apply_overrides": "overrides",
+    "plan_overrides": "overrides",
+    "OverridePlan": "overrides",
+    "Decision": "overrides",
+    "Outcome": "overrides",
     # container type and sandbox ID
     "ContainerType": "types",
     "CRI": "cri",
@@ -82,6 +130,84 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
+    from .config import (
+        AgentType as AgentType,
+    )
+    from .config import (
+        FactoryConfig as FactoryConfig,
+    )
+    from .config import (
+        Feature as Feature,
+    )
+    from .config import (
+        HypervisorConfig as HypervisorConfig,
+    )
+    from .config import (
+        HypervisorType as HypervisorType,
+    )
+    from .config import (
+        KataAgentConfig as KataAgentConfig,
+    )
+    from .config import (
+        NetInterworkingModel as NetInterworkingModel,
+    )
+    from .config import (
+        NetmonConfig as NetmonConfig,
+    )
+    from .config import (
+        Param as Param,
+    )
+    from .config import (
+        ProxyConfig as ProxyConfig,
+    )
+    from .config import (
+        ProxyType as ProxyType,
+    )
+    from .config import (
+        RuntimeConfig as RuntimeConfig,
+    )
+    from .config import (
+        ShimConfig as ShimConfig,
+    )
+    from .config import (
+        ShimType as ShimType,
+    )
+    from .configfile import (
+        find_config_file as find_config_file,
+    )
+    from .configfile import (
+        load_runtime_config as load_runtime_config,
+    )
+    from .configfile import (
+        runtime_config_from_toml as runtime_config_from_toml,
+    )
+    from .convert import (
+        container_config as container_config,
+    )
+    from .convert import (
+        env_vars as env_vars,
+    )
+    from .convert import (
+        get_oci_config as get_oci_config,
+    )
+    from .convert import (
+        network_config as network_config,
+    )
+    from .convert import (
+        plan_sandbox_config as plan_sandbox_config,
+    )
+    from .convert import (
+        sandbox_config as sandbox_config,
+    )
+    from .convert import (
+        shm_size as shm_size,
+    )
+    from .convert import (
+        state_to_oci_state as state_to_oci_state,
+    )
+    from .convert import (
+        status_to_oci_state as status_to_oci_state,
+    )
     from .cri import (
         CRI as CRI,
     )
@@ -175,6 +301,57 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .log import (
         set_logger as set_logger,
     )
+    from .overrides import (
+        Decision as Decision,
+    )
+    from .overrides import (
+        Outcome as Outcome,
+    )
+    from .overrides import (
+        OverridePlan as OverridePlan,
+    )
+    from .overrides import (
+        apply_overrides as apply_overrides,
+    )
+    from .overrides import (
+        plan_overrides as plan_overrides,
+    )
+    from .sandbox import (
+        DEFAULT_SHM_SIZE as DEFAULT_SHM_SIZE,
+    )
+    from .sandbox import (
+        Cmd as Cmd,
+    )
+    from .sandbox import (
+        ContainerConfig as ContainerConfig,
+    )
+    from .sandbox import (
+        ContainerState as ContainerState,
+    )
+    from .sandbox import (
+        ContainerStatus as ContainerStatus,
+    )
+    from .sandbox import (
+        DeviceInfo as DeviceInfo,
+    )
+    from .sandbox import (
+        EnvVar as EnvVar,
+    )
+    from .sandbox import (
+        Mount as Mount,
+    )
+    from .sandbox import (
+        NetworkConfig as NetworkConfig,
+    )
+    from .sandbox import (
+        RootFs as RootFs,
+    )
+    from .sandbox import (
+        SandboxConfig as SandboxConfig,
+    )
+    from .sandbox import (
+        StateString as StateString,
+    )
     from .spec import (
         Spec as Spec,
     )
@@ -192,6 +369,9 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .spec import (
         parse_config_json as parse_config_json,
+    )
+    from .spec import (
+        to_json as to_json,
     )
     from .state import (
         KERNEL_MODULES_SEPARATOR as KERNEL_MODULES_SEPARATOR,

@@ -16,16 +16,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from .config import Feature
 from .cri import CRI
 from .errors import ContainerTypeError, PluginError, SandboxIDError
 from .log import log
 from .plugins import PluginInfo, make_plugin_manager
 from .spec import Spec
 from .types import ContainerType
+
+if TYPE_CHECKING:
+    from .config import RuntimeConfig
+    from .sandbox import ContainerConfig, SandboxConfig
 
 __all__ = [
     "Answer",
@@ -93,6 +98,7 @@ class Engine:
         self.plugin_infos: dict[str, PluginInfo] = dict(plugin_infos or {})
         self.strict = strict
         self.cris: tuple[tuple[str, CRI], ...] = self._collect_declarations()
+        self.features: Mapping[str, Feature] = self._collect_features()
         self._type_steps = self._steps("kata_oci_resolve_container_type", "container_type_key")
         self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
         if not self._type_steps and not self._sid_steps:
@@ -145,6 +151,34 @@ class Engine:
             names[decl.name] = plugin
             out.append((plugin, decl))
         return tuple(out)
+
+    def _collect_features(self) -> dict[str, Feature]:
+        from .experimental import check_feature
+
+        features: dict[str, Feature] = {}
+        owners: dict[str, str] = {}
+        for impl in reversed(self.plugin_manager.hook.kata_oci_experimental_features.get_hookimpls()):
+            plugin = impl.plugin_name
+            try:
+                answer: Any = impl.function()
+                registered = list(answer or ())
+            except Exception as exc:
+                raise PluginError(
+                    plugin, f"kata_oci_experimental_features failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            for feature in registered:
+                problem = check_feature(feature)
+                if problem:
+                    raise PluginError(plugin, problem)
+                if feature.name in features:
+                    raise PluginError(
+                        plugin,
+                        f"experimental feature {feature.name!r} was registered before "
+                        f"by {owners[feature.name]!r}",
+                    )
+                features[feature.name] = feature
+                owners[feature.name] = plugin
+        return features
 
     def _steps(self, hook_name: str, key_field: str) -> tuple[_Step, ...]:
         custom = {
@@ -302,6 +336,43 @@ class Engine:
                 value = ann.get(decl.container_type_key)
                 return value is not None and value in decl.container_types
         return False
+
+    # -- conversion -------------------------------------------------------------
+
+    def container_config(
+        self, spec: Spec, bundle_path: str, cid: str, console: str = "", detach: bool = False
+    ) -> ContainerConfig:
+        """:func:`kata_oci.container_config` with this engine's plugins."""
+        from .convert import container_config
+
+        return container_config(spec, bundle_path, cid, console, detach, engine=self)
+
+    def sandbox_config(
+        self,
+        spec: Spec,
+        runtime_config: RuntimeConfig,
+        bundle_path: str,
+        cid: str,
+        console: str = "",
+        detach: bool = False,
+        systemd_cgroup: bool = False,
+        *,
+        strict_annotations: bool = False,
+    ) -> SandboxConfig:
+        """:func:`kata_oci.sandbox_config` with this engine's plugins."""
+        from .convert import sandbox_config
+
+        return sandbox_config(
+            spec,
+            runtime_config,
+            bundle_path,
+            cid,
+            console,
+            detach,
+            systemd_cgroup,
+            engine=self,
+            strict_annotations=strict_annotations,
+        )
 
     # -- key lists ------------------------------------------------------------
 

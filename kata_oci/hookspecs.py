@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from .config import Feature
     from .cri import CRI
     from .types import ContainerType
 
@@ -82,4 +83,16 @@ def kata_oci_resolve_sandbox_id(annotations: Mapping[str, str]) -> str | None:
     A key that is present gives its value even when it is empty, as Kata does.
     First result wins. Implement this only when a key table
     (:func:`kata_oci_declare_cri`) cannot express your CRI's rule.
+    """
+
+
+@hookspec
+def kata_oci_experimental_features() -> list[Feature]:  # type: ignore[empty-body]
+    """Register experimental features that ``io.katacontainers.config.runtime.experimental`` may name.
+
+    Return a list of :class:`kata_oci.config.Feature` (name matching
+    ``^[a-z][a-z0-9_]*$``, a description, and the release expected to make it
+    stable). Called once, when an engine is built. kata-oci registers Kata
+    1.x's one feature, ``newstore``, itself; two plugins registering the same
+    name is a :class:`kata_oci.PluginError`.
     """

@@ -24,6 +24,7 @@ from .errors import PluginError
 
 __all__ = [
     "BUILTIN_PLUGINS",
+    "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "PluginInfo",
     "make_plugin_manager",
@@ -33,6 +34,9 @@ ENTRY_POINT_GROUP = "kata_oci"
 
 #: Entry-point names of the built-in CRI plugins, in Kata's order.
 BUILTIN_PLUGINS: tuple[str, ...] = ("containerd", "crio", "dockershim")
+
+#: Core modules registered in every engine (Kata's own experimental features).
+DEFAULT_PLUGINS: tuple[str, ...] = ("kata_oci.experimental",)
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,11 @@ def make_plugin_manager(
 
     # pluggy calls the most recently registered implementation first: register
     # in reverse so that the list order above is the order of consultation.
+    # The core's own plugins go first, so they are consulted last.
+    import importlib
+
+    for module_name in DEFAULT_PLUGINS:
+        _register(pm, importlib.import_module(module_name), module_name)
     for name, plugin, _info in reversed(loaded):
         _register(pm, plugin, name)
     infos.update((name, info) for name, _plugin, info in loaded)

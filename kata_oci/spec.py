@@ -90,6 +90,7 @@ __all__ = [
     "decode_state",
     "encode_spec",
     "parse_config_json",
+    "to_json",
 ]
 
 #: The runtime-spec version this model follows, as Go's ``specs.Version``
@@ -633,6 +634,11 @@ def decode_state(data: bytes | str, *, source: str | None = None) -> State:
 def encode_spec(spec: Spec | State) -> bytes:
     """Encode a :class:`Spec` (or :class:`State`) as compact JSON."""
     return _encoder.encode(spec)
+
+
+def to_json(obj: Any) -> bytes:
+    """Encode any kata-oci value (a spec, a ``SandboxConfig``, a ``RuntimeConfig``, ...) as JSON."""
+    return _encoder.encode(obj)
 
 
 def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
