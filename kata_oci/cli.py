@@ -320,7 +320,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
         epilog="Run 'kata-oci COMMAND --help' for a command's options and an example.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors, and debug logs")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log warnings (unknown annotations, conflicts) to stderr"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(
@@ -403,12 +406,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split("\n")).replace("  ", " ")
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return lines[0] + (" " + "; ".join(lines[1:]) if len(lines) > 1 else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status."""
     args = _parser().parse_args(argv)
+    # The command is an application: it decides what the library's log shows.
+    import logging
+
+    logger = logging.getLogger("kata_oci")
+    if args.debug:
+        logger.setLevel(logging.DEBUG)
+        logging.basicConfig(stream=sys.stderr, format="%(message)s")
+    elif not args.verbose:
+        logger.setLevel(logging.ERROR)
     try:
         status: int = args.func(args)
         return status

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import SHARED, shared_path
 
 from kata_oci import configfile
 from kata_oci.config import (
@@ -37,6 +36,8 @@ from kata_oci.configfile import (
 )
 from kata_oci.errors import ConfigError, KataOCIError
 from kata_oci.experimental import NEW_STORE
+
+from helpers import SHARED, shared_path
 
 CPUS = 4
 MAX_VCPUS = 240

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES
 from structlog.testing import capture_logs
 
 import kata_oci
@@ -40,6 +39,8 @@ from kata_oci import (
 )
 from kata_oci import annotations as ka
 from kata_oci.spec import LinuxCapabilities, LinuxDeviceCgroup, LinuxResources
+
+from helpers import FIXTURES
 
 CONTAINER_ID = "virtc-oci-test"
 

@@ -6,11 +6,12 @@ import json
 import re
 
 import pytest
-from helpers import shared_path, spec_with
 
 import kata_oci
 from kata_oci import ContainerType, ContainerTypeError, SandboxIDError
 from kata_oci import annotations as ka
+
+from helpers import shared_path, spec_with
 
 POD_SANDBOX = ContainerType.POD_SANDBOX
 POD_CONTAINER = ContainerType.POD_CONTAINER

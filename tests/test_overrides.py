@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import shared_path
 from structlog.testing import capture_logs
 
 import kata_oci
@@ -30,6 +29,8 @@ from kata_oci import (
 from kata_oci import annotations as ka
 from kata_oci.config import Feature, HypervisorConfig
 from kata_oci.experimental import NEW_STORE
+
+from helpers import shared_path
 
 H = ka.KATA_ANNOT_HYPERVISOR_PREFIX
 FEATURES = {"newstore": NEW_STORE}

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import spec_with
 from structlog.testing import capture_logs
 
 import kata_oci
 from kata_oci import CRI, ContainerType, ContainerTypeError, PluginError, SandboxIDError, hookimpl
 from kata_oci.engine import Engine, default_engine
 from kata_oci.plugins import make_plugin_manager
+
+from helpers import spec_with
 
 MYCRI_SOURCE = """
 from kata_oci import CRI, ContainerType, hookimpl

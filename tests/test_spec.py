@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES
 
 import kata_oci
 from kata_oci import SpecError, decode_spec, encode_spec, parse_config_json
 from kata_oci.spec import LinuxCapabilities
+
+from helpers import FIXTURES
 
 EVERY_FIELD = FIXTURES / "every-field.json"
 MINIMAL = FIXTURES / "kata-minimal-config.json"

@@ -1,0 +1,204 @@
+"""The kata-oci command, through its real entry point, with its exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kata_oci import annotations as ka
+
+from helpers import ROOT
+
+KATA_OCI = Path(sys.executable).with_name("kata-oci")
+EXAMPLES = ROOT / "examples" / "bundles"
+SANDBOX = EXAMPLES / "containerd-pod-sandbox"
+CONTAINER = EXAMPLES / "containerd-pod-container"
+REJECTED = EXAMPLES / "containerd-rejected"
+SHIPPED = ROOT / "kata_oci" / "data" / "configuration.toml"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [str(KATA_OCI), *map(str, args)], capture_output=True, text=True, check=False, env=full_env, cwd=ROOT
+    )
+
+
+def test_entry_point_is_installed() -> None:
+    assert KATA_OCI.exists()
+
+
+@pytest.mark.parametrize("command", ["convert", "resolve", "check", "annotations", "plugins"])
+def test_every_subcommand_explains_itself_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "example:" in result.stdout
+    assert "kata-oci " + command in result.stdout
+
+
+def test_convert_prints_the_sandbox_config() -> None:
+    result = run("convert", SANDBOX, "--id", "pod1", env={"KATA_CONF_FILE": str(SHIPPED)})
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["id"] == "pod1"
+    assert doc["hypervisor_type"] == "qemu"
+    assert doc["hypervisor_config"]["memory_size"] == 4096  # from the pod's annotation
+    assert doc["hypervisor_config"]["kernel_params"][-1] == {"key": "agent.log", "value": "debug"}
+    assert doc["containers"][0]["annotations"][ka.CONTAINER_TYPE_KEY] == "pod_sandbox"
+    assert doc["network_config"]["net_ns_path"].startswith("/var/run/netns/cni-")
+    assert doc["shm_size"] == 64 * 1024 * 1024
+    assert result.stderr == ""
+
+
+def test_convert_container_and_compact() -> None:
+    result = run(
+        "convert",
+        CONTAINER / "config.json",
+        "--container",
+        "--compact",
+        "--id",
+        "c1",
+        "--console",
+        "/dev/pts/1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1
+    doc = json.loads(result.stdout)
+    assert doc["id"] == "c1"
+    assert doc["cmd"]["console"] == "/dev/pts/1"
+    assert doc["annotations"][ka.CONTAINER_TYPE_KEY] == "pod_container"
+
+
+def test_convert_default_id_is_the_bundle_directory_name() -> None:
+    result = run("convert", SANDBOX, "--config", SHIPPED)
+    assert json.loads(result.stdout)["id"] == "containerd-pod-sandbox"
+
+
+def test_convert_rejected_annotations_exit_1_with_one_line() -> None:
+    result = run("convert", REJECTED, "--config", SHIPPED)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("kata-oci: error: 2 annotations rejected, none applied")
+    assert "enable_hugepages" in lines[0] and "/usr/local/bin/my-qemu" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback() -> None:
+    result = run("--debug", "convert", REJECTED, "--config", SHIPPED)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+
+
+def test_unusable_input_exits_2(tmp_path: Path) -> None:
+    missing = run("convert", tmp_path / "nothing-here")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("kata-oci: error: invalid OCI spec")
+    (tmp_path / "config.json").write_text('{"process": {"user": {"uid": "root"}}}')
+    bad = run("resolve", tmp_path)
+    assert bad.returncode == 2
+    assert "$.process.user.uid" in bad.stderr
+    assert len(bad.stderr.splitlines()) == 1
+
+
+def test_missing_configuration_file_exits_2() -> None:
+    result = run("convert", SANDBOX, "--config", "/nonexistent/configuration.toml")
+    assert result.returncode == 2
+    assert "/nonexistent/configuration.toml" in result.stderr
+
+
+def test_resolve_text_and_json() -> None:
+    text = run("resolve", EXAMPLES / "crio-pod-container")
+    assert text.returncode == 0
+    assert "container type: pod_container" in text.stdout
+    assert "plugin crio" in text.stdout
+    doc = json.loads(run("resolve", EXAMPLES / "crio-pod-container", "--json").stdout)
+    assert doc["container_type"] == "pod_container"
+    assert doc["sandbox_id"] == "1f04600dc6949359da68eee5fe7c4069706a567c07d1ef89fe3bbfdeac7a6dca"
+    assert doc["sandbox_id_from"]["plugin"] == "crio"
+    runc = json.loads(run("resolve", EXAMPLES / "runc-container", "--json").stdout)
+    assert runc["container_type"] == "pod_sandbox"
+    assert runc["container_type_from"] is None
+    assert runc["sandbox_id"] is None
+
+
+def test_resolve_conflict_strict_exits_2(tmp_path: Path) -> None:
+    spec = json.loads((SANDBOX / "config.json").read_text())
+    spec["annotations"]["io.kubernetes.cri-o.ContainerType"] = "container"
+    (tmp_path / "config.json").write_text(json.dumps(spec))
+    relaxed = run("resolve", tmp_path, "--json")
+    assert relaxed.returncode == 0
+    assert json.loads(relaxed.stdout)["conflicts"]
+    strict = run("resolve", tmp_path, "--strict")
+    assert strict.returncode == 2
+    assert "containerd" in strict.stderr and "crio" in strict.stderr
+
+
+def test_check_exit_codes() -> None:
+    assert run("check", SANDBOX, "--config", SHIPPED).returncode == 0
+    rejected = run("check", REJECTED, "--config", SHIPPED)
+    assert rejected.returncode == 1
+    assert "rejected io.katacontainers.config.hypervisor.path" in rejected.stdout
+    assert run("check", EXAMPLES / "nope", "--config", SHIPPED).returncode == 2
+
+
+def test_check_json() -> None:
+    result = run("check", REJECTED, "--config", SHIPPED, "--json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False
+    outcomes = {a["key"].rpartition(".")[2]: a["outcome"] for a in doc["annotations"]}
+    assert outcomes["path"] == "rejected"
+    assert outcomes["default_memory"] == "applied"
+    assert outcomes["default_vcpu"] == "unknown"
+    memory = next(a for a in doc["annotations"] if a["key"].endswith("default_memory"))
+    assert (memory["old"], memory["new"]) == (2048, 4096)
+
+
+def test_check_strict_turns_unknown_keys_into_rejections() -> None:
+    result = run("check", REJECTED, "--config", SHIPPED, "--strict", "--json")
+    doc = json.loads(result.stdout)
+    assert {a["outcome"] for a in doc["annotations"] if "default_vcpu" in a["key"]} == {"rejected"}
+
+
+def test_annotations_lists_every_declaration_and_what_the_config_enables(tmp_path: Path) -> None:
+    doc = json.loads(run("annotations", "--config", SHIPPED, "--json").stdout)
+    assert len(doc["annotations"]) == len(ka.DECLARATIONS)
+    assert all(a["enabled"] for a in doc["annotations"])  # Kata 1.x ships enable_annotations = [".*"]
+    config = tmp_path / "configuration.toml"
+    text = SHIPPED.read_text().replace('enable_annotations = [".*"]', 'enable_annotations = ["^default_"]')
+    config.write_text(text)
+    doc = json.loads(run("annotations", "--config", config, "--json").stdout)
+    enabled = {a["key"].rpartition(".")[2] for a in doc["annotations"] if a["enabled"]}
+    assert "default_vcpus" in enabled and "kernel_params" not in enabled
+    assert "disable_guest_seccomp" in enabled
+    vcpus = next(a for a in doc["annotations"] if a["key"] == ka.DEFAULT_VCPUS)
+    assert vcpus["type"] == "uint32" and vcpus["sets"] == "hypervisor_config.num_vcpus"
+    assert vcpus["enabled_by"] == "^default_"
+    text_output = run("annotations", "--config", config).stdout
+    assert "no      uint32" not in text_output.split(ka.DEFAULT_VCPUS)[0].splitlines()[-1]
+
+
+def test_plugins_lists_distributions_keys_and_hooks() -> None:
+    rows = json.loads(run("plugins", "--json").stdout)
+    by_name = {r["name"]: r for r in rows}
+    assert [r["name"] for r in rows][:3] == ["containerd", "crio", "dockershim"]
+    assert by_name["crio"]["distribution"] == "kata-oci-crio"
+    assert by_name["crio"]["container_type_key"] == "io.kubernetes.cri-o.ContainerType"
+    assert "kata_oci_declare_cri" in by_name["dockershim"]["hooks"]
+    text = run("plugins").stdout
+    assert "kata-oci-containerd 0.1.0" in text
+
+
+def test_python_dash_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kata_oci", "resolve", SANDBOX], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "pod_sandbox" in result.stdout
