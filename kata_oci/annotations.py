@@ -7,7 +7,7 @@ exports its own.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -351,6 +351,43 @@ BY_KEY: Mapping[str, Declaration] = {d.key: d for d in DECLARATIONS}
 NOT_OVERRIDES = frozenset({BUNDLE_PATH_KEY, CONTAINER_TYPE_KEY, SANDBOX_CONFIG_PATH_KEY, ASSET_HASH_TYPE})
 
 
+# Gate answers by pattern set, then by key suffix: the pattern that enables
+# the suffix, or None. Suffixes come from untrusted annotations, so each
+# pattern set keeps at most _GATE_CACHE_SIZE of them.
+_GATE_CACHE_SIZE = 4096
+_gates: dict[tuple[str, ...], dict[str, str | None]] = {}
+
+
+def gate(patterns: tuple[str, ...]) -> tuple[dict[str, str | None], Callable[[str], str | None]]:
+    """The answers cached for ``patterns``, and the function that computes (and caches) a new one.
+
+    The function returns the first pattern of ``patterns`` that matches a
+    hypervisor key suffix, or ``None``. Regexes are compiled once per
+    distinct pattern (in :mod:`kata_oci.golang`), so a hot path pays one dict
+    look-up per key.
+    """
+    from .golang import compile_regexp
+
+    cache = _gates.get(patterns)
+    if cache is None:
+        if len(_gates) >= 64:
+            _gates.clear()
+        cache = _gates[patterns] = {}
+
+    def compute(suffix: str) -> str | None:
+        found: str | None = None
+        for pattern in patterns:
+            rx = compile_regexp(pattern)
+            if rx is not None and rx.search(suffix):
+                found = pattern
+                break
+        if len(cache) < _GATE_CACHE_SIZE:
+            cache[suffix] = found
+        return found
+
+    return cache, compute
+
+
 def is_enabled(key: str, runtime_config: RuntimeConfig) -> tuple[bool, str | None]:
     """Whether ``runtime_config`` lets annotation ``key`` through, and the pattern that does.
 
@@ -362,11 +399,7 @@ def is_enabled(key: str, runtime_config: RuntimeConfig) -> tuple[bool, str | Non
     """
     if not key.startswith(KATA_ANNOT_HYPERVISOR_PREFIX):
         return True, None
-    from .golang import compile_regexp
-
+    cache, compute = gate(tuple(runtime_config.hypervisor_config.enable_annotations))
     suffix = key[len(KATA_ANNOT_HYPERVISOR_PREFIX) :]
-    for pattern in runtime_config.hypervisor_config.enable_annotations:
-        rx = compile_regexp(pattern)
-        if rx is not None and rx.search(suffix):
-            return True, pattern
-    return False, None
+    pattern = cache[suffix] if suffix in cache else compute(suffix)
+    return pattern is not None, pattern

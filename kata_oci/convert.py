@@ -16,7 +16,7 @@ from .config import RuntimeConfig
 from .errors import DeviceError, EnvVarError, KataOCIError, NoLinuxError, ShmSizeError, SpecError
 from .golang import join as go_join
 from .log import log
-from .overrides import OverridePlan, plan_overrides
+from .overrides import OverridePlan, apply_overrides, plan_overrides
 from .sandbox import (
     DEFAULT_SHM_SIZE,
     Cmd,
@@ -237,18 +237,11 @@ def sandbox_config(
     as read-only, or copy it). ``strict_annotations`` rejects unknown
     ``io.katacontainers.`` keys instead of warning about them.
     """
-    base, plan = plan_sandbox_config(
-        spec,
-        runtime_config,
-        bundle_path,
-        cid,
-        console,
-        detach,
-        systemd_cgroup,
-        engine=engine,
-        strict_annotations=strict_annotations,
+    eng = _engine(engine)
+    base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, eng)
+    return apply_overrides(
+        spec.annotations, base, runtime_config, features=eng.features, strict=strict_annotations
     )
-    return plan.apply(base)
 
 
 def plan_sandbox_config(
@@ -270,11 +263,29 @@ def plan_sandbox_config(
     (old and new value), is rejected (and why), ignored or unknown.
     """
     eng = _engine(engine)
+    base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, eng)
+    plan = plan_overrides(
+        spec.annotations, base, runtime_config, features=eng.features, strict=strict_annotations
+    )
+    return base, plan
+
+
+def _base_sandbox(
+    spec: Spec,
+    runtime_config: RuntimeConfig,
+    bundle_path: str,
+    cid: str,
+    console: str,
+    detach: bool,
+    systemd_cgroup: bool,
+    eng: Engine,
+) -> SandboxConfig:
+    """The sandbox configuration before annotation overrides."""
     container = container_config(spec, bundle_path, cid, console, detach, engine=eng)
     shm = shm_size(container.mounts)
     network = network_config(spec, runtime_config)
     rc = runtime_config
-    base = SandboxConfig(
+    return SandboxConfig(
         id=cid,
         hostname=spec.hostname,
         hypervisor_type=rc.hypervisor_type,
@@ -295,8 +306,6 @@ def plan_sandbox_config(
         disable_guest_seccomp=rc.disable_guest_seccomp,
         experimental=list(rc.experimental),
     )
-    plan = plan_overrides(spec.annotations, base, rc, features=eng.features, strict=strict_annotations)
-    return base, plan
 
 
 def env_vars(envs: Sequence[str]) -> list[EnvVar]:

@@ -260,6 +260,12 @@ def parse_uint(s: str, bit_size: int = 32) -> int:
     """
     if s == "":
         raise NumError("ParseUint", s, ERR_SYNTAX)
+    if len(s) <= 19 and s.isascii() and s.isdigit() and 0 < bit_size <= 64:
+        # The common case, in C: ASCII digits only (isascii rules out other scripts' digits).
+        n = int(s)
+        if n <= (1 << bit_size) - 1:
+            return n
+        raise NumError("ParseUint", s, ERR_RANGE)
     if bit_size == 0:
         bit_size = 64
     elif bit_size < 0 or bit_size > 64:

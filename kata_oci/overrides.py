@@ -20,10 +20,11 @@ import enum
 import functools
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import msgspec
 from msgspec import structs
 
 from . import annotations as ka
@@ -59,6 +60,7 @@ MAX_QEMU_VCPUS = _QEMU_MAX_BY_ARCH.get(platform.machine(), 240)
 # How many unknown keys get a "did you mean" hint and a warning of their own:
 # hostile specs may carry hundreds of thousands.
 _HINT_LIMIT = 32
+_EMPTY: Mapping[str, str] = {}
 _MAX_VALUE_SHOWN = 200
 
 
@@ -80,8 +82,7 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     """The fate of one annotation.
 
     ``target`` is the field it sets (a dotted path in ``SandboxConfig``),
@@ -105,9 +106,18 @@ class OverridePlan:
     """Every annotation's decision, and the updates to make when none is rejected."""
 
     decisions: tuple[Decision, ...]
-    updates: Mapping[str, Any] = field(default_factory=dict)
+    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     assets: Mapping[str, str] = field(default_factory=dict)
     config_error: ConfigError | None = None
+
+    @property
+    def updates(self) -> dict[str, Any]:
+        """The new value of every target field, by dotted path (``hypervisor_config.num_vcpus``)."""
+        return {
+            (f"{head}.{attr}" if head else attr): value
+            for head, changes in self.groups.items()
+            for attr, value in changes.items()
+        }
 
     @property
     def rejected(self) -> tuple[Decision, ...]:
@@ -129,18 +139,21 @@ class OverridePlan:
     def apply(self, sandbox: SandboxConfig) -> SandboxConfig:
         """A new ``SandboxConfig`` with every update made; ``sandbox`` is left as it is."""
         self.raise_for_rejected()
-        if not self.updates and not self.assets:
-            return sandbox
-        groups: dict[str, dict[str, Any]] = {}
-        for target, value in self.updates.items():
-            head, _, attr = target.rpartition(".")
-            groups.setdefault(head, {})[attr] = value
-        top = groups.pop("", {})
-        for head, changes in groups.items():
+        return _apply(sandbox, self.groups, self.assets)
+
+
+def _apply(
+    sandbox: SandboxConfig, groups: Mapping[str, Mapping[str, Any]], assets: Mapping[str, str]
+) -> SandboxConfig:
+    if not groups and not assets:
+        return sandbox
+    top = dict(groups.get("", {}))
+    for head, changes in groups.items():
+        if head:
             top[head] = structs.replace(getattr(sandbox, head), **changes)
-        if self.assets:
-            top["annotations"] = {**sandbox.annotations, **self.assets}
-        return structs.replace(sandbox, **top)
+    if assets:
+        top["annotations"] = {**sandbox.annotations, **assets}
+    return structs.replace(sandbox, **top)
 
 
 class _Rejected(Exception):
@@ -175,12 +188,6 @@ def _not_enabled(key: str, runtime_config: RuntimeConfig) -> _Rejected:
     return _Rejected(reason, hint)
 
 
-def _get(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 class _Context:
     __slots__ = ("features", "runtime_config", "sandbox")
 
@@ -192,95 +199,196 @@ class _Context:
         self.features = features
 
 
-def _parse(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    """The value of one annotation, or _Rejected/_Ignored."""
-    kind = decl.kind
+# -- parsers: raw string -> value, by kind -------------------------------------------
+
+_BOOL_EXPECTED = "a boolean (1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False)"
+_UINT_EXPECTED = "an unsigned 32-bit decimal integer (0 to 4294967295)"
+
+
+def _parse_bool(decl: Declaration, raw: str, ctx: _Context) -> Any:
     try:
-        if kind is Kind.BOOL:
-            return golang.parse_bool(raw)
-        if kind is Kind.UINT32:
-            return golang.parse_uint(raw, 32)
+        return golang.parse_bool(raw)
     except golang.NumError as exc:
-        expected = (
-            "a boolean (1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False)"
-            if kind is Kind.BOOL
-            else "an unsigned 32-bit decimal integer (0 to 4294967295)"
-        )
-        raise _Rejected(f"{exc.err}: expected {expected}") from None
-    if kind is Kind.CHOICE:
-        if raw not in decl.choices:
-            raise _Rejected(f"{raw!r} is not supported (supported: {', '.join(decl.choices)})")
-        return raw
-    if kind is Kind.KERNEL_PARAMS:
-        params = deserialize_params(golang.fields(raw))
-        empty = [p for p in params if not p.key]
-        if empty:
-            raise _Rejected(f"kernel parameter {'=' + empty[0].value!r} has an empty key")
-        return params
-    if kind is Kind.LIST:
-        return golang.split(raw, decl.separator)
-    if kind is Kind.FEATURES:
-        chosen = []
-        for name in golang.split(raw, decl.separator):
-            feature = ctx.features.get(name)
-            if feature is None:
-                known = ", ".join(sorted(ctx.features)) or "none"
-                raise _Rejected(f"unsupported experimental feature {name!r} (registered: {known})")
-            chosen.append(feature)
-        return chosen
-    if kind is Kind.NETWORK_MODEL:
-        try:
-            return NetInterworkingModel.from_setting(raw)
-        except KataOCIError as exc:
-            raise _Rejected(str(exc)) from None
-    return raw  # STRING, PATH, ASSET
+        raise _Rejected(f"{exc.err}: expected {_BOOL_EXPECTED}") from None
 
 
-def _check(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
-    hc = ctx.runtime_config.hypervisor_config
-    if decl.allow_list is not None:
-        globs: list[str] = getattr(hc, decl.allow_list)
-        if not golang.path_in_globs(globs, raw):
-            setting = ka.ALLOW_LIST_SETTINGS[decl.allow_list]
-            if globs:
-                reason = f"{raw!r} is not a file matched by {setting} = {list(globs)!r}"
-            else:
-                reason = f"{setting} is empty, so no value is allowed"
-            hint = f"to allow it, list it in {setting} in {_section(ctx.runtime_config)} of the configuration"
-            raise _Rejected(reason, hint)
-    if decl.max_host_cpus and value > host_cpus():
-        raise _Rejected(f"{value} vCPUs is more than the {host_cpus()} CPUs this process may run on")
-    if decl.max_qemu_vcpus and ctx.sandbox.hypervisor_type is HypervisorType.QEMU and value > MAX_QEMU_VCPUS:
+def _parse_uint32(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    try:
+        return golang.parse_uint(raw, 32)
+    except golang.NumError as exc:
+        raise _Rejected(f"{exc.err}: expected {_UINT_EXPECTED}") from None
+
+
+def _parse_choice(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    if raw not in decl.choices:
+        raise _Rejected(f"{raw!r} is not supported (supported: {', '.join(decl.choices)})")
+    return raw
+
+
+def _parse_kernel_params(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    params = deserialize_params(golang.fields(raw))
+    for p in params:
+        if not p.key:
+            raise _Rejected(f"kernel parameter {'=' + p.value!r} has an empty key")
+    return params
+
+
+def _parse_list(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    return golang.split(raw, decl.separator)
+
+
+def _parse_features(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    chosen = []
+    for name in golang.split(raw, decl.separator):
+        feature = ctx.features.get(name)
+        if feature is None:
+            known = ", ".join(sorted(ctx.features)) or "none"
+            raise _Rejected(f"unsupported experimental feature {name!r} (registered: {known})")
+        chosen.append(feature)
+    return chosen
+
+
+def _parse_network_model(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    try:
+        return NetInterworkingModel.from_setting(raw)
+    except KataOCIError as exc:
+        raise _Rejected(str(exc)) from None
+
+
+def _parse_raw(decl: Declaration, raw: str, ctx: _Context) -> Any:
+    return raw
+
+
+_PARSERS: dict[Kind, Callable[[Declaration, str, _Context], Any]] = {
+    Kind.BOOL: _parse_bool,
+    Kind.UINT32: _parse_uint32,
+    Kind.STRING: _parse_raw,
+    Kind.PATH: _parse_raw,
+    Kind.ASSET: _parse_raw,
+    Kind.CHOICE: _parse_choice,
+    Kind.KERNEL_PARAMS: _parse_kernel_params,
+    Kind.LIST: _parse_list,
+    Kind.FEATURES: _parse_features,
+    Kind.NETWORK_MODEL: _parse_network_model,
+}
+
+
+# -- checks: value -> nothing, or _Rejected ---------------------------------------------
+
+
+def _check_allow_list(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
+    assert decl.allow_list is not None
+    globs: list[str] = getattr(ctx.runtime_config.hypervisor_config, decl.allow_list)
+    if golang.path_in_globs(globs, raw):
+        return
+    setting = ka.ALLOW_LIST_SETTINGS[decl.allow_list]
+    if globs:
+        reason = f"{raw!r} is not a file matched by {setting} = {list(globs)!r}"
+    else:
+        reason = f"{setting} is empty, so no value is allowed"
+    hint = f"to allow it, list it in {setting} in {_section(ctx.runtime_config)} of the configuration"
+    raise _Rejected(reason, hint)
+
+
+def _check_host_cpus(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
+    cpus = host_cpus()
+    if value > cpus:
+        raise _Rejected(f"{value} vCPUs is more than the {cpus} CPUs this process may run on")
+
+
+def _check_qemu_vcpus(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
+    if ctx.sandbox.hypervisor_type is HypervisorType.QEMU and value > MAX_QEMU_VCPUS:
         raise _Rejected(f"{value} vCPUs is more than QEMU's maximum of {MAX_QEMU_VCPUS}")
-    if decl.minimum is not None and value < decl.minimum:
+
+
+def _check_minimum(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
+    assert decl.minimum is not None
+    if value < decl.minimum:
         raise _Rejected(f"must be at least {decl.minimum}")
 
 
-def _decide(decl: Declaration, raw: str, ctx: _Context) -> tuple[Any, Any]:
-    """(old, new) for an annotation that applies; raises _Rejected or _Ignored."""
+# -- one planner per declaration, built once ----------------------------------------------
+
+_Planner = Callable[[str, _Context], tuple[Any, Any]]
+
+
+def _compile(decl: Declaration) -> _Planner:
+    """The function deciding one annotation: (old, new), or _Rejected / _Ignored.
+
+    Built once per declaration, so that applying an annotation runs only the
+    steps its row asks for (and host_cpus() is looked up at call time, so a
+    test can replace it).
+    """
     if not decl.applied:
-        raise _Ignored("defined by Kata 1.x but not applied")
+
+        def not_applied(raw: str, ctx: _Context) -> tuple[Any, Any]:
+            raise _Ignored("defined by Kata 1.x but not applied")
+
+        return not_applied
+
+    parse = _PARSERS[decl.kind]
+    checks = []
+    if decl.allow_list is not None:
+        checks.append(_check_allow_list)
+    if decl.max_host_cpus:
+        checks.append(_check_host_cpus)
+    if decl.max_qemu_vcpus:
+        checks.append(_check_qemu_vcpus)
+    if decl.minimum is not None:
+        checks.append(_check_minimum)
     target = decl.target
-    if (
-        target is not None
-        and target.startswith("agent_config.")
-        and not isinstance(ctx.sandbox.agent_config, KataAgentConfig)
-    ):
-        raise _Ignored("the runtime configuration has no Kata agent, so agent settings do not apply")
-    if decl.when is When.NON_EMPTY and raw == "":
-        raise _Ignored('"" keeps the configured value')
-    value = _parse(decl, raw, ctx)
-    _check(decl, raw, value, ctx)
-    if decl.when is When.POSITIVE and value == 0:
-        raise _Ignored("0 keeps the configured value")
-    if target is None:  # an asset: only copied
-        return ctx.sandbox.annotations.get(decl.key), raw
-    old = _get(ctx.sandbox, target)
-    if decl.effect is Effect.NEGATE:
-        value = not value
-    elif decl.effect is Effect.APPEND:
-        value = [*old, *value]
-    return old, value
+    parts = tuple(target.split(".")) if target is not None else ()
+    agent_only = bool(parts) and parts[0] == "agent_config"
+    non_empty = decl.when is When.NON_EMPTY
+    positive = decl.when is When.POSITIVE
+    negate = decl.effect is Effect.NEGATE
+    append = decl.effect is Effect.APPEND
+    key = decl.key
+
+    def planner(raw: str, ctx: _Context) -> tuple[Any, Any]:
+        sandbox = ctx.sandbox
+        if agent_only and not isinstance(sandbox.agent_config, KataAgentConfig):
+            raise _Ignored("the runtime configuration has no Kata agent, so agent settings do not apply")
+        if non_empty and raw == "":
+            raise _Ignored('"" keeps the configured value')
+        value = parse(decl, raw, ctx)
+        for check in checks:
+            check(decl, raw, value, ctx)
+        if positive and value == 0:
+            raise _Ignored("0 keeps the configured value")
+        if not parts:  # an asset: only copied
+            return sandbox.annotations.get(key), raw
+        old: Any = sandbox
+        for part in parts:
+            old = getattr(old, part)
+        if negate:
+            value = not value
+        elif append:
+            value = [*old, *value]
+        return old, value
+
+    return planner
+
+
+class _Entry(NamedTuple):
+    """A declaration with what the hot path needs, precomputed."""
+
+    decl: Declaration
+    planner: _Planner
+    gate_suffix: str | None  # the key without the hypervisor prefix, when gated
+    head: str | None  # target struct ("" for SandboxConfig itself)
+    attr: str | None  # target field
+
+
+def _entry(decl: Declaration) -> _Entry:
+    suffix = decl.key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :] if decl.gated else None
+    head = attr = None
+    if decl.target is not None:
+        head, _, attr = decl.target.rpartition(".")
+    return _Entry(decl, _compile(decl), suffix, head, attr)
+
+
+_PLANNERS: dict[str, _Entry] = {d.key: _entry(d) for d in ka.DECLARATIONS}
 
 
 _KNOWN_KEYS = tuple(sorted({*BY_KEY, *ka.NOT_OVERRIDES}))
@@ -304,8 +412,130 @@ def _closest(key: str) -> str | None:
 
 
 def _looks_like_kata(key: str) -> bool:
-    lowered = key.lower()
-    return "kata" in lowered and not key.startswith(ka.KATA_ANNOTATIONS_PREFIX)
+    """A key that is not under io.katacontainers. but may have been meant to be."""
+    if "kata" not in key and "Kata" not in key and "KATA" not in key:
+        return False
+    return not key.startswith(ka.KATA_ANNOTATIONS_PREFIX)
+
+
+class _Result:
+    """What one pass over the annotations found."""
+
+    __slots__ = ("assets", "config_error", "decisions", "groups", "rejected")
+
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+        self.groups: dict[str, dict[str, Any]] = {}  # target struct -> field -> new value
+        self.assets: dict[str, str] = {}
+        self.rejected = False
+        self.config_error: ConfigError | None = None
+
+
+def _evaluate(
+    annotations: Mapping[str, str] | None,
+    sandbox: SandboxConfig,
+    runtime_config: RuntimeConfig,
+    features: Mapping[str, Feature],
+    strict: bool,
+    record: bool,
+    warn: bool,
+) -> _Result:
+    """One pass over the spec's annotations (not the table).
+
+    With ``record`` false (the conversion's hot path) only the updates are
+    kept, and the caller runs a recording pass when something is rejected.
+    """
+    ctx = _Context(runtime_config, sandbox, features)
+    gate_cache, gate_compute = ka.gate(tuple(runtime_config.hypervisor_config.enable_annotations))
+    kata_prefix = ka.KATA_ANNOTATIONS_PREFIX
+    hyp_prefix = ka.KATA_ANNOT_HYPERVISOR_PREFIX
+    hyp_len = len(hyp_prefix)
+    result = _Result()
+    decisions = result.decisions
+    groups = result.groups
+    unknown = 0
+    for key, raw in (annotations or _EMPTY).items():
+        entry = _PLANNERS.get(key)
+        if entry is not None:
+            decl, planner, suffix, head, attr = entry
+            if (
+                suffix is not None
+                and (gate_cache[suffix] if suffix in gate_cache else gate_compute(suffix)) is None
+            ):
+                result.rejected = True
+                if record:
+                    denied = _not_enabled(key, runtime_config)
+                    decisions.append(
+                        Decision(key, raw, Outcome.REJECTED, denied.reason, decl.target, hint=denied.hint)
+                    )
+                continue
+            try:
+                old, new = planner(raw, ctx)
+            except _Rejected as rej:
+                result.rejected = True
+                if record:
+                    decisions.append(
+                        Decision(key, raw, Outcome.REJECTED, rej.reason, decl.target, hint=rej.hint)
+                    )
+                continue
+            except _Ignored as ign:
+                if record:
+                    decisions.append(Decision(key, raw, Outcome.IGNORED, ign.reason, decl.target))
+                continue
+            if decl.asset:
+                result.assets[key] = raw
+            if head is not None:
+                group = groups.get(head)
+                if group is None:
+                    group = groups[head] = {}
+                group[attr] = new  # type: ignore[index]
+            if record:
+                decisions.append(
+                    Decision(key, raw, Outcome.APPLIED, target=decl.target or "annotations", old=old, new=new)
+                )
+            continue
+        if not key.startswith(kata_prefix):
+            if ("kata" in key or "Kata" in key or "KATA" in key) and _looks_like_kata(key):
+                unknown += 1
+                hint = _closest(key) if unknown <= _HINT_LIMIT else None
+                if hint is not None:
+                    decision = _unknown(key, raw, hint, strict, warn and unknown <= _HINT_LIMIT)
+                    result.rejected |= decision.outcome is Outcome.REJECTED
+                    if record:
+                        decisions.append(decision)
+            continue
+        # an io.katacontainers. key that is not in the table
+        if (
+            key.startswith(hyp_prefix)
+            and (gate_cache[suffix] if (suffix := key[hyp_len:]) in gate_cache else gate_compute(suffix))
+            is None
+        ):
+            result.rejected = True
+            if record:
+                denied = _not_enabled(key, runtime_config)
+                decisions.append(Decision(key, raw, Outcome.REJECTED, denied.reason, None, hint=denied.hint))
+            continue
+        if key in ka.NOT_OVERRIDES:
+            if record:
+                decisions.append(
+                    Decision(key, raw, Outcome.IGNORED, "set by the runtime, not a configuration override")
+                )
+            continue
+        unknown += 1
+        hint = _closest(key) if unknown <= _HINT_LIMIT else None
+        decision = _unknown(key, raw, hint, strict, warn and unknown <= _HINT_LIMIT)
+        result.rejected |= decision.outcome is Outcome.REJECTED
+        if record:
+            decisions.append(decision)
+    if warn and unknown > _HINT_LIMIT:
+        log.warning("unknown_annotations", count=unknown, shown=_HINT_LIMIT)
+    result.config_error, shared_fs_rejected = _virtio_fs_check(
+        sandbox, runtime_config, groups.get("hypervisor_config", {}), decisions if record else None
+    )
+    result.rejected |= shared_fs_rejected
+    if record:
+        decisions.sort(key=_by_key)
+    return result
 
 
 def plan_overrides(
@@ -322,68 +552,20 @@ def plan_overrides(
     default engine's when ``None``); ``strict`` rejects unknown
     ``io.katacontainers.`` keys instead of warning about them.
     """
-    if features is None:
-        from .engine import default_engine
+    found = _evaluate(annotations, sandbox, runtime_config, _features(features), strict, True, True)
+    return OverridePlan(tuple(found.decisions), found.groups, found.assets, found.config_error)
 
-        features = default_engine().features
-    ctx = _Context(runtime_config, sandbox, features)
-    decisions: list[Decision] = []
-    updates: dict[str, Any] = {}
-    assets: dict[str, str] = {}
-    hinted = 0
-    unknown = 0
-    for key, raw in (annotations or {}).items():
-        if not key.startswith(ka.KATA_ANNOTATIONS_PREFIX):
-            if _looks_like_kata(key):
-                unknown += 1
-                hint = _closest(key) if hinted < _HINT_LIMIT else None
-                hinted += 1
-                if hint is not None:
-                    decisions.append(_unknown(key, raw, hint, strict, unknown <= _HINT_LIMIT))
-            continue
-        decl = BY_KEY.get(key)
-        if key.startswith(ka.KATA_ANNOT_HYPERVISOR_PREFIX):
-            enabled, _ = ka.is_enabled(key, runtime_config)
-            if not enabled:
-                rej = _not_enabled(key, runtime_config)
-                decisions.append(
-                    Decision(
-                        key, raw, Outcome.REJECTED, rej.reason, decl.target if decl else None, hint=rej.hint
-                    )
-                )
-                continue
-        if decl is None:
-            if key in ka.NOT_OVERRIDES:
-                decisions.append(
-                    Decision(key, raw, Outcome.IGNORED, "set by the runtime, not a configuration override")
-                )
-                continue
-            unknown += 1
-            hint = _closest(key) if hinted < _HINT_LIMIT else None
-            hinted += 1
-            decisions.append(_unknown(key, raw, hint, strict, unknown <= _HINT_LIMIT))
-            continue
-        try:
-            old, new = _decide(decl, raw, ctx)
-        except _Rejected as rej:
-            decisions.append(Decision(key, raw, Outcome.REJECTED, rej.reason, decl.target, hint=rej.hint))
-            continue
-        except _Ignored as ign:
-            decisions.append(Decision(key, raw, Outcome.IGNORED, ign.reason, decl.target))
-            continue
-        if decl.asset:
-            assets[key] = raw
-        if decl.target is not None:
-            updates[decl.target] = new
-        decisions.append(
-            Decision(key, raw, Outcome.APPLIED, target=decl.target or "annotations", old=old, new=new)
-        )
-    if unknown > _HINT_LIMIT:
-        log.warning("unknown_annotations", count=unknown, shown=_HINT_LIMIT)
 
-    config_error = _virtio_fs_check(sandbox, runtime_config, updates, decisions)
-    decisions.sort(key=lambda d: d.key)
-    return OverridePlan(tuple(decisions), updates, assets, config_error)
+def _features(features: Mapping[str, Feature] | None) -> Mapping[str, Feature]:
+    if features is not None:
+        return features
+    from .engine import default_engine
+
+    return default_engine().features
+
+
+def _by_key(decision: Decision) -> str:
+    return decision.key
 
 
 def _unknown(key: str, raw: str, hint: str | None, strict: bool, log_it: bool) -> Decision:
@@ -396,28 +578,37 @@ def _unknown(key: str, raw: str, hint: str | None, strict: bool, log_it: bool) -
 
 
 def _virtio_fs_check(
-    sandbox: SandboxConfig, runtime_config: RuntimeConfig, updates: dict[str, Any], decisions: list[Decision]
-) -> ConfigError | None:
-    """virtio-fs needs a daemon, whether shared_fs came from an annotation or the configuration."""
-    shared_fs = updates.get("hypervisor_config.shared_fs", sandbox.hypervisor_config.shared_fs)
-    daemon = updates.get("hypervisor_config.virtio_fs_daemon", sandbox.hypervisor_config.virtio_fs_daemon)
+    sandbox: SandboxConfig,
+    runtime_config: RuntimeConfig,
+    hypervisor: dict[str, Any],
+    decisions: list[Decision] | None,
+) -> tuple[ConfigError | None, bool]:
+    """virtio-fs needs a daemon, whether shared_fs came from an annotation or the configuration.
+
+    Returns (a configuration error, whether the shared_fs annotation is rejected).
+    """
+    shared_fs = hypervisor.get("shared_fs", sandbox.hypervisor_config.shared_fs)
+    daemon = hypervisor.get("virtio_fs_daemon", sandbox.hypervisor_config.virtio_fs_daemon)
     if shared_fs != "virtio-fs" or daemon:
-        return None
-    for i, d in enumerate(decisions):
-        if d.key == ka.SHARED_FS and d.outcome is Outcome.APPLIED:
-            decisions[i] = Decision(
-                d.key,
-                d.value,
-                Outcome.REJECTED,
-                "cannot enable virtio-fs without a daemon path",
-                d.target,
-                hint=f"set {ka.VIRTIO_FS_DAEMON} or virtio_fs_daemon in {_section(runtime_config)}",
-            )
-            return None
-    return ConfigError(
+        return None, False
+    if "shared_fs" in hypervisor:
+        for i, d in enumerate(decisions or ()):
+            if d.key == ka.SHARED_FS and d.outcome is Outcome.APPLIED:
+                assert decisions is not None
+                decisions[i] = Decision(
+                    d.key,
+                    d.value,
+                    Outcome.REJECTED,
+                    "cannot enable virtio-fs without a daemon path",
+                    d.target,
+                    hint=f"set {ka.VIRTIO_FS_DAEMON} or virtio_fs_daemon in {_section(runtime_config)}",
+                )
+        return None, True
+    error = ConfigError(
         "cannot enable virtio-fs without daemon path: shared_fs is virtio-fs and virtio_fs_daemon is empty",
         key=f"hypervisor.{runtime_config.hypervisor_type or '<name>'}.virtio_fs_daemon",
     )
+    return error, False
 
 
 def apply_overrides(
@@ -434,6 +625,10 @@ def apply_overrides(
     key) or, when the configuration itself asks for virtio-fs without a
     daemon, :class:`ConfigError`.
     """
-    return plan_overrides(annotations, sandbox, runtime_config, features=features, strict=strict).apply(
-        sandbox
-    )
+    feats = _features(features)
+    found = _evaluate(annotations, sandbox, runtime_config, feats, strict, False, True)
+    if found.rejected or found.config_error is not None:
+        # The rare path: a second, recording pass names every problem.
+        full = _evaluate(annotations, sandbox, runtime_config, feats, strict, True, False)
+        OverridePlan(tuple(full.decisions), full.groups, full.assets, full.config_error).raise_for_rejected()
+    return _apply(sandbox, found.groups, found.assets)
