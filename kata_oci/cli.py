@@ -416,14 +416,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status."""
     args = _parser().parse_args(argv)
     # The command is an application: it decides what the library's log shows.
-    import logging
+    from . import log
 
-    logger = logging.getLogger("kata_oci")
     if args.debug:
-        logger.setLevel(logging.DEBUG)
+        import logging
+
+        logging.getLogger(log.LOGGER_NAME).setLevel(logging.DEBUG)
         logging.basicConfig(stream=sys.stderr, format="%(message)s")
     elif not args.verbose:
-        logger.setLevel(logging.ERROR)
+        log.set_level("error")
     try:
         status: int = args.func(args)
         return status

@@ -61,13 +61,14 @@ def _engine(engine: Engine | None) -> Engine:
 
 def _cmd_envs(env: Sequence[str] | None) -> list[EnvVar]:
     """``process.env`` as EnvVars: split at the first ``=``; entries without one are skipped."""
-    out = []
-    for i, entry in enumerate(env or ()):
-        name, sep, value = entry.partition("=")
-        if not sep:
-            log.warning("env_var_skipped", index=i, entry=entry[:100], reason="no '=' in the entry")
-            continue
-        out.append(EnvVar(var=name, value=value))
+    if not env:
+        return []
+    parts = [entry.partition("=") for entry in env]
+    out = [EnvVar(name, value) for name, sep, value in parts if sep]
+    if len(out) != len(parts):
+        for i, (name, sep, _) in enumerate(parts):
+            if not sep:
+                log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
     return out
 
 

@@ -323,6 +323,8 @@ def clean(path: str) -> str:
     """
     if path == "":
         return "."
+    if "//" not in path and "/." not in path and path[0] != "." and (path[-1] != "/" or path == "/"):
+        return path  # already clean: no empty, "." or ".." element, no trailing "/"
     rooted = path.startswith("/")
     parts: list[str] = []
     for comp in path.split("/"):

@@ -11,31 +11,25 @@ Kata's Go logger does, and snake_case event names with bound fields::
     log.warning("env_var_skipped", entry="FOO", reason="no '='")
 
 :func:`set_logger` hands events to a caller's structlog logger instead (the
-two fields are bound onto it). structlog itself is imported only when an
-event is emitted, since importing it costs tens of milliseconds.
+two fields are bound onto it). structlog and stdlib ``logging`` are imported
+only when an event is emitted, since importing them costs tens of
+milliseconds on a command's start-up.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
 
-__all__ = ["LOGGER_NAME", "log", "set_logger"]
+__all__ = ["LOGGER_NAME", "log", "set_level", "set_logger"]
 
 LOGGER_NAME = "kata_oci"
 _FIELDS = {"source": "virtcontainers", "subsystem": "oci"}
-_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-}
+# stdlib logging's numeric levels, without importing logging.
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 
-_stdlib = logging.getLogger(LOGGER_NAME)
-_lock = threading.Lock()
 _default: Any = None  # structlog proxy over the stdlib logger, made on first use
 _custom: Any = None  # the caller's logger, set by set_logger
+_floor: int | None = None  # events below this level are dropped before anything is imported
 
 
 def set_logger(logger: Any = None) -> None:
@@ -49,6 +43,8 @@ def set_logger(logger: Any = None) -> None:
     if logger is None:
         _custom = None
         return
+    import logging
+
     if isinstance(logger, logging.Logger):
         import structlog
 
@@ -56,21 +52,41 @@ def set_logger(logger: Any = None) -> None:
     _custom = logger.bind(**_FIELDS)
 
 
+def set_level(level: str | None) -> None:
+    """Drop events below ``level`` (``"debug"`` ... ``"error"``) before any logging code runs.
+
+    For applications such as the ``kata-oci`` command that want quiet
+    start-up; ``None`` leaves the decision to the stdlib logger's level.
+    """
+    global _floor
+    _floor = None if level is None else _LEVELS[level]
+
+
+_std: Any = None  # the stdlib logger, fetched on first use
+
+
+def _stdlib() -> Any:
+    global _std
+    if _std is None:
+        import logging
+
+        _std = logging.getLogger(LOGGER_NAME)
+    return _std
+
+
 def _default_logger() -> Any:
     global _default
     if _default is None:
-        with _lock:
-            if _default is None:
-                import structlog
+        import structlog
 
-                # A lazy proxy: it reads structlog's configuration at each call,
-                # so an application's configure() (or capture_logs()) applies.
-                _default = structlog.wrap_logger(
-                    _stdlib,
-                    wrapper_class=structlog.stdlib.BoundLogger,
-                    source=_FIELDS["source"],
-                    subsystem=_FIELDS["subsystem"],
-                )
+        # A lazy proxy: it reads structlog's configuration at each call,
+        # so an application's configure() (or capture_logs()) applies.
+        _default = structlog.wrap_logger(
+            _stdlib(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            source=_FIELDS["source"],
+            subsystem=_FIELDS["subsystem"],
+        )
     return _default
 
 
@@ -80,10 +96,13 @@ class _Log:
     __slots__ = ()
 
     def _emit(self, level: str, event: str, fields: dict[str, Any]) -> None:
+        number = _LEVELS[level]
+        if _floor is not None and number < _floor:
+            return
         custom = _custom
         if custom is not None:
             getattr(custom, level)(event, **fields)
-        elif _stdlib.isEnabledFor(_LEVELS[level]):
+        elif _stdlib().isEnabledFor(number):
             getattr(_default_logger(), level)(event, **fields)
 
     def debug(self, event: str, **fields: Any) -> None:

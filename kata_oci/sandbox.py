@@ -60,8 +60,8 @@ class StateString(enum.StrEnum):
     STOPPED = "stopped"
 
 
-class EnvVar(msgspec.Struct, kw_only=True, frozen=True):
-    """One environment variable (``types.EnvVar``)."""
+class EnvVar(msgspec.Struct, frozen=True):
+    """One environment variable (``types.EnvVar``): ``EnvVar(var, value)``."""
 
     var: str
     value: str = ""
