@@ -86,6 +86,8 @@ _EXPORTS: dict[str, str] = {
     # container type and sandbox ID
     "ContainerType": "types",
     "CRI": "cri",
+    "IdentityKeys": "cri",
+    "SizingKeys": "cri",
     "container_type": "identity",
     "sandbox_id": "identity",
     "get_container_type": "identity",
@@ -94,10 +96,21 @@ _EXPORTS: dict[str, str] = {
     "cri_container_type_keys": "identity",
     "cri_sandbox_id_keys": "identity",
     "cri_container_types": "identity",
+    # pod identity and sizing
+    "PodIdentity": "pod",
+    "pod_identity": "pod",
+    "CRIConflictError": "pod",
+    "Sizing": "sizing",
+    "calculate_sandbox_sizing": "sizing",
+    "calculate_container_sizing": "sizing",
+    "calculate_vm_resources": "sizing",
+    # features document
+    "features_document": "features",
     # engine and plugins
     "Engine": "engine",
     "Resolution": "engine",
     "Answer": "engine",
+    "SizingAnswer": "engine",
     "default_engine": "engine",
     "set_default_engine": "engine",
     "reset_default_engine": "engine",
@@ -211,6 +224,12 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .cri import (
         CRI as CRI,
     )
+    from .cri import (
+        IdentityKeys as IdentityKeys,
+    )
+    from .cri import (
+        SizingKeys as SizingKeys,
+    )
     from .engine import (
         Answer as Answer,
     )
@@ -219,6 +238,9 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .engine import (
         Resolution as Resolution,
+    )
+    from .engine import (
+        SizingAnswer as SizingAnswer,
     )
     from .engine import (
         default_engine as default_engine,
@@ -268,6 +290,9 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .errors import (
         SpecError as SpecError,
     )
+    from .features import (
+        features_document as features_document,
+    )
     from .hookspecs import (
         hookimpl as hookimpl,
     )
@@ -316,6 +341,15 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .overrides import (
         plan_overrides as plan_overrides,
     )
+    from .pod import (
+        CRIConflictError as CRIConflictError,
+    )
+    from .pod import (
+        PodIdentity as PodIdentity,
+    )
+    from .pod import (
+        pod_identity as pod_identity,
+    )
     from .sandbox import (
         DEFAULT_SHM_SIZE as DEFAULT_SHM_SIZE,
     )
@@ -351,6 +385,18 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .sandbox import (
         StateString as StateString,
+    )
+    from .sizing import (
+        Sizing as Sizing,
+    )
+    from .sizing import (
+        calculate_container_sizing as calculate_container_sizing,
+    )
+    from .sizing import (
+        calculate_sandbox_sizing as calculate_sandbox_sizing,
+    )
+    from .sizing import (
+        calculate_vm_resources as calculate_vm_resources,
     )
     from .spec import (
         Spec as Spec,

@@ -126,10 +126,15 @@ def _default_id(bundle: str, spec: Spec, engine: Any) -> str:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
+    from .sizing import calculate_container_sizing
+
     bundle, spec = _load_spec(args.bundle)
     engine = _engine(args.strict)
     found = engine.resolve(spec)
-    identity = engine.pod_identity(spec) if hasattr(engine, "pod_identity") else None
+    identity = engine.pod_identity(spec)
+    sizing = engine.sandbox_sizing_answer(spec)
+    container_sizing = calculate_container_sizing(spec)
+    conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
     if args.json:
         doc: dict[str, Any] = {
             "bundle": bundle,
@@ -137,10 +142,12 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             "container_type_from": _answer(found.container_type_answer),
             "sandbox_id": found.sandbox_id,
             "sandbox_id_from": _answer(found.sandbox_id_answer),
-            "conflicts": list(found.conflicts),
+            "pod": identity,
+            "sandbox_sizing": sizing.sizing,
+            "sandbox_sizing_from": sizing.plugin,
+            "container_sizing": container_sizing,
+            "conflicts": conflicts,
         }
-        if identity is not None:
-            doc["pod"] = identity
         _write_json(doc)
         return EXIT_OK
     lines = [
@@ -152,12 +159,17 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         f"sandbox id:     {found.sandbox_id if found.sandbox_id is not None else '-'}"
         + (f"  (plugin {sid.plugin}: {sid.key})" if sid else "  (no CRI key)")
     )
-    if identity is not None:
-        for name in ("sandbox_name", "sandbox_namespace", "sandbox_uid", "container_name"):
-            value = getattr(identity, name, None)
-            if value:
-                lines.append(f"{name.replace('_', ' ') + ':':<16}{value}")
-    lines.extend(f"conflict:       {c}" for c in found.conflicts)
+    names = identity.names()
+    lines.append(
+        "pod identity:   " + (f"(plugin {identity.plugin})" if names else "-  (no CRI identity key)")
+    )
+    lines.extend(f"  {name.replace('_', ' ') + ':':<19}{value}" for name, value in names.items())
+    lines.append(
+        f"sandbox sizing: {sizing.sizing}"
+        + (f"  (plugin {sizing.plugin})" if sizing.plugin else "  (no CRI sizing key)")
+    )
+    lines.append(f"container sizing: {container_sizing}  (linux.resources)")
+    lines.extend(f"conflict:       {c}" for c in conflicts)
     _write("\n".join(lines))
     return EXIT_OK
 
@@ -180,8 +192,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     bundle, spec = _load_spec(args.bundle)
     config_path, rc = _runtime_config(args.config)
-    engine = _engine(args.strict)
+    # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
+    engine = _engine(False)
     resolution = engine.resolve(spec, strict=False)
+    identity = engine.pod_identity(spec, strict=False)
+    sizing = engine.sandbox_sizing_answer(spec, strict=False)
     _, plan = plan_sandbox_config(
         spec,
         rc,
@@ -191,7 +206,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         strict_annotations=args.strict,
     )
     rejected = any(d.outcome is Outcome.REJECTED for d in plan.decisions)
-    conflicts = list(resolution.conflicts)
+    conflicts = [*resolution.conflicts, *identity.conflicts, *sizing.conflicts]
     failed = rejected or plan.config_error is not None or (args.strict and bool(conflicts))
     if args.json:
         _write_json(
@@ -266,6 +281,14 @@ def cmd_annotations(args: argparse.Namespace) -> int:
         for row in rows
     )
     _write("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_features(args: argparse.Namespace) -> int:
+    from .features import features_document
+
+    config_path, rc = _runtime_config(args.config)
+    _write_json(features_document(rc, config_path=config_path, engine=_engine(False)))
     return EXIT_OK
 
 
@@ -361,12 +384,18 @@ def _parser() -> argparse.ArgumentParser:
     p = add(
         "resolve",
         cmd_resolve,
-        "Show the container type and sandbox ID of a bundle, and which CRI plugin answered.",
+        "Show the container type, sandbox ID, pod identity and sizing of a bundle, and which CRI "
+        "plugin answered.",
         "kata-oci resolve examples/bundles/crio-pod-container --json",
     )
     p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, or its config.json")
     p.add_argument("--json", action="store_true", help="JSON output")
     p.add_argument("--strict", action="store_true", help="disagreeing CRI annotations are an error")
+    p.epilog = (p.epilog or "") + (
+        "\n\nSandbox sizing is what the CRI wrote for the pod (Kata sizes a pod sandbox's VM from it); "
+        "container sizing is the spec's linux.resources (Kata's rule for every other container). "
+        "vCPUs are fractional, as Kata computes them before rounding up."
+    )
 
     p = add(
         "check",
@@ -393,6 +422,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
     p.add_argument("--json", action="store_true", help="JSON output")
+    p.epilog = (p.epilog or "") + "\n\n" + _EPILOG_CONFIG
+
+    p = add(
+        "features",
+        cmd_features,
+        "Print the OCI runtime-spec features document: the runtime-spec versions read, every known "
+        "annotation and what it does, the potentially unsafe ones, and (under org.kata-oci.) what the "
+        "configuration enables.",
+        "kata-oci features --config /etc/kata-containers/configuration.toml",
+    )
+    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
     p.epilog = (p.epilog or "") + "\n\n" + _EPILOG_CONFIG
 
     p = add(

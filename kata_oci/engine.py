@@ -1,10 +1,12 @@
-"""The engine: container type and sandbox ID, answered by the registered CRI plugins.
+"""The engine: container type, sandbox ID, pod identity and sizing, answered by the CRI plugins.
 
 An :class:`Engine` is built once from a pluggy ``PluginManager``. Building it
 asks every plugin for its :class:`~kata_oci.CRI` declaration and turns them
-into two ordered tables (container-type keys, sandbox-ID keys); answering a
-question is then a few dictionary look-ups, with a hook call only for the
-plugins that implement the ``kata_oci_resolve_*`` hooks themselves.
+into ordered tables (container-type keys, sandbox-ID keys, identity keys,
+sizing keys); answering a question is then a few dictionary look-ups, with a
+hook call only for the plugins that implement the matching hook themselves.
+The container type and sandbox ID are on every container's path and stay a
+few look-ups; pod identity and sandbox sizing are computed only when asked.
 
 The module-level functions of :mod:`kata_oci` use :func:`default_engine`,
 built lazily once per process from the installed entry points, safely under
@@ -18,13 +20,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import pluggy
 
 from .config import Feature
 from .cri import CRI
-from .errors import ContainerTypeError, PluginError, SandboxIDError
+from .errors import ContainerTypeError, KataOCIError, PluginError, SandboxIDError
 from .log import log
 from .plugins import PluginInfo, make_plugin_manager
+from .pod import IDENTITY_FIELDS, CRIConflictError, PodIdentity, identity_from_keys
+from .sizing import Sizing, sizing_from_keys
 from .spec import Spec
 from .types import ContainerType
 
@@ -36,6 +41,7 @@ __all__ = [
     "Answer",
     "Engine",
     "Resolution",
+    "SizingAnswer",
     "default_engine",
     "reset_default_engine",
     "set_default_engine",
@@ -45,6 +51,8 @@ _EMPTY: Mapping[str, str] = {}
 
 # One step of a resolution: (plugin name, key, value table, custom hook or None).
 _Step = tuple[str, str, Mapping[str, Any] | None, Callable[..., Any] | None]
+# One step of an on-demand answer: (plugin name, declaration or None, custom hook or None).
+_HookStep = tuple[str, CRI | None, Callable[..., Any] | None]
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,20 @@ class Resolution:
     container_type_answer: Answer | None
     sandbox_id: str | None
     sandbox_id_answer: Answer | None
+    conflicts: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SizingAnswer:
+    """What :meth:`Engine.sandbox_sizing_answer` found.
+
+    ``sizing`` is the answer (``Sizing()`` when no plugin answered);
+    ``plugin`` the CRI plugin that gave it, ``None`` when none did;
+    ``conflicts`` what later plugins said differently.
+    """
+
+    sizing: Sizing
+    plugin: str | None = None
     conflicts: tuple[str, ...] = field(default=())
 
 
@@ -101,6 +123,8 @@ class Engine:
         self.features: Mapping[str, Feature] = self._collect_features()
         self._type_steps = self._steps("kata_oci_resolve_container_type", "container_type_key")
         self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
+        self._identity_steps = self._hook_steps("kata_oci_pod_identity", "identity")
+        self._sizing_steps = self._hook_steps("kata_oci_sandbox_sizing", "sizing")
         if not self._type_steps and not self._sid_steps:
             log.warning(
                 "no_cri_plugins",
@@ -197,9 +221,39 @@ class Engine:
         steps.extend((plugin, "", None, fn) for plugin, fn in custom.items())
         return tuple(steps)
 
+    def _custom_hooks(self, hook_name: str) -> dict[str, Callable[..., Any]]:
+        """Each plugin's implementation of ``hook_name``, in the order pluggy would call them."""
+        return {
+            impl.plugin_name: impl.function
+            for impl in reversed(getattr(self.plugin_manager.hook, hook_name).get_hookimpls())
+            if not (impl.hookwrapper or impl.wrapper)
+        }
+
+    def _hook_steps(self, hook_name: str, table_field: str) -> tuple[_HookStep, ...]:
+        custom = self._custom_hooks(hook_name)
+        steps: list[_HookStep] = []
+        for plugin, decl in self.cris:
+            fn = custom.pop(plugin, None)
+            if fn is not None or getattr(decl, table_field) is not None:
+                steps.append((plugin, decl, fn))
+        steps.extend((plugin, None, fn) for plugin, fn in custom.items())
+        return tuple(steps)
+
+    def _call_hook(self, plugin: str, fn: Callable[..., Any], hook_name: str, ann: Mapping[str, str]) -> Any:
+        try:
+            return fn(annotations=ann)
+        except KataOCIError:
+            raise
+        except Exception as exc:
+            raise PluginError(plugin, f"{hook_name} failed: {type(exc).__name__}: {exc}") from exc
+
     # -- answers ----------------------------------------------------------------
 
-    def _type_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[ContainerType, Answer]]:
+    # Each answer is (value, Answer), or (the error, Answer) when the plugin's key holds a
+    # value it cannot read: an error decides if it comes first (Kata's rule), and is one
+    # more conflict if it comes later.
+
+    def _type_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[ContainerType | KataOCIError, Answer]]:
         for plugin, key, values, fn in self._type_steps:
             if fn is None:
                 value = ann.get(key)
@@ -207,26 +261,35 @@ class Engine:
                     continue
                 ctype = values.get(value) if values is not None else None
                 if ctype is None:
-                    raise ContainerTypeError(
-                        f"unknown container type {value!r} in annotation {key} "
-                        f"(CRI plugin {plugin!r} knows {sorted(values or ())})"
+                    yield (
+                        ContainerTypeError(
+                            f"unknown container type {value!r} in annotation {key} "
+                            f"(CRI plugin {plugin!r} knows {sorted(values or ())})"
+                        ),
+                        Answer(plugin, key, value),
                     )
+                    continue
                 yield ctype, Answer(plugin, key, value)
             else:
-                result = fn(annotations=ann)
+                answer = Answer(plugin, key, ann.get(key, "") if key else "")
+                try:
+                    result = fn(annotations=ann)
+                except KataOCIError as exc:
+                    yield exc, answer
+                    continue
                 if result is None:
                     continue
                 if not isinstance(result, ContainerType):
                     try:
                         result = ContainerType(result)
                     except ValueError:
-                        raise PluginError(
+                        result = PluginError(
                             plugin,
                             f"kata_oci_resolve_container_type returned {result!r}, not a ContainerType",
-                        ) from None
-                yield result, Answer(plugin, key, ann.get(key, "") if key else "")
+                        )
+                yield result, answer
 
-    def _sid_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[str, Answer]]:
+    def _sid_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[str | KataOCIError, Answer]]:
         for plugin, key, _values, fn in self._sid_steps:
             if fn is None:
                 value = ann.get(key)
@@ -234,13 +297,19 @@ class Engine:
                     continue
                 yield value, Answer(plugin, key, value)
             else:
-                result = fn(annotations=ann)
+                try:
+                    result = fn(annotations=ann)
+                except KataOCIError as exc:
+                    yield exc, Answer(plugin, key, ann.get(key, "") if key else "")
+                    continue
                 if result is None:
                     continue
                 if not isinstance(result, str):
-                    raise PluginError(
+                    result = PluginError(
                         plugin, f"kata_oci_resolve_sandbox_id returned {result!r}, not a string"
                     )
+                    yield result, Answer(plugin, key, ann.get(key, "") if key else "")
+                    continue
                 yield result, Answer(plugin, key, result)
 
     def _first_and_conflicts(
@@ -251,22 +320,23 @@ class Engine:
         if first is None:
             return None, None, ()
         value, answer = first
+        if isinstance(value, KataOCIError):
+            raise value  # the first CRI key present decides, even when its value is bad
         conflicts: list[str] = []
-        while True:
-            try:
-                other = next(it, None)
-            except (ContainerTypeError, SandboxIDError, PluginError) as exc:
-                # A later plugin Kata would never have asked: report, do not fail.
-                if strict:
-                    raise
-                conflicts.append(str(exc))
-                break
-            if other is None:
-                break
-            if other[0] != value:
+        for other, by in it:
+            if isinstance(other, KataOCIError):
+                # A later plugin Kata would never have asked: a conflict, not a failure.
+                if strict and isinstance(other, PluginError):
+                    raise other
                 conflicts.append(
-                    f"{what}: plugin {answer.plugin!r} says {value!r} ({answer.key}={answer.value!r}) "
-                    f"but plugin {other[1].plugin!r} says {other[0]!r} ({other[1].key}={other[1].value!r})"
+                    f"{what}: plugin {answer.plugin!r} says {str(value)!r} ({answer.key}={answer.value!r}) "
+                    f"but plugin {by.plugin!r} cannot read {by.key or 'its annotations'}"
+                    f"{'=' + repr(by.value) if by.key else ''}: {other}"
+                )
+            elif other != value:
+                conflicts.append(
+                    f"{what}: plugin {answer.plugin!r} says {str(value)!r} ({answer.key}={answer.value!r}) "
+                    f"but plugin {by.plugin!r} says {str(other)!r} ({by.key}={by.value!r})"
                 )
         if conflicts:
             if strict:
@@ -327,6 +397,107 @@ class Engine:
             sandbox_id_answer=sans,
             conflicts=tconf + sconf,
         )
+
+    # -- pod identity and sandbox sizing (on demand) ------------------------------------
+
+    def _identity_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[str, PodIdentity]]:
+        for plugin, decl, fn in self._identity_steps:
+            if fn is None:
+                assert decl is not None
+                assert decl.identity is not None
+                answer = identity_from_keys(ann, decl.identity)
+            else:
+                answer = self._call_hook(plugin, fn, "kata_oci_pod_identity", ann)
+                if answer is not None and not isinstance(answer, PodIdentity):
+                    raise PluginError(
+                        plugin, f"kata_oci_pod_identity returned {answer!r}, not a kata_oci.PodIdentity"
+                    )
+            if answer is not None and not answer.is_empty():
+                yield plugin, answer
+
+    def _sizing_answers(self, ann: Mapping[str, str]) -> Iterable[tuple[str, Sizing]]:
+        for plugin, decl, fn in self._sizing_steps:
+            if fn is None:
+                assert decl is not None
+                assert decl.sizing is not None
+                answer = sizing_from_keys(ann, decl.sizing, cri=decl.name)
+            else:
+                answer = self._call_hook(plugin, fn, "kata_oci_sandbox_sizing", ann)
+                if answer is not None and not isinstance(answer, Sizing):
+                    raise PluginError(
+                        plugin, f"kata_oci_sandbox_sizing returned {answer!r}, not a kata_oci.Sizing"
+                    )
+            if answer is not None:
+                yield plugin, answer
+
+    def _settle(self, what: str, plugin: str, chosen: str, conflicts: list[str], strict: bool) -> None:
+        if not conflicts:
+            return
+        if strict:
+            raise CRIConflictError(what, tuple(conflicts))
+        log.warning("cri_conflict", what=what, chosen=chosen, plugin=plugin, conflicts=conflicts)
+
+    def pod_identity(
+        self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None
+    ) -> PodIdentity:
+        """The pod and container names from the CRI annotations (see :func:`kata_oci.pod_identity`).
+
+        The first plugin, in order, that finds any of its identity keys
+        answers for every field; later plugins only count as conflicting
+        where both name a field and the names differ (logged, listed in
+        :attr:`PodIdentity.conflicts`, or with ``strict``
+        :class:`~kata_oci.CRIConflictError`). No answer: an empty
+        :class:`PodIdentity` with ``plugin`` ``None``.
+        """
+        strict = self.strict if strict is None else strict
+        ann = _annotations(spec)
+        first: tuple[str, PodIdentity] | None = None
+        conflicts: list[str] = []
+        for plugin, answer in self._identity_answers(ann):
+            if first is None:
+                first = (plugin, answer)
+                continue
+            for name in IDENTITY_FIELDS:
+                mine, theirs = getattr(first[1], name), getattr(answer, name)
+                if mine is not None and theirs is not None and mine != theirs:
+                    conflicts.append(
+                        f"{name.replace('_', ' ')}: plugin {first[0]!r} says {mine!r} "
+                        f"but plugin {plugin!r} says {theirs!r}"
+                    )
+        if first is None:
+            return PodIdentity()
+        plugin, answer = first
+        self._settle("pod identity", plugin, str(answer.names()), conflicts, strict)
+        return msgspec.structs.replace(answer, plugin=plugin, conflicts=tuple(conflicts))
+
+    def sandbox_sizing_answer(
+        self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None
+    ) -> SizingAnswer:
+        """The pod sandbox's sizing with the plugin that gave it and any conflicts.
+
+        The first plugin, in order, that recognises its sizing annotations
+        answers; a later plugin whose answer differs is a conflict (logged,
+        or with ``strict`` :class:`~kata_oci.CRIConflictError`).
+        """
+        strict = self.strict if strict is None else strict
+        ann = _annotations(spec)
+        first: tuple[str, Sizing] | None = None
+        conflicts: list[str] = []
+        for plugin, answer in self._sizing_answers(ann):
+            if first is None:
+                first = (plugin, answer)
+            elif answer != first[1]:
+                conflicts.append(
+                    f"sandbox sizing: plugin {first[0]!r} says {first[1]} but plugin {plugin!r} says {answer}"
+                )
+        if first is None:
+            return SizingAnswer(Sizing())
+        self._settle("sandbox sizing", first[0], str(first[1]), conflicts, strict)
+        return SizingAnswer(first[1], first[0], tuple(conflicts))
+
+    def sandbox_sizing(self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> Sizing:
+        """The pod sandbox's sizing (see :func:`kata_oci.calculate_sandbox_sizing`)."""
+        return self.sandbox_sizing_answer(spec, strict=strict).sizing
 
     def container_manager(self, spec: Spec | Mapping[str, str] | None, name: str) -> bool:
         """True when CRI ``name``'s type key is present with a value it writes."""

@@ -12,10 +12,19 @@ A plugin that must come first marks its ``kata_oci_declare_cri`` with
 ``@hookimpl(tryfirst=True)``; one that must come last with ``trylast=True``.
 
 Most CRI plugins need only :func:`kata_oci_declare_cri`: the engine answers
-container-type and sandbox-ID questions from the declared keys through a
-table built once. A plugin whose CRI needs logic that a key table cannot say
-also implements the ``kata_oci_resolve_*`` hooks; the engine then calls them,
-at the plugin's place in the order, instead of using its table entry.
+container-type, sandbox-ID, pod-identity and sandbox-sizing questions from the
+declared keys through tables built once. A plugin whose CRI needs logic that a
+key table cannot say also implements the matching hook
+(``kata_oci_resolve_container_type``, ``kata_oci_resolve_sandbox_id``,
+``kata_oci_pod_identity``, ``kata_oci_sandbox_sizing``); the engine then calls
+it, at the plugin's place in the order, instead of using its table entry.
+
+The engine calls each implementation itself, in order, so that it can
+compare later answers with the first (conflicts are logged, or raised by a
+strict engine). The answering hooks are also declared ``firstresult`` for
+callers that use pluggy directly. A hook that raises anything but a
+:class:`kata_oci.KataOCIError` from the identity or sizing hooks is reported
+as a :class:`kata_oci.PluginError` naming the plugin.
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ import pluggy
 if TYPE_CHECKING:
     from .config import Feature
     from .cri import CRI
+    from .pod import PodIdentity
+    from .sizing import Sizing
     from .types import ContainerType
 
 PROJECT_NAME = "kata_oci"
@@ -41,8 +52,11 @@ def kata_oci_declare_cri() -> CRI:  # type: ignore[empty-body]
     """Declare the annotation keys of the CRI this plugin knows.
 
     Return a :class:`kata_oci.CRI` naming the CRI, its container-type key and
-    the values it writes there, and its sandbox-ID key. Called once, when an
-    engine is built; the declaration is what ``cri_container_type_keys()``,
+    the values it writes there, its sandbox-ID key, and optionally its pod
+    identity keys (:class:`kata_oci.IdentityKeys`), its sandbox sizing keys
+    (:class:`kata_oci.SizingKeys`) and the further keys its own hooks read
+    (``hook_keys``, for documentation). Called once, when an engine is built;
+    the declaration is what ``cri_container_type_keys()``,
     ``cri_sandbox_id_keys()`` and ``cri_container_types()`` list, and what the
     engine answers from. A plugin that only declares keys is pure data::
 
@@ -83,6 +97,47 @@ def kata_oci_resolve_sandbox_id(annotations: Mapping[str, str]) -> str | None:
     A key that is present gives its value even when it is empty, as Kata does.
     First result wins. Implement this only when a key table
     (:func:`kata_oci_declare_cri`) cannot express your CRI's rule.
+    """
+
+
+@hookspec(firstresult=True)
+def kata_oci_pod_identity(annotations: Mapping[str, str]) -> PodIdentity | None:
+    """Name the pod and container the annotations describe, or ``None`` if they are not yours.
+
+    ``annotations`` is the spec's annotation map (never ``None``; do not
+    modify it). Return a :class:`kata_oci.PodIdentity` with the names your
+    CRI wrote (``sandbox_name``, ``sandbox_namespace``, ``sandbox_uid``,
+    ``container_name``; leave a field ``None`` when your CRI does not say it);
+    the engine fills in ``plugin``. Return ``None`` when none of your keys is
+    there, so the next plugin is asked. A value you cannot read is not an
+    error: leave the field ``None`` (and log a warning if it matters).
+
+    Implement this only when an :class:`kata_oci.IdentityKeys` table in your
+    :func:`kata_oci_declare_cri` cannot say your CRI's rule (CRI-O's pod name
+    is either ``KubeName`` or part of ``SandboxName``, depending on the spec).
+    Called on demand (``kata_oci.pod_identity()``, ``kata-oci resolve``), never
+    when only the container type or sandbox ID is asked.
+    """
+
+
+@hookspec(firstresult=True)
+def kata_oci_sandbox_sizing(annotations: Mapping[str, str]) -> Sizing | None:
+    """Say what resources the pod sandbox asks for, or ``None`` if the annotations are not yours.
+
+    ``annotations`` is the pod sandbox's annotation map (never ``None``; do not
+    modify it). When your CRI's sizing annotations are there, return a
+    :class:`kata_oci.Sizing`; compute it with
+    :func:`kata_oci.calculate_vm_resources` (CFS period and quota, memory
+    bytes, CPU shares) so that Kata 2.x's arithmetic applies. A value that
+    does not parse counts as 0, with a warning, as in Kata; it is not an
+    error. Put the pod overhead, if your CRI reports it, in
+    :attr:`kata_oci.Sizing.overhead`.
+
+    Implement this only when a :class:`kata_oci.SizingKeys` table (four
+    decimal annotations, as containerd writes) cannot say your CRI's format;
+    CRI-O, which writes the CRI ``LinuxContainerResources`` message as JSON,
+    does. Called on demand (``kata_oci.calculate_sandbox_sizing()``,
+    ``kata-oci resolve``).
     """
 
 
