@@ -123,6 +123,18 @@ class Engine:
         self.features: Mapping[str, Feature] = self._collect_features()
         self._type_steps = self._steps("kata_oci_resolve_container_type", "container_type_key")
         self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
+        # When every plugin is pure data (the usual case), the two questions are a
+        # few dict look-ups over these tables; None when a plugin has custom hooks.
+        self._type_table: tuple[tuple[str, Mapping[str, ContainerType]], ...] | None = (
+            tuple((key, values or {}) for _, key, values, fn in self._type_steps)
+            if all(fn is None for *_, fn in self._type_steps)
+            else None
+        )
+        self._sid_table: tuple[str, ...] | None = (
+            tuple(key for _, key, _, fn in self._sid_steps)
+            if all(fn is None for *_, fn in self._sid_steps)
+            else None
+        )
         self._identity_steps = self._hook_steps("kata_oci_pod_identity", "identity")
         self._sizing_steps = self._hook_steps("kata_oci_sandbox_sizing", "sizing")
         if not self._type_steps and not self._sid_steps:
@@ -358,9 +370,26 @@ class Engine:
         CRI's key disagrees, a warning is logged, or with ``strict`` a
         :class:`ContainerTypeError` names both plugins and values.
         """
+        ann = spec.annotations if type(spec) is Spec else _annotations(spec)
+        table = self._type_table
+        if table is not None:
+            # Fast path: one CRI key present (or none) decides with no further question.
+            if not ann:
+                return ContainerType.POD_SANDBOX
+            found = None
+            for key, values in table:
+                value = ann.get(key)
+                if value is not None:
+                    if found is not None:
+                        found = None  # several CRI keys: the general path checks them
+                        break
+                    found = values.get(value)
+                    if found is None:
+                        break  # a value the CRI does not write: the general path says so
+            else:
+                return ContainerType.POD_SANDBOX if found is None else found
         strict = self.strict if strict is None else strict
-        ann = _annotations(spec)
-        ctype, _, _ = self._first_and_conflicts(self._type_answers(ann), "container type", strict)
+        ctype, _, _ = self._first_and_conflicts(self._type_answers(ann or _EMPTY), "container type", strict)
         return ContainerType.POD_SANDBOX if ctype is None else ctype
 
     def sandbox_id(self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> str:
@@ -370,9 +399,22 @@ class Engine:
         one; none raises :class:`SandboxIDError`. Disagreeing keys of later
         CRIs are logged, or with ``strict`` raise :class:`SandboxIDError`.
         """
+        ann = spec.annotations if type(spec) is Spec else _annotations(spec)
+        table = self._sid_table
+        if table is not None and ann:
+            found: str | None = None
+            for key in table:
+                value = ann.get(key)
+                if value is not None:
+                    if found is not None and value != found:
+                        found = None  # disagreeing keys: the general path reports them
+                        break
+                    found = value
+            else:
+                if found is not None:
+                    return found
         strict = self.strict if strict is None else strict
-        ann = _annotations(spec)
-        sid, _, _ = self._first_and_conflicts(self._sid_answers(ann), "sandbox ID", strict)
+        sid, _, _ = self._first_and_conflicts(self._sid_answers(ann or _EMPTY), "sandbox ID", strict)
         if sid is None:
             raise SandboxIDError(
                 "could not find sandbox ID: none of the annotations "
