@@ -145,149 +145,63 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .config import (
         AgentType as AgentType,
-    )
-    from .config import (
         FactoryConfig as FactoryConfig,
-    )
-    from .config import (
         Feature as Feature,
-    )
-    from .config import (
         HypervisorConfig as HypervisorConfig,
-    )
-    from .config import (
         HypervisorType as HypervisorType,
-    )
-    from .config import (
         KataAgentConfig as KataAgentConfig,
-    )
-    from .config import (
         NetInterworkingModel as NetInterworkingModel,
-    )
-    from .config import (
         NetmonConfig as NetmonConfig,
-    )
-    from .config import (
         Param as Param,
-    )
-    from .config import (
         ProxyConfig as ProxyConfig,
-    )
-    from .config import (
         ProxyType as ProxyType,
-    )
-    from .config import (
         RuntimeConfig as RuntimeConfig,
-    )
-    from .config import (
         ShimConfig as ShimConfig,
-    )
-    from .config import (
         ShimType as ShimType,
     )
     from .configfile import (
         find_config_file as find_config_file,
-    )
-    from .configfile import (
         load_runtime_config as load_runtime_config,
-    )
-    from .configfile import (
         runtime_config_from_toml as runtime_config_from_toml,
     )
     from .convert import (
         container_config as container_config,
-    )
-    from .convert import (
         env_vars as env_vars,
-    )
-    from .convert import (
         get_oci_config as get_oci_config,
-    )
-    from .convert import (
         network_config as network_config,
-    )
-    from .convert import (
         plan_sandbox_config as plan_sandbox_config,
-    )
-    from .convert import (
         sandbox_config as sandbox_config,
-    )
-    from .convert import (
         shm_size as shm_size,
-    )
-    from .convert import (
         state_to_oci_state as state_to_oci_state,
-    )
-    from .convert import (
         status_to_oci_state as status_to_oci_state,
     )
     from .cri import (
         CRI as CRI,
-    )
-    from .cri import (
         IdentityKeys as IdentityKeys,
-    )
-    from .cri import (
         SizingKeys as SizingKeys,
     )
     from .engine import (
         Answer as Answer,
-    )
-    from .engine import (
         Engine as Engine,
-    )
-    from .engine import (
         Resolution as Resolution,
-    )
-    from .engine import (
         SizingAnswer as SizingAnswer,
-    )
-    from .engine import (
         default_engine as default_engine,
-    )
-    from .engine import (
         reset_default_engine as reset_default_engine,
-    )
-    from .engine import (
         set_default_engine as set_default_engine,
     )
     from .errors import (
         AnnotationError as AnnotationError,
-    )
-    from .errors import (
         AnnotationProblem as AnnotationProblem,
-    )
-    from .errors import (
         ConfigError as ConfigError,
-    )
-    from .errors import (
         ContainerTypeError as ContainerTypeError,
-    )
-    from .errors import (
         DeviceError as DeviceError,
-    )
-    from .errors import (
         EnvVarError as EnvVarError,
-    )
-    from .errors import (
         KataOCIError as KataOCIError,
-    )
-    from .errors import (
         KernelParamError as KernelParamError,
-    )
-    from .errors import (
         NoLinuxError as NoLinuxError,
-    )
-    from .errors import (
         PluginError as PluginError,
-    )
-    from .errors import (
         SandboxIDError as SandboxIDError,
-    )
-    from .errors import (
         ShmSizeError as ShmSizeError,
-    )
-    from .errors import (
         SpecError as SpecError,
     )
     from .features import (
@@ -295,32 +209,16 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .hookspecs import (
         hookimpl as hookimpl,
-    )
-    from .hookspecs import (
         hookspec as hookspec,
     )
     from .identity import (
         container_type as container_type,
-    )
-    from .identity import (
         cri_container_type_keys as cri_container_type_keys,
-    )
-    from .identity import (
         cri_container_types as cri_container_types,
-    )
-    from .identity import (
         cri_sandbox_id_keys as cri_sandbox_id_keys,
-    )
-    from .identity import (
         get_container_type as get_container_type,
-    )
-    from .identity import (
         get_sandbox_config_path as get_sandbox_config_path,
-    )
-    from .identity import (
         is_crio_container_manager as is_crio_container_manager,
-    )
-    from .identity import (
         sandbox_id as sandbox_id,
     )
     from .log import (
@@ -328,110 +226,50 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .overrides import (
         Decision as Decision,
-    )
-    from .overrides import (
         Outcome as Outcome,
-    )
-    from .overrides import (
         OverridePlan as OverridePlan,
-    )
-    from .overrides import (
         apply_overrides as apply_overrides,
-    )
-    from .overrides import (
         plan_overrides as plan_overrides,
     )
     from .pod import (
         CRIConflictError as CRIConflictError,
-    )
-    from .pod import (
         PodIdentity as PodIdentity,
-    )
-    from .pod import (
         pod_identity as pod_identity,
     )
     from .sandbox import (
         DEFAULT_SHM_SIZE as DEFAULT_SHM_SIZE,
-    )
-    from .sandbox import (
         Cmd as Cmd,
-    )
-    from .sandbox import (
         ContainerConfig as ContainerConfig,
-    )
-    from .sandbox import (
         ContainerState as ContainerState,
-    )
-    from .sandbox import (
         ContainerStatus as ContainerStatus,
-    )
-    from .sandbox import (
         DeviceInfo as DeviceInfo,
-    )
-    from .sandbox import (
         EnvVar as EnvVar,
-    )
-    from .sandbox import (
         Mount as Mount,
-    )
-    from .sandbox import (
         NetworkConfig as NetworkConfig,
-    )
-    from .sandbox import (
         RootFs as RootFs,
-    )
-    from .sandbox import (
         SandboxConfig as SandboxConfig,
-    )
-    from .sandbox import (
         StateString as StateString,
     )
     from .sizing import (
         Sizing as Sizing,
-    )
-    from .sizing import (
         calculate_container_sizing as calculate_container_sizing,
-    )
-    from .sizing import (
         calculate_sandbox_sizing as calculate_sandbox_sizing,
-    )
-    from .sizing import (
         calculate_vm_resources as calculate_vm_resources,
     )
     from .spec import (
         Spec as Spec,
-    )
-    from .spec import (
         State as State,
-    )
-    from .spec import (
         decode_spec as decode_spec,
-    )
-    from .spec import (
         decode_state as decode_state,
-    )
-    from .spec import (
         encode_spec as encode_spec,
-    )
-    from .spec import (
         parse_config_json as parse_config_json,
-    )
-    from .spec import (
         to_json as to_json,
     )
     from .state import (
         KERNEL_MODULES_SEPARATOR as KERNEL_MODULES_SEPARATOR,
-    )
-    from .state import (
         STATE_CREATED as STATE_CREATED,
-    )
-    from .state import (
         STATE_PAUSED as STATE_PAUSED,
-    )
-    from .state import (
         STATE_RUNNING as STATE_RUNNING,
-    )
-    from .state import (
         STATE_STOPPED as STATE_STOPPED,
     )
     from .types import (

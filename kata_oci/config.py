@@ -12,13 +12,12 @@ Each type encodes to JSON with :func:`kata_oci.to_json`, under its Python
 field names.
 """
 
-from __future__ import annotations
-
 import enum
 
 import msgspec
 
 from .errors import KataOCIError, KernelParamError
+from .types import Feature
 
 __all__ = [
     "AgentType",
@@ -100,7 +99,7 @@ class NetInterworkingModel(enum.StrEnum):
     NONE = "none"
 
     @classmethod
-    def from_setting(cls, name: str) -> NetInterworkingModel:
+    def from_setting(cls, name: str) -> "NetInterworkingModel":
         """Parse a configuration or annotation value as Go's ``SetModel`` does.
 
         Exact, case-sensitive names; ``"default"`` gives :attr:`TCFILTER`.
@@ -284,14 +283,6 @@ class FactoryConfig(_Struct):
     template_path: str = ""
     vm_cache_number: int = 0
     vm_cache_endpoint: str = ""
-
-
-class Feature(msgspec.Struct, kw_only=True, frozen=True):
-    """An experimental feature (``experimental.Feature``)."""
-
-    name: str
-    description: str = ""
-    exp_release: str = ""
 
 
 # --------------------------------------------------------------------------

@@ -13,8 +13,6 @@ the pod's resources (:class:`SizingKeys`, answering
 declaration written for kata-oci 0.1 stays valid.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,6 +112,16 @@ class CRI(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     identity: IdentityKeys | None = None
     sizing: SizingKeys | None = None
     hook_keys: Mapping[str, str] = msgspec.field(default_factory=dict)
+
+    def annotation_keys(self) -> frozenset[str]:
+        """Every annotation key this declaration names (type, sandbox ID, identity, sizing, hook keys)."""
+        keys = {self.container_type_key, self.sandbox_id_key, *self.hook_keys}
+        if self.identity is not None:
+            keys.update(key for _, key in self.identity.pairs())
+        if self.sizing is not None:
+            keys.update(key for _, key in self.sizing.pairs())
+        keys.discard("")
+        return frozenset(keys)
 
     def check(self) -> list[str]:
         """Return what is wrong with this declaration (empty when it is usable)."""

@@ -15,25 +15,24 @@ concurrent first use.
 
 from __future__ import annotations
 
-import threading
+import _thread
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-import pluggy
 
-from .config import Feature
 from .cri import CRI
 from .errors import ContainerTypeError, KataOCIError, PluginError, SandboxIDError
 from .log import log
-from .plugins import PluginInfo, make_plugin_manager
+from .plugins import PluginInfo
 from .pod import IDENTITY_FIELDS, CRIConflictError, PodIdentity, identity_from_keys
 from .sizing import Sizing, sizing_from_keys
 from .spec import Spec
-from .types import ContainerType
+from .types import ContainerType, Feature
 
 if TYPE_CHECKING:
+    import pluggy
+
     from .config import RuntimeConfig
     from .sandbox import ContainerConfig, SandboxConfig
 
@@ -55,8 +54,7 @@ _Step = tuple[str, str, Mapping[str, Any] | None, Callable[..., Any] | None]
 _HookStep = tuple[str, CRI | None, Callable[..., Any] | None]
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """One plugin's answer: which plugin, from which key, what value it read."""
 
     plugin: str
@@ -64,8 +62,7 @@ class Answer:
     value: str
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(msgspec.Struct, frozen=True):
     """Everything :meth:`Engine.resolve` found for one spec.
 
     ``container_type_answer`` / ``sandbox_id_answer`` say which plugin and key
@@ -77,11 +74,10 @@ class Resolution:
     container_type_answer: Answer | None
     sandbox_id: str | None
     sandbox_id_answer: Answer | None
-    conflicts: tuple[str, ...] = field(default=())
+    conflicts: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SizingAnswer:
+class SizingAnswer(msgspec.Struct, frozen=True):
     """What :meth:`Engine.sandbox_sizing_answer` found.
 
     ``sizing`` is the answer (``Sizing()`` when no plugin answered);
@@ -91,7 +87,13 @@ class SizingAnswer:
 
     sizing: Sizing
     plugin: str | None = None
-    conflicts: tuple[str, ...] = field(default=())
+    conflicts: tuple[str, ...] = ()
+
+
+def _hook_failed(plugin: str, hook: str, exc: Exception) -> PluginError:
+    error = PluginError(plugin, f"{hook} failed: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _annotations(spec: Spec | Mapping[str, str] | None) -> Mapping[str, str]:
@@ -111,16 +113,28 @@ class Engine:
 
     def __init__(
         self,
-        plugin_manager: pluggy.PluginManager,
+        plugin_manager: pluggy.PluginManager | None,
         *,
         plugin_infos: Mapping[str, PluginInfo] | None = None,
         strict: bool = False,
+        declarations: Iterable[tuple[str, CRI]] = (),
+        features: Mapping[str, Feature] | None = None,
     ) -> None:
         self.plugin_manager = plugin_manager
         self.plugin_infos: dict[str, PluginInfo] = dict(plugin_infos or {})
         self.strict = strict
-        self.cris: tuple[tuple[str, CRI], ...] = self._collect_declarations()
-        self.features: Mapping[str, Feature] = self._collect_features()
+        if plugin_manager is None:
+            # A declarations-only engine (see from_declarations): no hook is called.
+            self.cris: tuple[tuple[str, CRI], ...] = tuple(declarations)
+            self.features: Mapping[str, Feature] = dict(features or {})
+        else:
+            self.cris = self._collect_declarations()
+            self.features = self._collect_features()
+        # The keys each declared plugin names: its hooks are not called for a spec
+        # that carries none of them (the contract in hookspecs.py).
+        self._declared_keys: dict[str, frozenset[str]] = {
+            plugin: decl.annotation_keys() for plugin, decl in self.cris
+        }
         self._type_steps = self._steps("kata_oci_resolve_container_type", "container_type_key")
         self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
         # When every plugin is pure data (the usual case), the two questions are a
@@ -147,18 +161,72 @@ class Engine:
     # -- construction --------------------------------------------------------
 
     @classmethod
-    def from_entry_points(cls, *, extra_plugins: Iterable[object] = (), strict: bool = False) -> Engine:
-        """An engine over the plugins installed in the ``kata_oci`` entry-point group."""
-        pm, infos = make_plugin_manager(extra_plugins, entry_points=True)
+    def from_entry_points(
+        cls,
+        *,
+        extra_plugins: Iterable[object] = (),
+        strict: bool = False,
+        entry_point_source: Iterable[Any] | None = None,
+    ) -> Engine:
+        """An engine over the plugins installed in the ``kata_oci`` entry-point group.
+
+        ``entry_point_source`` replaces the scan of installed distributions
+        with a list of entry points (name, value, dist and ``load()``), e.g.
+        from a cache.
+        """
+        from .plugins import make_plugin_manager
+
+        pm, infos = make_plugin_manager(
+            extra_plugins, entry_points=True, entry_point_source=entry_point_source
+        )
         return cls(pm, plugin_infos=infos, strict=strict)
 
     @classmethod
     def from_plugins(cls, plugins: Iterable[object], *, strict: bool = False) -> Engine:
         """An engine over exactly ``plugins``, consulted in the order given."""
+        from .plugins import make_plugin_manager
+
         pm, infos = make_plugin_manager(plugins, entry_points=False)
         return cls(pm, plugin_infos=infos, strict=strict)
 
+    @classmethod
+    def from_declarations(
+        cls,
+        declarations: Iterable[tuple[str, CRI]],
+        *,
+        features: Mapping[str, Feature] | None = None,
+        plugin_infos: Mapping[str, PluginInfo] | None = None,
+        strict: bool = False,
+    ) -> Engine:
+        """An engine over CRI declarations alone (plugin name, declaration), in order.
+
+        No plugin code runs: the answers come from the declared keys only, so
+        this is right only for plugins that implement no hook, or for specs
+        that carry none of the keys of those that do (see
+        :meth:`needs_hooks`). ``kata-oci`` uses it with a per-environment
+        cache to start without importing plugins.
+        """
+        return cls(
+            None, declarations=declarations, features=features, plugin_infos=plugin_infos, strict=strict
+        )
+
+    def hooked_plugins(self) -> dict[str, list[str]]:
+        """The plugins that implement answering hooks, and which ones."""
+        out: dict[str, list[str]] = {}
+        if self.plugin_manager is None:
+            return out
+        for name in (
+            "kata_oci_resolve_container_type",
+            "kata_oci_resolve_sandbox_id",
+            "kata_oci_pod_identity",
+            "kata_oci_sandbox_sizing",
+        ):
+            for plugin in self._custom_hooks(name):
+                out.setdefault(plugin, []).append(name)
+        return out
+
     def _collect_declarations(self) -> tuple[tuple[str, CRI], ...]:
+        assert self.plugin_manager is not None
         hook = self.plugin_manager.hook.kata_oci_declare_cri
         out: list[tuple[str, CRI]] = []
         names: dict[str, str] = {}
@@ -193,6 +261,7 @@ class Engine:
 
         features: dict[str, Feature] = {}
         owners: dict[str, str] = {}
+        assert self.plugin_manager is not None
         for impl in reversed(self.plugin_manager.hook.kata_oci_experimental_features.get_hookimpls()):
             plugin = impl.plugin_name
             try:
@@ -217,11 +286,7 @@ class Engine:
         return features
 
     def _steps(self, hook_name: str, key_field: str) -> tuple[_Step, ...]:
-        custom = {
-            impl.plugin_name: impl.function
-            for impl in reversed(getattr(self.plugin_manager.hook, hook_name).get_hookimpls())
-            if not (impl.hookwrapper or impl.wrapper)
-        }
+        custom = self._custom_hooks(hook_name)
         steps: list[_Step] = []
         for plugin, decl in self.cris:
             fn = custom.pop(plugin, None)
@@ -235,6 +300,8 @@ class Engine:
 
     def _custom_hooks(self, hook_name: str) -> dict[str, Callable[..., Any]]:
         """Each plugin's implementation of ``hook_name``, in the order pluggy would call them."""
+        if self.plugin_manager is None:
+            return {}
         return {
             impl.plugin_name: impl.function
             for impl in reversed(getattr(self.plugin_manager.hook, hook_name).get_hookimpls())
@@ -251,7 +318,18 @@ class Engine:
         steps.extend((plugin, None, fn) for plugin, fn in custom.items())
         return tuple(steps)
 
+    def _concerns(self, plugin: str, ann: Mapping[str, str]) -> bool:
+        """Whether ``ann`` carries a key ``plugin`` declares (always true for undeclared plugins)."""
+        keys = self._declared_keys.get(plugin)
+        if keys is None:
+            return True
+        if len(keys) < len(ann):
+            return any(k in ann for k in keys)
+        return any(k in keys for k in ann)
+
     def _call_hook(self, plugin: str, fn: Callable[..., Any], hook_name: str, ann: Mapping[str, str]) -> Any:
+        if not self._concerns(plugin, ann):
+            return None
         try:
             return fn(annotations=ann)
         except KataOCIError:
@@ -284,10 +362,15 @@ class Engine:
                 yield ctype, Answer(plugin, key, value)
             else:
                 answer = Answer(plugin, key, ann.get(key, "") if key else "")
+                if not self._concerns(plugin, ann):
+                    continue
                 try:
                     result = fn(annotations=ann)
                 except KataOCIError as exc:
                     yield exc, answer
+                    continue
+                except Exception as exc:
+                    yield _hook_failed(plugin, "kata_oci_resolve_container_type", exc), answer
                     continue
                 if result is None:
                     continue
@@ -309,10 +392,16 @@ class Engine:
                     continue
                 yield value, Answer(plugin, key, value)
             else:
+                if not self._concerns(plugin, ann):
+                    continue
                 try:
                     result = fn(annotations=ann)
                 except KataOCIError as exc:
                     yield exc, Answer(plugin, key, ann.get(key, "") if key else "")
+                    continue
+                except Exception as exc:
+                    failed = _hook_failed(plugin, "kata_oci_resolve_sandbox_id", exc)
+                    yield failed, Answer(plugin, key, ann.get(key, "") if key else "")
                     continue
                 if result is None:
                     continue
@@ -603,7 +692,7 @@ class Engine:
 
 
 _default: Engine | None = None
-_default_lock = threading.Lock()
+_default_lock = _thread.allocate_lock()  # _thread: no import cost, unlike threading
 
 
 def default_engine() -> Engine:

@@ -26,7 +26,6 @@ Hierarchy::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 __all__ = [
     "AnnotationError",
@@ -109,13 +108,26 @@ class ShmSizeError(KataOCIError):
     """The source of a ``/dev/shm`` bind mount cannot be measured."""
 
 
-@dataclass(frozen=True, slots=True)
 class AnnotationProblem:
     """One rejected annotation: its key, its value and why."""
 
-    key: str
-    value: str
-    reason: str
+    __slots__ = ("key", "reason", "value")
+
+    def __init__(self, key: str, value: str, reason: str) -> None:
+        self.key = key
+        self.value = value
+        self.reason = reason
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AnnotationProblem):
+            return NotImplemented
+        return (self.key, self.value, self.reason) == (other.key, other.value, other.reason)
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.value, self.reason))
+
+    def __repr__(self) -> str:
+        return f"AnnotationProblem(key={self.key!r}, value={self.value!r}, reason={self.reason!r})"
 
     def __str__(self) -> str:
         return f"{self.key}={self.value!r}: {self.reason}"

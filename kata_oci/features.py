@@ -34,8 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from . import __version__
-from . import annotations as ka
+from . import __version__, annotations as ka
 from .spec import OCI_VERSION
 
 if TYPE_CHECKING:

@@ -41,12 +41,11 @@ Known deviations from Go 1.19:
 
 from __future__ import annotations
 
+import _thread
 import bisect
 import os
 import re
 import stat
-import threading
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, Final, NoReturn
 
@@ -150,6 +149,8 @@ def _go_is_print(r: int) -> bool:
     """``strconv.IsPrint``: Unicode L, M, N, P, S, or U+0020 (Unicode 13.0 tables)."""
     if r < 0x80:
         return 0x20 <= r < 0x7F
+    import unicodedata
+
     if unicodedata.category(chr(r))[0] not in "LMNPS":
         return False
     i = bisect.bisect_right(_NOT_PRINT_STARTS, r) - 1
@@ -1321,7 +1322,7 @@ class Regexp:
 
 
 _cache: dict[str, Regexp | None] = {}
-_cache_lock = threading.Lock()
+_cache_lock = _thread.allocate_lock()  # _thread: no import cost, unlike threading
 
 
 def compile_regexp(pattern: str) -> Regexp | None:

@@ -11,6 +11,13 @@ Order. The engine consults CRI plugins in the order pluggy calls
 A plugin that must come first marks its ``kata_oci_declare_cri`` with
 ``@hookimpl(tryfirst=True)``; one that must come last with ``trylast=True``.
 
+The engine does not call a declared plugin's answering hooks for a spec that
+carries none of the annotation keys its :class:`~kata_oci.CRI` declaration
+names (container type, sandbox ID, identity, sizing and ``hook_keys``): list
+every key your hooks read there. A plugin without a declaration is always
+called. This is what lets ``kata-oci`` answer most specs without importing
+the plugins at all (see :mod:`kata_oci.snapshot`).
+
 Most CRI plugins need only :func:`kata_oci_declare_cri`: the engine answers
 container-type, sandbox-ID, pod-identity and sandbox-sizing questions from the
 declared keys through tables built once. A plugin whose CRI needs logic that a

@@ -27,8 +27,7 @@ from typing import Any, NamedTuple
 import msgspec
 from msgspec import structs
 
-from . import annotations as ka
-from . import golang
+from . import annotations as ka, golang
 from .annotations import BY_KEY, Declaration, Effect, Kind, When
 from .config import (
     Feature,

@@ -14,13 +14,14 @@ entry-point name, unless a plugin asks otherwise with ``tryfirst``/``trylast``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
+import msgspec
 
-from . import hookspecs
 from .errors import PluginError
+
+if TYPE_CHECKING:
+    import pluggy
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -39,8 +40,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = ("containerd", "crio", "dockershim")
 DEFAULT_PLUGINS: tuple[str, ...] = ("kata_oci.experimental",)
 
 
-@dataclass(frozen=True)
-class PluginInfo:
+class PluginInfo(msgspec.Struct, frozen=True):
     """Where a registered plugin came from."""
 
     name: str
@@ -78,6 +78,8 @@ def _load(ep: Any) -> Any:
 
 
 def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    import pluggy
+
     try:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:
@@ -107,6 +109,10 @@ def make_plugin_manager(
     :class:`PluginError` when a plugin fails to import, implements an
     unknown hook (a misspelt ``kata_oci_*`` name) or uses wrong arguments.
     """
+    import pluggy
+
+    from . import hookspecs
+
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     infos: dict[str, PluginInfo] = {}

@@ -5,8 +5,6 @@ These mirror Kata 1.x's ``virtcontainers`` types (``SandboxConfig``,
 snake_case names and Go's zero values as defaults.
 """
 
-from __future__ import annotations
-
 import datetime
 import enum
 

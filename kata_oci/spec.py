@@ -26,8 +26,6 @@ Encoding omits fields that hold their zero value, so ``decode(encode(spec))``
 gives back an equal ``Spec``.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from typing import Annotated, Any

@@ -1,10 +1,12 @@
-"""Small value types shared across kata-oci: the container type."""
+"""Small value types shared across kata-oci: the container type, experimental features."""
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["ContainerType"]
+import msgspec
+
+__all__ = ["ContainerType", "Feature"]
 
 
 class ContainerType(enum.StrEnum):
@@ -21,3 +23,11 @@ class ContainerType(enum.StrEnum):
     def is_sandbox(self) -> bool:
         """True for the container that creates the pod sandbox (Kata's ``IsSandbox``)."""
         return self is ContainerType.POD_SANDBOX
+
+
+class Feature(msgspec.Struct, kw_only=True, frozen=True):
+    """An experimental feature (``experimental.Feature``)."""
+
+    name: str
+    description: str = ""
+    exp_release: str = ""

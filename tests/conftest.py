@@ -31,3 +31,17 @@ def fresh_default_engine() -> Iterator[None]:
     reset_default_engine()
     yield
     reset_default_engine()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_plugin_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the kata-oci command's plugin snapshot (kata_oci.snapshot) out of the user's home."""
+    import os
+
+    old = os.environ.get("KATA_OCI_CACHE_DIR")
+    os.environ["KATA_OCI_CACHE_DIR"] = str(tmp_path_factory.mktemp("kata-oci-cache"))
+    yield
+    if old is None:
+        del os.environ["KATA_OCI_CACHE_DIR"]
+    else:
+        os.environ["KATA_OCI_CACHE_DIR"] = old

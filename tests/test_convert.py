@@ -35,9 +35,9 @@ from kata_oci import (
     ShmSizeError,
     SpecError,
     StateString,
+    annotations as ka,
     decode_spec,
 )
-from kata_oci import annotations as ka
 from kata_oci.spec import LinuxCapabilities, LinuxDeviceCgroup, LinuxResources
 
 from helpers import FIXTURES

@@ -8,8 +8,7 @@ import re
 import pytest
 
 import kata_oci
-from kata_oci import ContainerType, ContainerTypeError, SandboxIDError
-from kata_oci import annotations as ka
+from kata_oci import ContainerType, ContainerTypeError, SandboxIDError, annotations as ka
 
 from helpers import shared_path, spec_with
 

@@ -22,11 +22,11 @@ from kata_oci import (
     Param,
     RuntimeConfig,
     SandboxConfig,
+    annotations as ka,
     apply_overrides,
     overrides,
     plan_overrides,
 )
-from kata_oci import annotations as ka
 from kata_oci.config import Feature, HypervisorConfig
 from kata_oci.experimental import NEW_STORE
 
