@@ -510,8 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.getLogger(log.LOGGER_NAME).setLevel(logging.DEBUG)
         logging.basicConfig(stream=sys.stderr, format="%(message)s")
-    elif not args.verbose:
-        log.set_level("error")
+    previous_level = log.set_level("error") if not (args.debug or args.verbose) else None
     try:
         status: int = args.func(args)
         return status
@@ -527,6 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, KataOCIError | OSError):
             _error(args, exc, EXIT_UNUSABLE)
         raise
+    finally:
+        if not (args.debug or args.verbose):
+            log.set_level(previous_level)  # main() may run inside a larger program (and tests)
 
 
 def _error(args: argparse.Namespace, exc: BaseException, status: int) -> NoReturn:

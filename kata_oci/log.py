@@ -52,14 +52,17 @@ def set_logger(logger: Any = None) -> None:
     _custom = logger.bind(**_FIELDS)
 
 
-def set_level(level: str | None) -> None:
+def set_level(level: str | None) -> str | None:
     """Drop events below ``level`` (``"debug"`` ... ``"error"``) before any logging code runs.
 
     For applications such as the ``kata-oci`` command that want quiet
     start-up; ``None`` leaves the decision to the stdlib logger's level.
+    Returns the previous setting, to restore it.
     """
     global _floor
+    previous = None if _floor is None else next(k for k, v in _LEVELS.items() if v == _floor)
     _floor = None if level is None else _LEVELS[level]
+    return previous
 
 
 _std: Any = None  # the stdlib logger, fetched on first use

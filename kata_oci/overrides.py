@@ -309,6 +309,10 @@ def _check_minimum(decl: Declaration, raw: str, value: Any, ctx: _Context) -> No
 # -- one planner per declaration, built once ----------------------------------------------
 
 _Planner = Callable[[str, _Context], tuple[Any, Any]]
+_GO_BOOLS: dict[str, bool] = {
+    **dict.fromkeys(("1", "t", "T", "true", "TRUE", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "false", "FALSE", "False"), False),
+}
 
 
 def _compile(decl: Declaration) -> _Planner:
@@ -343,6 +347,30 @@ def _compile(decl: Declaration) -> _Planner:
     negate = decl.effect is Effect.NEGATE
     append = decl.effect is Effect.APPEND
     key = decl.key
+
+    if decl.kind in (Kind.BOOL, Kind.UINT32) and not agent_only and len(parts) == 2 and not append:
+        # The most common rows: a boolean or a number setting one field.
+        head, attr = parts
+        is_bool = decl.kind is Kind.BOOL
+
+        def scalar_planner(raw: str, ctx: _Context) -> tuple[Any, Any]:
+            value: Any
+            if is_bool:
+                value = _GO_BOOLS.get(raw)
+                if value is None:
+                    value = parse(decl, raw, ctx)  # raises, with Go's message
+            elif len(raw) <= 10 and raw.isascii() and raw.isdigit() and int(raw) <= 0xFFFF_FFFF:
+                value = int(raw)
+            else:
+                value = parse(decl, raw, ctx)
+            for check in checks:
+                check(decl, raw, value, ctx)
+            if positive and value == 0:
+                raise _Ignored("0 keeps the configured value")
+            old = getattr(getattr(ctx.sandbox, head), attr) if head else getattr(ctx.sandbox, attr)
+            return old, (not value) if negate else value
+
+        return scalar_planner
 
     def planner(raw: str, ctx: _Context) -> tuple[Any, Any]:
         sandbox = ctx.sandbox

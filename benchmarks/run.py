@@ -1,0 +1,478 @@
+"""kata-oci benchmarks: every figure as a ratio to a baseline measured in the same run.
+
+    uv run python benchmarks/run.py            # everything (about a minute)
+    uv run python benchmarks/run.py --quick    # fewer repeats
+    uv run python benchmarks/run.py --only cli # one group: e2e, convert, resolve, scale, cli, memory
+
+Inputs: benchmarks/data/k8s-sandbox-config.json (a containerd pod sandbox with
+46 annotations, 18 of them hypervisor overrides) and Kata's minimal test config.
+Times are medians of many samples; the spread is the interquartile range.
+Absolute times move between runs and machines; the ratios are the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+
+# Go reference figures (Kata 1.x pkg/oci, Go 1.19, a machine of this kind), in µs,
+# and Python's json.loads of the same bytes measured back to back with them.
+GO = {
+    "e2e_k8s": 370.0,
+    "convert_k8s": 78.0,
+    "e2e_minimal": 96.0,
+    "convert_minimal": 13.0,
+    "resolve": 0.060,
+    "process": 33_000.0,
+}
+GO_JSON_LOADS = {"k8s": 51.0, "minimal": 17.0}
+
+# Figures the targets are checked against: case -> (median s, baseline s, msgspec floor s or None).
+TARGETS: dict[str, tuple[float, float, float | None]] = {}
+
+
+@dataclass
+class Stats:
+    median: float  # seconds per call
+    q1: float
+    q3: float
+
+    @property
+    def spread(self) -> float:
+        return (self.q3 - self.q1) / self.median * 100 if self.median else 0.0
+
+
+def measure(fn: Callable[[], Any], *, samples: int, target: float = 0.01) -> Stats:
+    """Median time per call over `samples` samples of enough calls to last ~target seconds."""
+    fn()
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - t0
+        if elapsed >= target or number >= 1 << 20:
+            break
+        number *= 2 if elapsed == 0 else max(2, min(10, int(target / elapsed) + 1))
+    times = []
+    gc_was = gc.isenabled()
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    if gc_was:
+        gc.enable()
+    q = statistics.quantiles(times, n=4)
+    return Stats(statistics.median(times), q[0], q[2])
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds < 1e-6:
+        return f"{seconds * 1e9:8.1f} ns"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.1f} µs"
+    return f"{seconds * 1e3:8.2f} ms"
+
+
+class Report:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def row(
+        self,
+        group: str,
+        case: str,
+        stats: Stats,
+        baseline: str | None = None,
+        base: Stats | None = None,
+        note: str = "",
+    ) -> None:
+        ratio = stats.median / base.median if base else None
+        self.rows.append(
+            {
+                "group": group,
+                "case": case,
+                "median_s": stats.median,
+                "spread_pct": stats.spread,
+                "baseline": baseline,
+                "ratio": ratio,
+                "note": note,
+            }
+        )
+        r = f"{ratio:6.2f}x {baseline}" if ratio is not None else ""
+        print(f"  {case:<46}{fmt_time(stats.median)}  ±{stats.spread:4.1f}%  {r}  {note}", flush=True)
+
+
+def k8s_bundle(tmp: Path) -> tuple[Path, Path]:
+    """The k8s input in a bundle whose /dev/shm bind source exists (Kata measures it)."""
+    bundle = tmp / "k8s"
+    bundle.mkdir()
+    shm = tmp / "shm"
+    shm.mkdir()
+    doc = json.loads((DATA / "k8s-sandbox-config.json").read_bytes())
+    for m in doc["mounts"]:
+        if m["destination"] == "/dev/shm":
+            m["source"] = str(shm)
+    (bundle / "config.json").write_bytes(json.dumps(doc, separators=(",", ":")).encode())
+    return bundle, bundle / "config.json"
+
+
+def minimal_bundle(tmp: Path) -> tuple[Path, Path]:
+    bundle = tmp / "minimal"
+    bundle.mkdir()
+    shutil.copy(DATA / "minimal-config.json", bundle / "config.json")
+    return bundle, bundle / "config.json"
+
+
+def k8s_runtime_config() -> Any:
+    import kata_oci
+
+    return kata_oci.RuntimeConfig(
+        hypervisor_type=kata_oci.HypervisorType.QEMU,
+        hypervisor_config=kata_oci.HypervisorConfig(enable_annotations=[".*"]),
+        agent_type=kata_oci.AgentType.KATA,
+        agent_config=kata_oci.KataAgentConfig(),
+    )
+
+
+def minimal_runtime_config() -> Any:
+    import kata_oci
+
+    return kata_oci.RuntimeConfig(
+        hypervisor_type=kata_oci.HypervisorType.QEMU,
+        agent_type=kata_oci.AgentType.KATA,
+        proxy_type=kata_oci.ProxyType.KATA,
+        shim_type=kata_oci.ShimType.KATA,
+    )
+
+
+def bench_e2e(rep: Report, tmp: Path, samples: int) -> None:
+    import kata_oci
+    from kata_oci.spec import Spec
+
+    decoder = msgspec.json.Decoder(Spec)
+    for name, (bundle, path), rc in (
+        ("k8s", k8s_bundle(tmp), k8s_runtime_config()),
+        ("minimal", minimal_bundle(tmp), minimal_runtime_config()),
+    ):
+        print(f"\nbundle -> SandboxConfig, {name} input ({path.stat().st_size} bytes)")
+        data = path.read_bytes()
+        b = str(bundle)
+        floor = measure(lambda path=path: decoder.decode(path.read_bytes()), samples=samples)
+        loads = measure(lambda data=data: json.loads(data), samples=samples)
+        e2e = measure(
+            lambda b=b, rc=rc: kata_oci.sandbox_config(kata_oci.parse_config_json(b), rc, b, "sandbox"),
+            samples=samples,
+        )
+        TARGETS[f"e2e_{name}"] = (e2e.median, loads.median, floor.median)
+        rep.row("e2e", f"floor: read + msgspec.decode into Spec ({name})", floor)
+        rep.row("e2e", f"reference: json.loads of the bytes ({name})", loads)
+        rep.row("e2e", f"parse_config_json + sandbox_config ({name})", e2e, "msgspec floor", floor)
+        rep.row(
+            "e2e",
+            f"  same, against json.loads ({name})",
+            e2e,
+            "json.loads",
+            loads,
+            note=f"Go: {GO[f'e2e_{name}'] / GO_JSON_LOADS[name]:.1f}x json.loads; 3x faster than Go: "
+            f"≤ {GO[f'e2e_{name}'] / GO_JSON_LOADS[name] / 3:.1f}x",
+        )
+
+
+def bench_convert(rep: Report, tmp: Path, samples: int) -> None:
+    import kata_oci
+
+    print("\nSandboxConfig only (spec decoded once)")
+    for name, (bundle, path), rc in (
+        ("k8s", k8s_bundle(tmp), k8s_runtime_config()),
+        ("minimal", minimal_bundle(tmp), minimal_runtime_config()),
+    ):
+        spec = kata_oci.parse_config_json(bundle)
+        b = str(bundle)
+        data = path.read_bytes()
+        loads = measure(lambda data=data: json.loads(data), samples=samples)
+        conv = measure(
+            lambda spec=spec, rc=rc, b=b: kata_oci.sandbox_config(spec, rc, b, "sandbox"), samples=samples
+        )
+        TARGETS[f"convert_{name}"] = (conv.median, loads.median, None)
+        rep.row(
+            "convert",
+            f"sandbox_config ({name})",
+            conv,
+            "json.loads",
+            loads,
+            note=f"Go: {GO[f'convert_{name}'] / GO_JSON_LOADS[name]:.2f}x json.loads",
+        )
+
+
+def bench_resolve(rep: Report, tmp: Path, samples: int) -> None:
+    import kata_oci
+
+    print("\ncontainer_type + sandbox_id")
+    bundle, _ = k8s_bundle(tmp)
+    spec = kata_oci.parse_config_json(bundle)
+    kata_oci.default_engine()
+    ann = spec.annotations or {}
+    key = "io.kubernetes.cri.sandbox-id"
+    base = measure(lambda: ann.get(key), samples=samples)
+    both = measure(lambda: (kata_oci.container_type(spec), kata_oci.sandbox_id(spec)), samples=samples)
+    rep.row("resolve", "baseline: one dict.get", base)
+    TARGETS["resolve"] = (both.median, base.median, None)
+    rep.row(
+        "resolve",
+        "container_type + sandbox_id (k8s)",
+        both,
+        "dict.get",
+        base,
+        note=f"target ≤ 1.5 µs; Go ~{GO['resolve'] * 1000:.0f} ns",
+    )
+
+
+def bench_scale(rep: Report, tmp: Path, samples: int) -> None:
+    import kata_oci
+
+    print("\nscale: cost per annotation and per mount must stay flat")
+    bundle, _ = k8s_bundle(tmp)
+    base_spec = kata_oci.parse_config_json(bundle)
+    rc = k8s_runtime_config()
+    b = str(bundle)
+    for n in (10, 100, 1000, 10_000):
+        ann = dict(base_spec.annotations or {})
+        for i in range(n):
+            ann[f"example.com/annotation-{i}"] = f"value-{i}"
+        spec = msgspec.structs.replace(base_spec, annotations=ann)
+        st = measure(
+            lambda spec=spec: kata_oci.sandbox_config(spec, rc, b, "sandbox"), samples=max(5, samples // 3)
+        )
+        rep.row(
+            "scale", f"annotations +{n:>6}", st, note=f"{st.median / n * 1e9:7.1f} ns per extra annotation"
+        )
+    for n in (10, 100, 1000):
+        mounts = [
+            kata_oci.spec.Mount(
+                destination=f"/m{i}", type="bind", source=f"/src/{i}", options=["rbind", "ro"]
+            )
+            for i in range(n)
+        ]
+        spec = msgspec.structs.replace(base_spec, mounts=(base_spec.mounts or []) + mounts)
+        st = measure(
+            lambda spec=spec: kata_oci.sandbox_config(spec, rc, b, "sandbox"), samples=max(5, samples // 3)
+        )
+        rep.row("scale", f"mounts +{n:>5}", st, note=f"{st.median / n * 1e9:7.1f} ns per extra mount")
+
+
+def _time_process(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> Stats:
+    env = {**os.environ, **(env or {})}
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+    q = statistics.quantiles(times, n=4)
+    return Stats(statistics.median(times), q[0], q[2])
+
+
+def _installed(tmp: Path) -> Path:
+    """kata-oci and its plugins in a fresh environment, as a user installs them (bytecode compiled).
+
+    The development environment also holds mypy's typing_extensions, which
+    msgspec imports when present (~8 ms); a user's install does not.
+    """
+    uv = os.environ.get("UV") or shutil.which("uv")
+    if uv is None:
+        return Path(sys.executable)
+    venv = tmp / "venv"
+    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    plugins = [str(ROOT / "plugins" / p) for p in ("containerd", "crio", "dockershim")]
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--compile-bytecode", "--python", str(python), str(ROOT), *plugins],
+        check=True,
+    )
+    # Workspace members install as editable: compile the sources too (PYTHONDONTWRITEBYTECODE
+    # may be set, and then nothing would ever be cached).
+    for path in (ROOT / "kata_oci", *(ROOT / "plugins" / p for p in ("containerd", "crio", "dockershim"))):
+        subprocess.run(
+            [str(python), "-m", "compileall", "-q", str(path)], check=False, stdout=subprocess.DEVNULL
+        )
+    return python
+
+
+def bench_cli(rep: Report, tmp: Path, samples: int) -> None:
+    print("\nthe kata-oci process, installed in a fresh environment")
+    python = _installed(tmp)
+    script = python.with_name("kata-oci")
+    command = [str(script)] if script.exists() else [str(python), "-m", "kata_oci"]
+    runs = max(15, samples)
+    example = str(ROOT / "examples" / "bundles" / "containerd-pod-sandbox")
+    crio = str(ROOT / "examples" / "bundles" / "crio-pod-sandbox")
+    cache = {"KATA_OCI_CACHE_DIR": str(tmp / "cache")}
+    floor = _time_process([str(python), "-c", "pass"], runs)
+    msgspec_floor = _time_process([str(python), "-c", "import msgspec"], runs)
+    rep.row("cli", "floor: python -c pass", floor)
+    rep.row("cli", "reference: python -c 'import msgspec'", msgspec_floor, "python -c pass", floor)
+    cases = (
+        ("kata-oci resolve (containerd bundle)", ["resolve", example], cache),
+        ("kata-oci resolve (CRI-O bundle: plugins loaded)", ["resolve", crio], cache),
+        ("kata-oci resolve, no snapshot", ["resolve", example], {**cache, "KATA_OCI_NO_CACHE": "1"}),
+        ("kata-oci convert", ["convert", example], cache),
+    )
+    for name, args, env in cases:
+        subprocess.run([*command, *args], check=True, stdout=subprocess.DEVNULL, env={**os.environ, **env})
+        st = _time_process([*command, *args], runs, env)
+        note = "target <= 4x" if name.startswith("kata-oci resolve (containerd") else ""
+        if name == "kata-oci convert":
+            note = f"Go whole process ~{GO['process'] / 1000:.0f} ms"
+        rep.row("cli", name, st, "python -c pass", floor, note=note)
+        if name.startswith("kata-oci resolve (containerd"):
+            TARGETS["process"] = (st.median, floor.median, None)
+    target = command if len(command) == 1 else command[1:]  # the script, or -m kata_oci
+    out = subprocess.run(
+        [str(python), "-X", "importtime", *target, "resolve", example],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, **cache},
+    )
+    rows = []
+    for line in out.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    print("  import time of a warm `kata-oci resolve` (cumulative µs, top-level imports):")
+    for cum, mod in sorted((r for r in rows if not r[1].startswith("  ")), reverse=True)[:12]:
+        print(f"    {cum:>8}  {mod.strip()}")
+
+
+def bench_memory(rep: Report, tmp: Path, samples: int, conversions: int) -> None:
+    import kata_oci
+
+    print(f"\nmemory: one conversion's peak, and growth over {conversions} conversions")
+    bundle, _ = k8s_bundle(tmp)
+    rc = k8s_runtime_config()
+    b = str(bundle)
+
+    def once() -> Any:
+        return kata_oci.sandbox_config(kata_oci.parse_config_json(b), rc, b, "sandbox")
+
+    once()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    result = once()
+    _, peak = tracemalloc.get_traced_memory()
+    del result
+    print(f"  peak allocation of one conversion (k8s): {(peak - base) / 1024:.1f} KiB")
+    window = max(1000, conversions // 10)
+    for _ in range(window):
+        once()
+    gc.collect()
+    start, _ = tracemalloc.get_traced_memory()
+    for _ in range(conversions):
+        once()
+    gc.collect()
+    end, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    growth = end - start
+    print(f"  traced memory after {window} warm-up conversions: {start / 1024:.1f} KiB")
+    print(
+        f"  after {conversions} more: {end / 1024:.1f} KiB "
+        f"(growth {growth / 1024:+.1f} KiB, {growth / conversions:+.2f} bytes per conversion)"
+    )
+    rep.rows.append({"group": "memory", "case": "growth_bytes", "value": growth, "peak_bytes": peak - base})
+
+
+GROUPS = {
+    "e2e": bench_e2e,
+    "convert": bench_convert,
+    "resolve": bench_resolve,
+    "scale": bench_scale,
+    "cli": bench_cli,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer samples and conversions")
+    parser.add_argument("--only", choices=[*GROUPS, "memory"], action="append", help="run only these groups")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--conversions", type=int, default=None, help="conversions for the memory test")
+    args = parser.parse_args()
+    samples = 9 if args.quick else 25
+    conversions = args.conversions or (10_000 if args.quick else 100_000)
+    print(
+        f"kata-oci benchmarks — Python {sys.version.split()[0]} on {os.uname().machine}, "
+        f"{len(os.sched_getaffinity(0))} CPUs, {samples} samples per case"
+    )
+    rep = Report()
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        for name, fn in GROUPS.items():
+            if not args.only or name in args.only:
+                sub = tmp / name
+                sub.mkdir()
+                fn(rep, sub, samples)
+        if not args.only or "memory" in args.only:
+            sub = tmp / "memory"
+            sub.mkdir()
+            bench_memory(rep, sub, samples, conversions)
+    summary()
+    if args.json:
+        Path(args.json).write_text(json.dumps(rep.rows, indent=2))
+
+
+def summary() -> None:
+    """Each target of the performance issue, met or not, in the units it is stated in."""
+    # (case, absolute target in µs, target as a ratio to the baseline, the baseline's name)
+    checks = (
+        ("e2e_k8s", 120.0, 370.0 / 51.0 / 3, "json.loads"),
+        ("e2e_minimal", 40.0, 96.0 / 17.0 / 3, "json.loads"),
+        ("convert_k8s", 50.0, 50.0 / 51.0, "json.loads"),
+        ("resolve", 1.5, None, "dict.get"),
+        ("process", None, 4.0, "python -c pass"),
+    )
+    if not any(case in TARGETS for case, *_ in checks):
+        return
+    print("\ntargets (absolute on the reference machine, and as ratios to a baseline of this run)")
+    for case, absolute, ratio, baseline in checks:
+        if case not in TARGETS:
+            continue
+        median, base, floor = TARGETS[case]
+        parts = [f"  {case:<14}{fmt_time(median)}"]
+        if absolute is not None:
+            unit = absolute * 1e-6
+            parts.append(f"target {absolute:g} µs: {'met' if median <= unit else 'NOT met'}")
+        if ratio is not None:
+            mine = median / base
+            verdict = "met" if mine <= ratio else "NOT met"
+            parts.append(f"{mine:.2f}x {baseline} (target <= {ratio:.2f}x: {verdict})")
+        if floor is not None:
+            parts.append(f"{median / floor:.2f}x the msgspec decode floor")
+        print("; ".join(parts))
+
+
+if __name__ == "__main__":
+    main()
