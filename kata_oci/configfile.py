@@ -1428,4 +1428,6 @@ def load_runtime_config(
         ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration file: {exc.strerror or exc}", file=name) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise ConfigError(f"cannot read the configuration file: {exc}", file=repr(name)) from None
     return runtime_config_from_toml(data, file=name, strict=strict, builtin=builtin)

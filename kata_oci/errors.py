@@ -140,11 +140,17 @@ class AnnotationError(KataOCIError):
     sorted by key.
     """
 
+    #: How many problems the message lists; ``errors`` always has them all.
+    SHOWN = 50
+
     def __init__(self, errors: Sequence[AnnotationProblem]) -> None:
         self.errors: tuple[AnnotationProblem, ...] = tuple(errors)
         n = len(self.errors)
         head = f"{n} annotation{'s' if n != 1 else ''} rejected, none applied"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.errors))
+        lines = [f"  {p}" for p in self.errors[: self.SHOWN]]
+        if n > self.SHOWN:
+            lines.append(f"  ... and {n - self.SHOWN} more")
+        super().__init__(head + ":\n" + "\n".join(lines))
 
 
 class ConfigError(KataOCIError):

@@ -128,7 +128,9 @@ class OverridePlan:
         if rejected:
             raise AnnotationError(
                 [
-                    AnnotationProblem(d.key, _shown(d.value), d.reason + (f" ({d.hint})" if d.hint else ""))
+                    AnnotationProblem(
+                        _shown(d.key), _shown(d.value), d.reason + (f" ({d.hint})" if d.hint else "")
+                    )
                     for d in rejected
                 ]
             )
@@ -177,7 +179,7 @@ def _section(runtime_config: RuntimeConfig) -> str:
 
 
 def _not_enabled(key: str, runtime_config: RuntimeConfig) -> _Rejected:
-    suffix = key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :]
+    suffix = _shown(key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :])
     patterns = runtime_config.hypervisor_config.enable_annotations
     pattern = "^" + suffix.replace(".", "\\.") + "$"
     reason = "not enabled: no enable_annotations pattern matches " + repr(suffix)
@@ -220,7 +222,7 @@ def _parse_uint32(decl: Declaration, raw: str, ctx: _Context) -> Any:
 
 def _parse_choice(decl: Declaration, raw: str, ctx: _Context) -> Any:
     if raw not in decl.choices:
-        raise _Rejected(f"{raw!r} is not supported (supported: {', '.join(decl.choices)})")
+        raise _Rejected(f"{_shown(raw)!r} is not supported (supported: {', '.join(decl.choices)})")
     return raw
 
 
@@ -228,7 +230,7 @@ def _parse_kernel_params(decl: Declaration, raw: str, ctx: _Context) -> Any:
     params = deserialize_params(golang.fields(raw))
     for p in params:
         if not p.key:
-            raise _Rejected(f"kernel parameter {'=' + p.value!r} has an empty key")
+            raise _Rejected(f"kernel parameter {_shown('=' + p.value)!r} has an empty key")
     return params
 
 
@@ -242,7 +244,7 @@ def _parse_features(decl: Declaration, raw: str, ctx: _Context) -> Any:
         feature = ctx.features.get(name)
         if feature is None:
             known = ", ".join(sorted(ctx.features)) or "none"
-            raise _Rejected(f"unsupported experimental feature {name!r} (registered: {known})")
+            raise _Rejected(f"unsupported experimental feature {_shown(name)!r} (registered: {known})")
         chosen.append(feature)
     return chosen
 
@@ -250,8 +252,10 @@ def _parse_features(decl: Declaration, raw: str, ctx: _Context) -> Any:
 def _parse_network_model(decl: Declaration, raw: str, ctx: _Context) -> Any:
     try:
         return NetInterworkingModel.from_setting(raw)
-    except KataOCIError as exc:
-        raise _Rejected(str(exc)) from None
+    except KataOCIError:
+        raise _Rejected(
+            f"unknown network model {_shown(raw)!r} (known: default, macvtap, tcfilter, none)"
+        ) from None
 
 
 def _parse_raw(decl: Declaration, raw: str, ctx: _Context) -> Any:
@@ -282,7 +286,7 @@ def _check_allow_list(decl: Declaration, raw: str, value: Any, ctx: _Context) ->
         return
     setting = ka.ALLOW_LIST_SETTINGS[decl.allow_list]
     if globs:
-        reason = f"{raw!r} is not a file matched by {setting} = {list(globs)!r}"
+        reason = f"{_shown(raw)!r} is not a file matched by {setting} = {list(globs)!r}"
     else:
         reason = f"{setting} is empty, so no value is allowed"
     hint = f"to allow it, list it in {setting} in {_section(ctx.runtime_config)} of the configuration"

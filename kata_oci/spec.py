@@ -28,6 +28,7 @@ gives back an equal ``Spec``.
 
 import os
 import re
+import stat
 from typing import Annotated, Any
 
 import msgspec
@@ -90,6 +91,9 @@ __all__ = [
     "parse_config_json",
     "to_json",
 ]
+
+#: The largest config.json :func:`parse_config_json` reads (real ones are a few KiB).
+MAX_CONFIG_SIZE = 64 << 20
 
 #: The runtime-spec version this model follows, as Go's ``specs.Version``
 #: reports it in OCI states.
@@ -609,6 +613,10 @@ def _decode(decoder: msgspec.json.Decoder[Any], data: Any, source: str | None) -
     except UnicodeDecodeError as exc:
         # Go would replace the bytes with U+FFFD; kata-oci refuses them.
         raise SpecError(f"invalid UTF-8 in a string at byte {exc.start}", bundle=source) from None
+    except UnicodeEncodeError as exc:  # str input holding a lone surrogate
+        raise SpecError(
+            f"invalid Unicode (a lone surrogate) at character {exc.start}", bundle=source
+        ) from None
     except RecursionError:
         raise SpecError("JSON nested too deeply", bundle=source) from None
 
@@ -653,9 +661,28 @@ def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
         else os.path.join(bundle, "config.json")
     )
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        # O_NONBLOCK: a FIFO must not block us; then only a regular file is read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SpecError(f"cannot read {path!r}: {reason}", bundle=bundle) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise SpecError(f"cannot read {path!r}: Is a directory", bundle=bundle)
+        if not stat.S_ISREG(st.st_mode):
+            raise SpecError(f"cannot read {path!r}: not a regular file", bundle=bundle)
+        if st.st_size > MAX_CONFIG_SIZE:
+            raise SpecError(
+                f"cannot read {path!r}: {st.st_size} bytes is more than the {MAX_CONFIG_SIZE} kata-oci reads",
+                bundle=bundle,
+            )
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        data = b"".join(chunks)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SpecError(f"cannot read {path}: {reason}", bundle=bundle) from None
+        raise SpecError(f"cannot read {path!r}: {exc.strerror or exc}", bundle=bundle) from None
+    finally:
+        os.close(fd)
     return decode_spec(data, source=bundle)
