@@ -355,6 +355,7 @@ NOT_OVERRIDES = frozenset({BUNDLE_PATH_KEY, CONTAINER_TYPE_KEY, SANDBOX_CONFIG_P
 # the suffix, or None. Suffixes come from untrusted annotations, so each
 # pattern set keeps at most _GATE_CACHE_SIZE of them.
 _GATE_CACHE_SIZE = 4096
+_GATE_CACHE_KEY_MAX = 256  # longer suffixes are no Kata key: not worth keeping
 _gates: dict[tuple[str, ...], dict[str, str | None]] = {}
 
 
@@ -381,7 +382,7 @@ def gate(patterns: tuple[str, ...]) -> tuple[dict[str, str | None], Callable[[st
             if rx is not None and rx.search(suffix):
                 found = pattern
                 break
-        if len(cache) < _GATE_CACHE_SIZE:
+        if len(cache) < _GATE_CACHE_SIZE and len(suffix) <= _GATE_CACHE_KEY_MAX:
             cache[suffix] = found
         return found
 

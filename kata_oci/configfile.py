@@ -120,9 +120,11 @@ Deliberate differences from Go
 
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -1404,6 +1406,29 @@ def runtime_config_from_toml(
     return _Loader(_decode(doc), doc, strict=strict, builtin=builtin).load()
 
 
+#: The largest configuration file read (Kata's are ~20 KiB).
+MAX_CONFIG_FILE_SIZE = 16 << 20
+
+
+def _read_regular_file(file: Path) -> bytes:
+    """The bytes of a regular file: a FIFO must not block, a device must not be read forever."""
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(file))
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(file))
+        if st.st_size > MAX_CONFIG_FILE_SIZE:
+            raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_FILE_SIZE} bytes", str(file))
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def load_runtime_config(
     path: str | os.PathLike[str] | None = None, *, strict: bool = False, builtin: bool = False
 ) -> RuntimeConfig:
@@ -1421,7 +1446,7 @@ def load_runtime_config(
     file = find_config_file() if path is None else Path(path)
     name = str(file)
     try:
-        data = file.read_bytes()
+        data = _read_regular_file(file)
     except FileNotFoundError:
         raise ConfigError(
             f"Cannot find usable config file (file {os.path.abspath(file)} does not exist)", file=name

@@ -220,7 +220,11 @@ class NumError(ValueError):
         self.func = func
         self.num = num
         self.err = err
-        super().__init__(f"strconv.{func}: parsing {go_quote(num)}: {err}")
+        super().__init__(func, num, err)
+
+    def __str__(self) -> str:
+        # Quoted only when shown: a rejected 1 MB value must not cost a quoted copy.
+        return f"strconv.{self.func}: parsing {go_quote(self.num)}: {self.err}"
 
     def __reduce__(self) -> tuple[type[NumError], tuple[str, str, str]]:
         return (type(self), (self.func, self.num, self.err))

@@ -423,6 +423,7 @@ _PLANNERS: dict[str, _Entry] = {d.key: _entry(d) for d in ka.DECLARATIONS}
 
 
 _KNOWN_KEYS = tuple(sorted({*BY_KEY, *ka.NOT_OVERRIDES}))
+_KNOWN_SET = frozenset(_KNOWN_KEYS)
 
 
 def _closest(key: str) -> str | None:
@@ -484,7 +485,8 @@ def _evaluate(
     result = _Result()
     decisions = result.decisions
     groups = result.groups
-    unknown = 0
+    unknown: list[tuple[str, str]] = []  # io.katacontainers. keys not in the table
+    misspelt: list[tuple[str, str]] = []  # other keys that may have meant one
     for key, raw in (annotations or _EMPTY).items():
         entry = _PLANNERS.get(key)
         if entry is not None:
@@ -527,13 +529,7 @@ def _evaluate(
             continue
         if not key.startswith(kata_prefix):
             if ("kata" in key or "Kata" in key or "KATA" in key) and _looks_like_kata(key):
-                unknown += 1
-                hint = _closest(key) if unknown <= _HINT_LIMIT else None
-                if hint is not None:
-                    decision = _unknown(key, raw, hint, strict, warn and unknown <= _HINT_LIMIT)
-                    result.rejected |= decision.outcome is Outcome.REJECTED
-                    if record:
-                        decisions.append(decision)
+                misspelt.append((key, raw))
             continue
         # an io.katacontainers. key that is not in the table
         if (
@@ -552,14 +548,9 @@ def _evaluate(
                     Decision(key, raw, Outcome.IGNORED, "set by the runtime, not a configuration override")
                 )
             continue
-        unknown += 1
-        hint = _closest(key) if unknown <= _HINT_LIMIT else None
-        decision = _unknown(key, raw, hint, strict, warn and unknown <= _HINT_LIMIT)
-        result.rejected |= decision.outcome is Outcome.REJECTED
-        if record:
-            decisions.append(decision)
-    if warn and unknown > _HINT_LIMIT:
-        log.warning("unknown_annotations", count=unknown, shown=_HINT_LIMIT)
+        unknown.append((key, raw))
+    if unknown or misspelt:
+        _unknown_keys(unknown, misspelt, result, strict, record, warn)
     result.config_error, shared_fs_rejected = _virtio_fs_check(
         sandbox, runtime_config, groups.get("hypervisor_config", {}), decisions if record else None
     )
@@ -597,6 +588,61 @@ def _features(features: Mapping[str, Feature] | None) -> Mapping[str, Feature]:
 
 def _by_key(decision: Decision) -> str:
     return decision.key
+
+
+def _respelled(key: str) -> str | None:
+    """The known key a wrongly prefixed one stands for.
+
+    ``io.kata-containers.config.x`` stands for ``io.katacontainers.config.x``.
+    """
+    parts = key.split(".", 2)
+    if len(parts) < 3:
+        return None
+    candidate = ka.KATA_ANNOTATIONS_PREFIX + parts[2]
+    return candidate if candidate in _KNOWN_SET else None
+
+
+def _unknown_keys(
+    unknown: list[tuple[str, str]],
+    misspelt: list[tuple[str, str]],
+    result: _Result,
+    strict: bool,
+    record: bool,
+    warn: bool,
+) -> None:
+    """Decide the keys no row knows, in key order, so the outcome does not depend on the spec's order.
+
+    Every unknown ``io.katacontainers.`` key is unknown (rejected when strict);
+    another key counts only when it is a known key with a wrong prefix, or
+    (for the first few, since the search is slow) close to one. The "did you
+    mean" search runs for at most _HINT_LIMIT keys of plausible length.
+    """
+    budget = _HINT_LIMIT
+    shown = 0
+
+    def hint_for(key: str) -> str | None:
+        nonlocal budget
+        if budget <= 0 or len(key) > _MAX_VALUE_SHOWN:
+            return None
+        budget -= 1
+        return _closest(key)
+
+    decided: list[tuple[str, str, str | None]] = []
+    for key, raw in sorted(unknown):
+        decided.append((key, raw, hint_for(key)))
+    for key, raw in sorted(misspelt):
+        hint = _respelled(key) or hint_for(key)
+        if hint is not None:
+            decided.append((key, raw, hint))
+    decided.sort()
+    for key, raw, hint in decided:
+        shown += 1
+        decision = _unknown(key, raw, hint, strict, warn and shown <= _HINT_LIMIT)
+        result.rejected |= decision.outcome is Outcome.REJECTED
+        if record:
+            result.decisions.append(decision)
+    if warn and shown > _HINT_LIMIT:
+        log.warning("unknown_annotations", count=shown, shown=_HINT_LIMIT)
 
 
 def _unknown(key: str, raw: str, hint: str | None, strict: bool, log_it: bool) -> Decision:
