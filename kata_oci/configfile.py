@@ -1421,9 +1421,16 @@ def _read_regular_file(file: Path) -> bytes:
             raise OSError(errno.EINVAL, "not a regular file", str(file))
         if st.st_size > MAX_CONFIG_FILE_SIZE:
             raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_FILE_SIZE} bytes", str(file))
+        # Ask for the whole file at once (st_size + 1 sees it end), never more than the cap.
         chunks = []
-        while chunk := os.read(fd, 1 << 20):
+        total = 0
+        want = min(st.st_size + 1, MAX_CONFIG_FILE_SIZE + 1)
+        while total <= MAX_CONFIG_FILE_SIZE and (chunk := os.read(fd, want)):
             chunks.append(chunk)
+            total += len(chunk)
+            want = min(1 << 16, MAX_CONFIG_FILE_SIZE + 1 - total) or 1
+        if total > MAX_CONFIG_FILE_SIZE:
+            raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_FILE_SIZE} bytes", str(file))
         return b"".join(chunks)
     finally:
         os.close(fd)

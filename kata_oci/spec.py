@@ -677,9 +677,18 @@ def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
                 f"cannot read {path!r}: {st.st_size} bytes is more than the {MAX_CONFIG_SIZE} kata-oci reads",
                 bundle=bundle,
             )
+        # Ask for the whole file at once (st_size + 1 sees it end), never more than the cap.
         chunks = []
-        while chunk := os.read(fd, 1 << 20):
+        total = 0
+        want = min(st.st_size + 1, MAX_CONFIG_SIZE + 1)
+        while total <= MAX_CONFIG_SIZE and (chunk := os.read(fd, want)):
             chunks.append(chunk)
+            total += len(chunk)
+            want = min(1 << 16, MAX_CONFIG_SIZE + 1 - total) or 1
+        if total > MAX_CONFIG_SIZE:
+            raise SpecError(
+                f"cannot read {path!r}: more than the {MAX_CONFIG_SIZE} bytes kata-oci reads", bundle=bundle
+            )
         data = b"".join(chunks)
     except OSError as exc:
         raise SpecError(f"cannot read {path!r}: {exc.strerror or exc}", bundle=bundle) from None
