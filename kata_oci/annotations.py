@@ -356,7 +356,7 @@ NOT_OVERRIDES = frozenset({BUNDLE_PATH_KEY, CONTAINER_TYPE_KEY, SANDBOX_CONFIG_P
 # pattern set keeps at most _GATE_CACHE_SIZE of them.
 _GATE_CACHE_SIZE = 4096
 _GATE_CACHE_KEY_MAX = 256  # longer suffixes are no Kata key: not worth keeping
-_gates: dict[tuple[str, ...], dict[str, str | None]] = {}
+_gates: dict[tuple[str, ...], tuple[dict[str, str | None], Callable[[str], str | None]]] = {}
 
 
 def gate(patterns: tuple[str, ...]) -> tuple[dict[str, str | None], Callable[[str], str | None]]:
@@ -364,28 +364,31 @@ def gate(patterns: tuple[str, ...]) -> tuple[dict[str, str | None], Callable[[st
 
     The function returns the first pattern of ``patterns`` that matches a
     hypervisor key suffix, or ``None``. Regexes are compiled once per
-    distinct pattern (in :mod:`kata_oci.golang`), so a hot path pays one dict
+    distinct pattern (in :mod:`kata_oci.golang`), and both the answers and
+    the function are kept per pattern set, so a conversion pays one dict
     look-up per key.
     """
+    found = _gates.get(patterns)
+    if found is not None:
+        return found
     from .golang import compile_regexp
 
-    cache = _gates.get(patterns)
-    if cache is None:
-        if len(_gates) >= 64:
-            _gates.clear()
-        cache = _gates[patterns] = {}
+    cache: dict[str, str | None] = {}
 
     def compute(suffix: str) -> str | None:
-        found: str | None = None
+        match: str | None = None
         for pattern in patterns:
             rx = compile_regexp(pattern)
             if rx is not None and rx.search(suffix):
-                found = pattern
+                match = pattern
                 break
         if len(cache) < _GATE_CACHE_SIZE and len(suffix) <= _GATE_CACHE_KEY_MAX:
-            cache[suffix] = found
-        return found
+            cache[suffix] = match
+        return match
 
+    if len(_gates) >= 64:
+        _gates.clear()
+    _gates[patterns] = (cache, compute)
     return cache, compute
 
 
