@@ -305,6 +305,14 @@ def cmd_features(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """(field, key) pairs as field -> keys in order of preference."""
+    out: dict[str, list[str]] = {}
+    for field, key in pairs:
+        out.setdefault(field, []).append(key)
+    return out
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     engine = _engine(False, plugins=True)
     pm = engine.plugin_manager
@@ -324,6 +332,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
                 "container_type_key": decl.container_type_key if decl else None,
                 "container_types": {k: str(v) for k, v in decl.container_types.items()} if decl else None,
                 "sandbox_id_key": decl.sandbox_id_key if decl else None,
+                "identity_keys": _grouped(decl.identity.pairs()) if decl and decl.identity else None,
+                "sizing_keys": _grouped(decl.sizing.pairs()) if decl and decl.sizing else None,
+                "hook_keys": dict(decl.hook_keys) if decl and decl.hook_keys else None,
                 "hooks": hooks,
             }
         )
@@ -340,6 +351,12 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             values = ", ".join(f"{k}={v}" for k, v in row["container_types"].items())
             lines.append(f"  container type: {row['container_type_key']} ({values})")
             lines.append(f"  sandbox id:     {row['sandbox_id_key']}")
+            for label, field in (("identity:", "identity_keys"), ("sizing:", "sizing_keys")):
+                if row[field]:
+                    keys = ", ".join(f"{k}={' or '.join(v)}" for k, v in row[field].items())
+                    lines.append(f"  {label:<16}{keys}")
+            if row["hook_keys"]:
+                lines.append(f"  hook keys:      {', '.join(row['hook_keys'])}")
         lines.append(f"  hooks:          {', '.join(row['hooks'])}")
     _write("\n".join(lines))
     return EXIT_OK

@@ -192,8 +192,16 @@ def test_plugins_lists_distributions_keys_and_hooks() -> None:
     assert by_name["crio"]["distribution"] == "kata-oci-crio"
     assert by_name["crio"]["container_type_key"] == "io.kubernetes.cri-o.ContainerType"
     assert "kata_oci_declare_cri" in by_name["dockershim"]["hooks"]
+    assert by_name["crio"]["identity_keys"]["sandbox_name"] == [
+        "io.kubernetes.cri-o.KubeName",
+        "io.kubernetes.cri-o.SandboxName",
+    ]
+    assert by_name["containerd"]["sizing_keys"]["memory"] == ["io.kubernetes.cri.sandbox-memory"]
+    assert "pod-linux-resources.crio.io" in by_name["crio"]["hook_keys"]
+    assert "kata_oci_sandbox_sizing" in by_name["crio"]["hooks"]
     text = run("plugins").stdout
     assert "kata-oci-containerd 0.1.0" in text
+    assert "sandbox_name=io.kubernetes.cri-o.KubeName or io.kubernetes.cri-o.SandboxName" in text
 
 
 def test_python_dash_m() -> None:
