@@ -120,11 +120,9 @@ Deliberate differences from Go
 
 from __future__ import annotations
 
-import errno
 import os
 import platform
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -153,6 +151,7 @@ from .config import (
     deserialize_params,
 )
 from .errors import ConfigError, KataOCIError
+from .files import read_regular_file
 from .log import log
 
 __all__ = [
@@ -1410,32 +1409,6 @@ def runtime_config_from_toml(
 MAX_CONFIG_FILE_SIZE = 16 << 20
 
 
-def _read_regular_file(file: Path) -> bytes:
-    """The bytes of a regular file: a FIFO must not block, a device must not be read forever."""
-    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(file))
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(file))
-        if st.st_size > MAX_CONFIG_FILE_SIZE:
-            raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_FILE_SIZE} bytes", str(file))
-        # Ask for the whole file at once (st_size + 1 sees it end), never more than the cap.
-        chunks = []
-        total = 0
-        want = min(st.st_size + 1, MAX_CONFIG_FILE_SIZE + 1)
-        while total <= MAX_CONFIG_FILE_SIZE and (chunk := os.read(fd, want)):
-            chunks.append(chunk)
-            total += len(chunk)
-            want = min(1 << 16, MAX_CONFIG_FILE_SIZE + 1 - total) or 1
-        if total > MAX_CONFIG_FILE_SIZE:
-            raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_FILE_SIZE} bytes", str(file))
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def load_runtime_config(
     path: str | os.PathLike[str] | None = None, *, strict: bool = False, builtin: bool = False
 ) -> RuntimeConfig:
@@ -1453,7 +1426,7 @@ def load_runtime_config(
     file = find_config_file() if path is None else Path(path)
     name = str(file)
     try:
-        data = _read_regular_file(file)
+        data = read_regular_file(file, MAX_CONFIG_FILE_SIZE)
     except FileNotFoundError:
         raise ConfigError(
             f"Cannot find usable config file (file {os.path.abspath(file)} does not exist)", file=name

@@ -28,12 +28,12 @@ gives back an equal ``Spec``.
 
 import os
 import re
-import stat
 from typing import Annotated, Any
 
 import msgspec
 
 from .errors import SpecError
+from .files import read_regular_file
 
 __all__ = [
     "OCI_VERSION",
@@ -661,37 +661,8 @@ def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
         else os.path.join(bundle, "config.json")
     )
     try:
-        # O_NONBLOCK: a FIFO must not block us; then only a regular file is read.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        data = read_regular_file(path, MAX_CONFIG_SIZE)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SpecError(f"cannot read {path!r}: {reason}", bundle=bundle) from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise SpecError(f"cannot read {path!r}: Is a directory", bundle=bundle)
-        if not stat.S_ISREG(st.st_mode):
-            raise SpecError(f"cannot read {path!r}: not a regular file", bundle=bundle)
-        if st.st_size > MAX_CONFIG_SIZE:
-            raise SpecError(
-                f"cannot read {path!r}: {st.st_size} bytes is more than the {MAX_CONFIG_SIZE} kata-oci reads",
-                bundle=bundle,
-            )
-        # Ask for the whole file at once (st_size + 1 sees it end), never more than the cap.
-        chunks = []
-        total = 0
-        want = min(st.st_size + 1, MAX_CONFIG_SIZE + 1)
-        while total <= MAX_CONFIG_SIZE and (chunk := os.read(fd, want)):
-            chunks.append(chunk)
-            total += len(chunk)
-            want = min(1 << 16, MAX_CONFIG_SIZE + 1 - total) or 1
-        if total > MAX_CONFIG_SIZE:
-            raise SpecError(
-                f"cannot read {path!r}: more than the {MAX_CONFIG_SIZE} bytes kata-oci reads", bundle=bundle
-            )
-        data = b"".join(chunks)
-    except OSError as exc:
-        raise SpecError(f"cannot read {path!r}: {exc.strerror or exc}", bundle=bundle) from None
-    finally:
-        os.close(fd)
     return decode_spec(data, source=bundle)
