@@ -41,7 +41,25 @@ __all__ = [
     "SandboxIDError",
     "ShmSizeError",
     "SpecError",
+    "cut",
 ]
+
+#: The most characters of one untrusted key or value that a message shows.
+MAX_SHOWN = 200
+
+
+def cut(text: object, limit: int = MAX_SHOWN) -> str:
+    """``text`` (made a ``str``) for a message: whole when short, else its head and a marker.
+
+    Every message that quotes a pod author's key or value goes through this,
+    so a 1 MB annotation gives a message of a few hundred characters. The
+    marker says how long the text was: ``"aaaa...(1048576 characters)"``.
+    Quote the result with ``!r`` as usual (``f"{cut(key)!r}"``).
+    """
+    s = text if isinstance(text, str) else str(text)
+    if len(s) <= limit:
+        return s
+    return s[:limit] + f"...({len(s)} characters)"
 
 
 class KataOCIError(ValueError):
@@ -157,7 +175,7 @@ class ConfigError(KataOCIError):
     """A Kata ``configuration.toml`` that Kata would refuse.
 
     ``file`` is the file, ``key`` the dotted key path (``hypervisor.qemu.default_vcpus``)
-    when known, ``line`` the line number when the TOML parser gives one.
+    when known, ``line`` and ``column`` (both from 1) where in the file, when known.
     """
 
     def __init__(
@@ -167,13 +185,17 @@ class ConfigError(KataOCIError):
         file: str | None = None,
         key: str | None = None,
         line: int | None = None,
+        column: int | None = None,
     ) -> None:
         self.reason = reason
         self.file = file
         self.key = key
         self.line = line
+        self.column = column
         where = file or "<configuration>"
         if line is not None:
             where += f":{line}"
+            if column is not None:
+                where += f":{column}"
         what = f" [{key}]" if key else ""
         super().__init__(f"{where}{what}: {reason}")
