@@ -113,7 +113,11 @@ Deliberate differences from Go
   ``agent.container_pipe_size`` kernel parameter.
 * **TOML version.** Parsing is ``tomllib`` (TOML 1.0), which accepts what Go's
   TOML 0.4 parser rejects (mixed-type arrays, dotted keys, ...). Errors are
-  reported in kata-oci's words, not Go's.
+  reported in kata-oci's words, not Go's. The file is read through
+  :func:`kata_oci.files.read_toml_text` and :func:`kata_oci.files.parse_toml`:
+  more than 64 levels of nested arrays or inline tables, a key of more than 64
+  dotted parts or a table header longer than 1024 characters is a ConfigError
+  (Go's parser has no such bounds; no real configuration comes near them).
 * **Logging.** Go's syslog hook and logger level changes are not reproduced;
   warnings Go logs are logged through :mod:`kata_oci.log`.
 """
@@ -151,7 +155,7 @@ from .config import (
     deserialize_params,
 )
 from .errors import ConfigError, KataOCIError
-from .files import read_regular_file
+from .files import parse_toml, read_toml_text
 from .log import log
 
 __all__ = [
@@ -433,7 +437,6 @@ _BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _KEY_RE = re.compile(rf"\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=")
 _HEADER_RE = re.compile(rf"\s*\[\[?\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*\]\]?")
 _KEY_PART_RE = re.compile(_BARE_OR_QUOTED)
-_TOML_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
 _MSGSPEC_PATH_RE = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
 
 
@@ -637,24 +640,17 @@ def _convert(table: Mapping[str, Any], typ: type[_T], where: tuple[str, ...], do
         raise _validation_error(exc, folded, typ, where, doc) from None
 
 
-def _syntax_error(exc: msgspec.DecodeError, doc: _Doc) -> ConfigError:
-    message = str(exc)
-    m = _TOML_LINE_RE.search(message)
-    if m is not None:
-        line = int(m.group(1))
-    elif "end of document" in message:
-        line = max(1, len(doc.text.splitlines()))
-    else:  # pragma: no cover - tomllib always says where
-        line = None
-    key = _key_at_line(doc.text, line) if line is not None else None
-    return ConfigError(f"invalid TOML: {message}", file=doc.file, key=key, line=line)
+def _located(exc: ConfigError, doc: _Doc) -> ConfigError:
+    """The reader's error, naming the key being set on its line."""
+    key = exc.key or (_key_at_line(doc.text, exc.line) if exc.line is not None else None)
+    return ConfigError(exc.reason, file=exc.file, key=key, line=exc.line, column=exc.column)
 
 
 def _decode(doc: _Doc) -> TomlConfig:
     try:
-        raw: Any = msgspec.toml.decode(doc.text)
-    except msgspec.DecodeError as exc:
-        raise _syntax_error(exc, doc) from None
+        raw: Any = parse_toml(doc.text, file=doc.file, what="configuration file")
+    except ConfigError as exc:
+        raise _located(exc, doc) from None
     top = _fold_keys(raw, frozenset(_NAMED_TABLES) | frozenset(_TABLES), (), doc)
     fields: dict[str, Any] = {}
     for name, typ in _NAMED_TABLES.items():
@@ -1424,15 +1420,10 @@ def load_runtime_config(
     error, a wrong type, a value out of range or a setting Kata would refuse.
     """
     file = find_config_file() if path is None else Path(path)
-    name = str(file)
-    try:
-        data = read_regular_file(file, MAX_CONFIG_FILE_SIZE)
-    except FileNotFoundError:
-        raise ConfigError(
-            f"Cannot find usable config file (file {os.path.abspath(file)} does not exist)", file=name
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the configuration file: {exc.strerror or exc}", file=name) from None
-    except ValueError as exc:  # a NUL byte in the path
-        raise ConfigError(f"cannot read the configuration file: {exc}", file=repr(name)) from None
-    return runtime_config_from_toml(data, file=name, strict=strict, builtin=builtin)
+    text = read_toml_text(
+        file,
+        what="configuration file",
+        limit=MAX_CONFIG_FILE_SIZE,
+        missing="Cannot find usable config file (file {path} does not exist)",  # Kata's words
+    )
+    return runtime_config_from_toml(text, file=str(file), strict=strict, builtin=builtin)

@@ -1,5 +1,9 @@
 """Reading the files kata-oci is given (config.json, configuration.toml), defensively.
 
+TOML goes through :func:`read_toml` (or :func:`read_toml_text` and
+:func:`parse_toml`): bounded size, nesting and key length, errors as
+:class:`~kata_oci.ConfigError` with file, line and column.
+
 A path may name a FIFO (which would block an ordinary ``open``), a device
 (which would never end) or something huge: only a regular file is read,
 without blocking, and never beyond a size limit.
@@ -9,9 +13,23 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
+import tomllib
+from typing import Any
 
-__all__ = ["read_regular_file"]
+from .errors import ConfigError
+
+__all__ = [
+    "MAX_TOML_DEPTH",
+    "MAX_TOML_HEADER_LENGTH",
+    "MAX_TOML_KEY_PARTS",
+    "MAX_TOML_SIZE",
+    "parse_toml",
+    "read_regular_file",
+    "read_toml",
+    "read_toml_text",
+]
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
@@ -44,3 +62,177 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+# --------------------------------------------------------------------------
+# TOML
+
+#: The largest TOML file read (Kata's configuration files are ~20 KiB).
+MAX_TOML_SIZE = 16 << 20
+#: The deepest nesting of arrays and inline tables accepted (tomllib recurses once per level).
+MAX_TOML_DEPTH = 64
+#: The most dotted parts in one key or table header (tomllib's cost is quadratic in them).
+MAX_TOML_KEY_PARTS = 64
+#: The longest table header accepted, in characters.
+MAX_TOML_HEADER_LENGTH = 1024
+
+_MISSING = "cannot read the {what}: file {path} does not exist"
+
+# What the pre-scan looks at: strings and comments (skipped whole), brackets, commas, newlines.
+_TOML_TOKEN = re.compile(
+    r'"""(?:[^"\\]++|\\.|"(?!""))*+"""(?:"{0,2})'
+    r"|'''(?:[^']++|'(?!''))*+'''(?:'{0,2})"
+    r'|"(?:[^"\\\n]++|\\.)*+"?'
+    r"|'[^'\n]*+'?"
+    r"|#[^\n]*+"
+    r"|[\[\]{},\n]",
+    re.S,
+)
+_KEY_PART = r'(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|\'[^\'\n]*+\')'
+# A key of at most MAX_TOML_KEY_PARTS parts; the group "more" sees one part too many.
+_TOML_KEY = re.compile(
+    rf"[ \t]*+{_KEY_PART}(?:[ \t]*+\.[ \t]*+{_KEY_PART}){{0,{MAX_TOML_KEY_PARTS - 1}}}"
+    rf"(?P<more>[ \t]*+\.[ \t]*+{_KEY_PART})?"
+)
+_TOML_LINE_START = re.compile(r"[ \t\r]*+(?P<header>\[\[?)?")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
+
+
+def _position(text: str, pos: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, pos) + 1
+    return text.count("\n", 0, pos) + 1, pos - line_start + 1
+
+
+def _prescan_toml(text: str, file: str, what: str) -> None:
+    """Refuse what would make tomllib recurse too deep or take quadratic time, before it runs.
+
+    Tracks the nesting of arrays and inline tables outside strings and
+    comments, and measures every key where one may start (a line's start
+    outside any bracket, after ``{`` or after ``,`` inside an inline table).
+    """
+
+    def fail(reason: str, pos: int) -> ConfigError:
+        line, column = _position(text, pos)
+        return ConfigError(reason, file=file, line=line, column=column)
+
+    def key_at(pos: int) -> int:
+        m = _TOML_KEY.match(text, pos)
+        if m is None:
+            return pos  # not a key: tomllib will say what is wrong
+        if m.group("more") is not None:
+            raise fail(f"a key in the {what} has more than {MAX_TOML_KEY_PARTS} dotted parts", pos)
+        return m.end()
+
+    def line_start(pos: int) -> int:
+        m = _TOML_LINE_START.match(text, pos)
+        assert m is not None  # the pattern matches the empty string
+        start = m.end()
+        if m.group("header") is None:
+            return key_at(start) if start < len(text) and text[start] not in "#\n" else start
+        end = key_at(start)
+        if end - m.start("header") > MAX_TOML_HEADER_LENGTH:
+            raise fail(
+                f"a table header in the {what} is longer than {MAX_TOML_HEADER_LENGTH} characters",
+                m.start("header"),
+            )
+        return end
+
+    stack: list[str] = []
+    pos = line_start(0)
+    search = _TOML_TOKEN.search
+    while (m := search(text, pos)) is not None:
+        pos = m.end()
+        c = text[m.start()]
+        if c == "\n":
+            if not stack:
+                pos = line_start(pos)
+        elif c == "[" or c == "{":
+            stack.append(c)
+            if len(stack) > MAX_TOML_DEPTH:
+                raise fail(
+                    f"the {what} nests arrays or inline tables more than {MAX_TOML_DEPTH} levels deep",
+                    m.start(),
+                )
+            if c == "{":
+                pos = key_at(pos)
+        elif c == "]" or c == "}":
+            if stack:
+                stack.pop()
+        elif c == "," and stack and stack[-1] == "{":
+            pos = key_at(pos)
+
+
+def parse_toml(
+    data: str | bytes, *, file: str | None = None, what: str = "configuration file"
+) -> dict[str, Any]:
+    """Parse TOML 1.0 text (``tomllib``), refusing hostile shapes first.
+
+    ``file`` names the source in errors, ``what`` says what the document is
+    ("Kata configuration"...). Raises :class:`~kata_oci.ConfigError` with the
+    file, line and column for text that is not UTF-8, not TOML, nests arrays or
+    inline tables more than :data:`MAX_TOML_DEPTH` levels, has a key of more
+    than :data:`MAX_TOML_KEY_PARTS` dotted parts or a table header longer than
+    :data:`MAX_TOML_HEADER_LENGTH` characters.
+    """
+    name = file or f"<{what}>"
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            at = data[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"not valid UTF-8: {exc.reason}", file=name, line=at) from None
+    else:
+        text = data
+    _prescan_toml(text, name, what)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        m = _TOML_POSITION.search(message)
+        line: int | None = None
+        column: int | None = None
+        if m is not None and m.group(1):
+            line, column = int(m.group(1)), int(m.group(2))
+        elif m is not None:
+            line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        raise ConfigError(f"invalid TOML: {message}", file=name, line=line, column=column) from None
+
+
+def read_toml_text(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "configuration file",
+    limit: int = MAX_TOML_SIZE,
+    missing: str = _MISSING,
+) -> str:
+    """The text of the TOML file at ``path``, read as :func:`read_regular_file` reads.
+
+    Raises :class:`~kata_oci.ConfigError` naming the file: missing (the
+    ``missing`` template, with ``{what}`` and ``{path}``, the absolute path),
+    not a regular file, larger than ``limit`` bytes, or not UTF-8.
+    """
+    name = os.fspath(path)
+    try:
+        data = read_regular_file(path, limit)
+    except FileNotFoundError:
+        raise ConfigError(missing.format(what=what, path=os.path.abspath(name)), file=name) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what}: {exc.strerror or exc}", file=name) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise ConfigError(f"cannot read the {what}: {exc}", file=repr(name)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"not valid UTF-8: {exc.reason}", file=name, line=line) from None
+
+
+def read_toml(
+    path: str | os.PathLike[str], *, what: str = "configuration file", limit: int = MAX_TOML_SIZE
+) -> dict[str, Any]:
+    """The TOML document at ``path``: :func:`read_toml_text` then :func:`parse_toml`.
+
+    Every loader reads its configuration through this (or these two), so
+    every one has the same bounds. Raises :class:`~kata_oci.ConfigError` only.
+    """
+    return parse_toml(read_toml_text(path, what=what, limit=limit), file=os.fspath(path), what=what)
