@@ -1,0 +1,108 @@
+"""``kata-oci check``: what each io.katacontainers. annotation of a bundle does, and why."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import common, output
+
+HELP = (
+    "Say what each io.katacontainers. annotation of a bundle does: applied (old -> new), rejected "
+    "(why, and the configuration change that allows it), ignored, or unknown (closest known key)."
+)
+EXAMPLE = "kata-oci check examples/bundles/containerd-rejected --config kata_oci/data/configuration.toml"
+EPILOG = common.CONFIG_HELP
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, or its config.json")
+    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
+    p.add_argument("--id", metavar="ID", help="container/sandbox ID (default: the bundle directory's name)")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument(
+        "--strict", action="store_true", help="unknown annotations and CRI conflicts count as rejected"
+    )
+
+
+def _show(value: Any) -> str:
+    import msgspec
+
+    from kata_oci.config import Param, serialize_params
+
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list) and value and all(isinstance(v, Param) for v in value):
+        return repr(" ".join(serialize_params(value, "=")))
+    try:
+        return msgspec.json.encode(value).decode()
+    except (TypeError, msgspec.EncodeError, UnicodeEncodeError):
+        return repr(value)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 120 else value[:117] + "..."
+
+
+def run(args: argparse.Namespace) -> int:
+    from kata_oci.convert import plan_sandbox_config
+    from kata_oci.overrides import Outcome
+
+    bundle, spec = common.load_spec(args.bundle)
+    config_path, rc = common.runtime_config(args.config)
+    # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
+    engine = common.engine(False, spec)
+    resolution = engine.resolve(spec, strict=False)
+    identity = engine.pod_identity(spec, strict=False)
+    sizing = engine.sandbox_sizing_answer(spec, strict=False)
+    _, plan = plan_sandbox_config(
+        spec,
+        rc,
+        bundle,
+        args.id or common.default_id(bundle),
+        engine=engine,
+        strict_annotations=args.strict,
+    )
+    rejected = any(d.outcome is Outcome.REJECTED for d in plan.decisions)
+    conflicts = [*resolution.conflicts, *identity.conflicts, *sizing.conflicts]
+    failed = rejected or plan.config_error is not None or (args.strict and bool(conflicts))
+    status = common.EXIT_REJECTED if failed else common.EXIT_OK
+    if args.json:
+        output.write_json(
+            {
+                "bundle": bundle,
+                "configuration": config_path,
+                "ok": not failed,
+                "annotations": [
+                    {
+                        "key": d.key,
+                        "value": d.value,
+                        "outcome": str(d.outcome),
+                        "target": d.target,
+                        "old": d.old,
+                        "new": d.new,
+                        "reason": d.reason or None,
+                        "hint": d.hint,
+                    }
+                    for d in plan.decisions
+                ],
+                "cri_conflicts": conflicts,
+                "configuration_error": str(plan.config_error) if plan.config_error else None,
+            }
+        )
+        return status
+    lines = []
+    for d in plan.decisions:
+        head = f"{d.outcome:<9}{d.key} = {_show(_short(d.value))}"
+        if d.outcome is Outcome.APPLIED:
+            lines.append(f"{head}: {d.target}: {_show(d.old)} -> {_show(d.new)}")
+        else:
+            tail = d.reason + (f"; {d.hint}" if d.hint else "")
+            lines.append(f"{head}: {tail}")
+    lines.extend(f"conflict {c}" for c in conflicts)
+    if plan.config_error is not None:
+        lines.append(f"error    {output.one_line(str(plan.config_error))}")
+    if not lines:
+        lines.append("no io.katacontainers. annotations")
+    output.write_lines(lines)
+    return status

@@ -1,0 +1,29 @@
+"""``kata-oci features``: the OCI runtime-spec features document of this runtime and configuration."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import common, output
+
+HELP = (
+    "Print the OCI runtime-spec features document: the runtime-spec versions read, every known "
+    "annotation and what it does, the potentially unsafe ones, and (under org.kata-oci.) what the "
+    "configuration enables."
+)
+EXAMPLE = "kata-oci features --config kata_oci/data/configuration.toml"
+EPILOG = common.CONFIG_HELP
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from kata_oci.features import features_document
+
+    config_path, rc = common.runtime_config(args.config)
+    output.write_json(
+        features_document(rc, config_path=config_path, engine=common.engine(False, plugins=True))
+    )
+    return common.EXIT_OK

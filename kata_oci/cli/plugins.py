@@ -1,0 +1,78 @@
+"""``kata-oci plugins``: the registered plugins, their distributions, CRI keys and hooks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import common, output
+
+HELP = "List the registered plugins: distribution, version, CRI keys and hooks."
+EXAMPLE = "kata-oci plugins --json"
+EPILOG = ""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="JSON output")
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """(field, key) pairs as field -> keys in order of preference."""
+    out: dict[str, list[str]] = {}
+    for field, key in pairs:
+        out.setdefault(field, []).append(key)
+    return out
+
+
+def rows(engine: Any) -> list[dict[str, Any]]:
+    """One row per registered plugin, CRI plugins first in the engine's order."""
+    pm = engine.plugin_manager
+    cris = dict(engine.cris)
+    found = []
+    for name, plugin in pm.list_name_plugin():
+        info = engine.plugin_infos.get(name)
+        hooks = sorted(caller.name for caller in (pm.get_hookcallers(plugin) or ()))
+        decl = cris.get(name)
+        found.append(
+            {
+                "name": name,
+                "distribution": info.distribution if info else None,
+                "version": info.version if info else None,
+                "module": info.module if info else getattr(plugin, "__name__", repr(plugin)),
+                "cri": decl.name if decl else None,
+                "container_type_key": decl.container_type_key if decl else None,
+                "container_types": {k: str(v) for k, v in decl.container_types.items()} if decl else None,
+                "sandbox_id_key": decl.sandbox_id_key if decl else None,
+                "identity_keys": _grouped(decl.identity.pairs()) if decl and decl.identity else None,
+                "sizing_keys": _grouped(decl.sizing.pairs()) if decl and decl.sizing else None,
+                "hook_keys": dict(decl.hook_keys) if decl and decl.hook_keys else None,
+                "hooks": hooks,
+            }
+        )
+    order = {name: i for i, (name, _) in enumerate(engine.cris)}
+    found.sort(key=lambda r: (order.get(r["name"], len(order)), r["name"]))
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    found = rows(common.engine(False, plugins=True))
+    if args.json:
+        output.write_json(found)
+        return common.EXIT_OK
+    lines = []
+    for row in found:
+        dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(built in)"
+        lines.append(f"{row['name']}  {dist}  [{row['module']}]")
+        if row["cri"]:
+            values = ", ".join(f"{k}={v}" for k, v in row["container_types"].items())
+            lines.append(f"  container type: {row['container_type_key']} ({values})")
+            lines.append(f"  sandbox id:     {row['sandbox_id_key']}")
+            for label, field in (("identity:", "identity_keys"), ("sizing:", "sizing_keys")):
+                if row[field]:
+                    keys = ", ".join(f"{k}={' or '.join(v)}" for k, v in row[field].items())
+                    lines.append(f"  {label:<16}{keys}")
+            if row["hook_keys"]:
+                lines.append(f"  hook keys:      {', '.join(row['hook_keys'])}")
+        lines.append(f"  hooks:          {', '.join(row['hooks'])}")
+    output.write_lines(lines)
+    return common.EXIT_OK

@@ -1,0 +1,85 @@
+"""``kata-oci resolve``: container type, sandbox ID, pod identity and sizing, and who answered."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import common, output
+
+HELP = (
+    "Show the container type, sandbox ID, pod identity and sizing of a bundle, and which CRI plugin answered."
+)
+EXAMPLE = "kata-oci resolve examples/bundles/crio-pod-container --json"
+EPILOG = (
+    "Sandbox sizing is what the CRI wrote for the pod (Kata sizes a pod sandbox's VM from it); "
+    "container sizing is the spec's linux.resources (Kata's rule for every other container). "
+    "vCPUs are fractional, as Kata computes them before rounding up."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, or its config.json")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument("--strict", action="store_true", help="disagreeing CRI annotations are an error")
+
+
+def _answer(answer: Any) -> dict[str, str] | None:
+    if answer is None:
+        return None
+    return {"plugin": answer.plugin, "key": answer.key, "value": answer.value}
+
+
+def _by(answer: Any, default: str) -> str:
+    if answer is None:
+        return f"  {default}"
+    return f"  (plugin {answer.plugin}: {answer.key}={answer.value!r})"
+
+
+def run(args: argparse.Namespace) -> int:
+    from kata_oci.sizing import calculate_container_sizing
+
+    bundle, spec = common.load_spec(args.bundle)
+    engine = common.engine(args.strict, spec)
+    found = engine.resolve(spec)
+    identity = engine.pod_identity(spec)
+    sizing = engine.sandbox_sizing_answer(spec)
+    container_sizing = calculate_container_sizing(spec)
+    conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
+    if args.json:
+        doc: dict[str, Any] = {
+            "bundle": bundle,
+            "container_type": str(found.container_type),
+            "container_type_from": _answer(found.container_type_answer),
+            "sandbox_id": found.sandbox_id,
+            "sandbox_id_from": _answer(found.sandbox_id_answer),
+            "pod": identity,
+            "sandbox_sizing": sizing.sizing,
+            "sandbox_sizing_from": sizing.plugin,
+            "container_sizing": container_sizing,
+            "conflicts": conflicts,
+        }
+        output.write_json(doc)
+        return common.EXIT_OK
+    lines = [
+        f"container type: {found.container_type}"
+        + _by(found.container_type_answer, "(no CRI key: Kata's default)")
+    ]
+    sid = found.sandbox_id_answer
+    lines.append(
+        f"sandbox id:     {found.sandbox_id if found.sandbox_id is not None else '-'}"
+        + (f"  (plugin {sid.plugin}: {sid.key})" if sid else "  (no CRI key)")
+    )
+    names = identity.names()
+    lines.append(
+        "pod identity:   " + (f"(plugin {identity.plugin})" if names else "-  (no CRI identity key)")
+    )
+    lines.extend(f"  {name.replace('_', ' ') + ':':<19}{value}" for name, value in names.items())
+    lines.append(
+        f"sandbox sizing: {sizing.sizing}"
+        + (f"  (plugin {sizing.plugin})" if sizing.plugin else "  (no CRI sizing key)")
+    )
+    lines.append(f"container sizing: {container_sizing}  (linux.resources)")
+    lines.extend(f"conflict:       {c}" for c in conflicts)
+    output.write_lines(lines)
+    return common.EXIT_OK
