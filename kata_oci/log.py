@@ -3,8 +3,12 @@
 The library never configures logging and never writes to stdout (a shim's
 stdout may be a protocol channel). By default its events go through
 structlog's processors, whatever the application configured (or structlog's
-defaults), to the stdlib ``logging`` logger named ``kata_oci``; unconfigured,
-stdlib logging prints warnings and errors to stderr and drops the rest.
+defaults), to the stdlib ``logging`` logger named ``kata_oci``, which has a
+:class:`logging.NullHandler`: a host program that configures no logging sees
+nothing (Python's last-resort handler would print every warning to stderr);
+one that does (``logging.basicConfig``...) gets the events through its
+handlers. The handler is added when :mod:`logging` is first needed (at once
+if it is already imported), so that importing kata-oci stays cheap.
 Every event carries ``source="virtcontainers"`` and ``subsystem="oci"``, as
 Kata's Go logger does, and snake_case event names with bound fields::
 
@@ -18,6 +22,7 @@ milliseconds on a command's start-up.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = ["LOGGER_NAME", "log", "set_level", "set_logger"]
@@ -73,8 +78,15 @@ def _stdlib() -> Any:
     if _std is None:
         import logging
 
-        _std = logging.getLogger(LOGGER_NAME)
+        logger = logging.getLogger(LOGGER_NAME)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+        _std = logger
     return _std
+
+
+if "logging" in sys.modules:  # already paid for: set the handler up now
+    _stdlib()
 
 
 def _default_logger() -> Any:
@@ -107,6 +119,13 @@ class _Log:
             getattr(custom, level)(event, **fields)
         elif _stdlib().isEnabledFor(number):
             getattr(_default_logger(), level)(event, **fields)
+
+    def enabled(self, level: str) -> bool:
+        """Whether an event at ``level`` would be emitted (so that its fields are worth computing)."""
+        number = _LEVELS[level]
+        if _floor is not None and number < _floor:
+            return False
+        return _custom is not None or bool(_stdlib().isEnabledFor(number))
 
     def debug(self, event: str, **fields: Any) -> None:
         self._emit("debug", event, fields)

@@ -62,8 +62,39 @@ def test_default_goes_to_the_stdlib_kata_oci_logger(caplog: pytest.LogCaptureFix
     assert not any("filtered_out" in m for m in messages)
 
 
-def test_unconfigured_library_writes_nothing_to_stdout() -> None:
-    code = "import kata_oci; kata_oci.Engine.from_plugins([])"
+def test_unconfigured_library_writes_nothing_at_all() -> None:
+    # Without a NullHandler on "kata_oci", Python's last-resort handler printed every warning
+    # to stderr (32,000 lines from an 8-thread run).
+    code = (
+        "import kata_oci; from kata_oci.log import log; kata_oci.Engine.from_plugins([]);"
+        "log.warning('unknown_annotation', key='x'); log.error('bad')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == ""
+    assert result.stderr == ""
+
+
+def test_kata_oci_logger_has_a_null_handler() -> None:
+    code = (
+        "import logging, kata_oci; from kata_oci.log import log; log.warning('x');"
+        "print([type(h).__name__ for h in logging.getLogger('kata_oci').handlers])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['NullHandler']"
+    # logging imported before kata_oci: the handler is there from the start
+    code = (
+        "import logging, kata_oci.log;"
+        "print([type(h).__name__ for h in logging.getLogger('kata_oci').handlers])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['NullHandler']"
+
+
+def test_a_host_that_configures_logging_gets_the_warnings() -> None:
+    code = (
+        "import logging; logging.basicConfig(level=logging.WARNING);"
+        "import kata_oci; kata_oci.Engine.from_plugins([])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == ""
     assert "no_cri_plugins" in result.stderr
