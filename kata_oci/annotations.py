@@ -350,6 +350,46 @@ BY_KEY: Mapping[str, Declaration] = {d.key: d for d in DECLARATIONS}
 #: Kata keys that are not configuration overrides (written by the runtime itself).
 NOT_OVERRIDES = frozenset({BUNDLE_PATH_KEY, CONTAINER_TYPE_KEY, SANDBOX_CONFIG_PATH_KEY, ASSET_HASH_TYPE})
 
+_LATER_HINT = "not a Kata 1.x key: Kata 4.1 knows it (check with the go profile)"
+#: Keys of Kata 4.1 (src/runtime/virtcontainers/pkg/annotations at 7c6ba40) that Kata 1.x does not
+#: know, with the hint an unknown-key decision gives instead of a spelling guess (the kata1
+#: profile's ``removed_keys``).
+LATER_KEYS: Mapping[str, str] = dict.fromkeys(
+    [
+        KATA_CONF_ANNOTATIONS_PREFIX + "agent.policy",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.blk_logical_sector_size",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.blk_physical_sector_size",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.block_device_aio",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.cc_init_data",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.cold_plug_vfio",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.default_gpu_model",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.default_gpus",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.enable_guest_swap",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.firmware_volume",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.firmware_volume_hash",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.hot_plug_vfio",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.indep_iothreads",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.kernel_verity_params",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.numa_mapping",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.pcie_switch_port",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.reclaim_guest_freed_memory",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.rootless",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.rx_rate_limiter_max_rate",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.tx_rate_limiter_max_rate",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.use_legacy_serial",
+        KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor.vhost_user_reconnect_timeout_sec",
+        KATA_CONF_ANNOTATIONS_PREFIX + "runtime.create_container_timeout",
+        KATA_CONF_ANNOTATIONS_PREFIX + "runtime.enable_pprof",
+        KATA_CONF_ANNOTATIONS_PREFIX + "runtime.experimental_force_guest_pull",
+        KATA_CONF_ANNOTATIONS_PREFIX + "runtime.guest_selinux_label",
+        KATA_CONF_ANNOTATIONS_PREFIX + "runtime.vfio_mode",
+        "io.katacontainers.container.resource.swap_in_bytes",
+        "io.katacontainers.container.resource.swappiness",
+        "io.katacontainers.enable_vcpus_pinning",
+    ],
+    _LATER_HINT,
+)
+
 
 # Gate answers by pattern set, then by key suffix: the pattern that enables
 # the suffix, or None. Suffixes come from untrusted annotations, so each

@@ -15,7 +15,6 @@ unanchored search, ``filepath.Glob``), through :mod:`kata_oci.golang`.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import functools
 import os
@@ -37,11 +36,13 @@ from .config import (
     RuntimeConfig,
     deserialize_params,
 )
-from .errors import AnnotationError, AnnotationProblem, ConfigError, KataOCIError
+from .errors import AnnotationError, AnnotationProblem, ConfigError, KataOCIError, cut
+from .hints import KeyIndex, enable_hint
 from .log import log
 from .sandbox import SandboxConfig
 
 __all__ = [
+    "KATA1_KEY_INDEX",
     "MAX_QEMU_VCPUS",
     "Decision",
     "OverridePlan",
@@ -56,11 +57,10 @@ _QEMU_MAX_BY_ARCH = {"x86_64": 240, "aarch64": 123, "arm64": 123, "ppc64le": 128
 #: The most vCPUs QEMU accepts on this architecture (Go's ``vc.MaxQemuVCPUs()``).
 MAX_QEMU_VCPUS = _QEMU_MAX_BY_ARCH.get(platform.machine(), 240)
 
-# How many unknown keys get a "did you mean" hint and a warning of their own:
-# hostile specs may carry hundreds of thousands.
+# How many unknown keys get a warning of their own: hostile specs may carry
+# hundreds of thousands.
 _HINT_LIMIT = 32
 _EMPTY: Mapping[str, str] = {}
-_MAX_VALUE_SHOWN = 200
 
 
 @functools.cache
@@ -168,10 +168,7 @@ class _Ignored(Exception):
         self.reason = reason
 
 
-def _shown(value: str) -> str:
-    if len(value) <= _MAX_VALUE_SHOWN:
-        return value
-    return value[:_MAX_VALUE_SHOWN] + f"...({len(value)} characters)"
+_shown = cut
 
 
 def _section(runtime_config: RuntimeConfig) -> str:
@@ -179,14 +176,11 @@ def _section(runtime_config: RuntimeConfig) -> str:
 
 
 def _not_enabled(key: str, runtime_config: RuntimeConfig) -> _Rejected:
-    suffix = _shown(key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :])
+    suffix = key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :]
     patterns = runtime_config.hypervisor_config.enable_annotations
-    pattern = "^" + suffix.replace(".", "\\.") + "$"
-    reason = "not enabled: no enable_annotations pattern matches " + repr(suffix)
+    reason = "not enabled: no enable_annotations pattern matches " + repr(_shown(suffix))
     reason += f" (enable_annotations = {list(patterns)!r})" if patterns else " (enable_annotations is empty)"
-    where = f"{_section(runtime_config)} of the configuration"
-    hint = f'to allow it, add "{pattern}" to enable_annotations in {where}'
-    return _Rejected(reason, hint)
+    return _Rejected(reason, enable_hint(suffix, f"{_section(runtime_config)} of the configuration"))
 
 
 class _Context:
@@ -300,7 +294,8 @@ def _check_host_cpus(decl: Declaration, raw: str, value: Any, ctx: _Context) -> 
 
 
 def _check_qemu_vcpus(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
-    if ctx.sandbox.hypervisor_type is HypervisorType.QEMU and value > MAX_QEMU_VCPUS:
+    # By value: a RuntimeConfig built in Python may hold the plain string "qemu".
+    if ctx.sandbox.hypervisor_type == HypervisorType.QEMU and value > MAX_QEMU_VCPUS:
         raise _Rejected(f"{value} vCPUs is more than QEMU's maximum of {MAX_QEMU_VCPUS}")
 
 
@@ -422,25 +417,8 @@ def _entry(decl: Declaration) -> _Entry:
 _PLANNERS: dict[str, _Entry] = {d.key: _entry(d) for d in ka.DECLARATIONS}
 
 
-_KNOWN_KEYS = tuple(sorted({*BY_KEY, *ka.NOT_OVERRIDES}))
-_KNOWN_SET = frozenset(_KNOWN_KEYS)
-
-
-def _closest(key: str) -> str | None:
-    """The known key closest to a misspelt one (typo, or a wrong prefix such as io.kata-containers.)."""
-    name = key.rpartition(".")[2]
-    if key.startswith(ka.KATA_ANNOTATIONS_PREFIX):
-        candidates = _KNOWN_KEYS
-        probe = key
-    else:  # wrong prefix: compare what follows it
-        candidates = _KNOWN_KEYS
-        probe = ka.KATA_ANNOTATIONS_PREFIX + key.split(".", 2)[-1] if key.count(".") >= 2 else key
-    match = difflib.get_close_matches(probe, candidates, n=1, cutoff=0.75)
-    if match:
-        return match[0]
-    by_name = {k.rpartition(".")[2]: k for k in _KNOWN_KEYS}
-    match = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.8)
-    return by_name[match[0]] if match else None
+#: Kata 1.x's table for unknown-key hints: its keys, and the keys of later Katas it does not know.
+KATA1_KEY_INDEX = KeyIndex([*BY_KEY, *ka.NOT_OVERRIDES], ka.LATER_KEYS)
 
 
 def _looks_like_kata(key: str) -> bool:
@@ -471,11 +449,13 @@ def _evaluate(
     strict: bool,
     record: bool,
     warn: bool,
+    key_index: KeyIndex = KATA1_KEY_INDEX,
 ) -> _Result:
-    """One pass over the spec's annotations (not the table).
+    """One pass over the spec's annotations (not the table): the whole decision, made once.
 
-    With ``record`` false (the conversion's hot path) only the updates are
-    kept, and the caller runs a recording pass when something is rejected.
+    With ``record`` false (the conversion's hot path) only the updates and
+    the rejected decisions are kept: an error is built from this same pass,
+    never from a second one that could see another host (a file appearing).
     """
     ctx = _Context(runtime_config, sandbox, features)
     gate_cache, gate_compute = ka.gate(tuple(runtime_config.hypervisor_config.enable_annotations))
@@ -496,20 +476,16 @@ def _evaluate(
                 and (gate_cache[suffix] if suffix in gate_cache else gate_compute(suffix)) is None
             ):
                 result.rejected = True
-                if record:
-                    denied = _not_enabled(key, runtime_config)
-                    decisions.append(
-                        Decision(key, raw, Outcome.REJECTED, denied.reason, decl.target, hint=denied.hint)
-                    )
+                denied = _not_enabled(key, runtime_config)
+                decisions.append(
+                    Decision(key, raw, Outcome.REJECTED, denied.reason, decl.target, hint=denied.hint)
+                )
                 continue
             try:
                 old, new = planner(raw, ctx)
             except _Rejected as rej:
                 result.rejected = True
-                if record:
-                    decisions.append(
-                        Decision(key, raw, Outcome.REJECTED, rej.reason, decl.target, hint=rej.hint)
-                    )
+                decisions.append(Decision(key, raw, Outcome.REJECTED, rej.reason, decl.target, hint=rej.hint))
                 continue
             except _Ignored as ign:
                 if record:
@@ -538,9 +514,8 @@ def _evaluate(
             is None
         ):
             result.rejected = True
-            if record:
-                denied = _not_enabled(key, runtime_config)
-                decisions.append(Decision(key, raw, Outcome.REJECTED, denied.reason, None, hint=denied.hint))
+            denied = _not_enabled(key, runtime_config)
+            decisions.append(Decision(key, raw, Outcome.REJECTED, denied.reason, None, hint=denied.hint))
             continue
         if key in ka.NOT_OVERRIDES:
             if record:
@@ -550,12 +525,12 @@ def _evaluate(
             continue
         unknown.append((key, raw))
     if unknown or misspelt:
-        _unknown_keys(unknown, misspelt, result, strict, record, warn)
+        _unknown_keys(unknown, misspelt, result, strict, record, warn, key_index)
     result.config_error, shared_fs_rejected = _virtio_fs_check(
-        sandbox, runtime_config, groups.get("hypervisor_config", {}), decisions if record else None
+        sandbox, runtime_config, groups.get("hypervisor_config", {}), decisions, annotations or _EMPTY
     )
     result.rejected |= shared_fs_rejected
-    if record:
+    if record or result.rejected:
         decisions.sort(key=_by_key)
     return result
 
@@ -567,14 +542,25 @@ def plan_overrides(
     *,
     features: Mapping[str, Feature] | None = None,
     strict: bool = False,
+    key_index: KeyIndex | None = None,
 ) -> OverridePlan:
     """Decide what every Kata annotation does to ``sandbox``, changing nothing.
 
     ``features`` are the registered experimental features by name (the
     default engine's when ``None``); ``strict`` rejects unknown
-    ``io.katacontainers.`` keys instead of warning about them.
+    ``io.katacontainers.`` keys instead of warning about them; ``key_index``
+    gives unknown keys their hints (:data:`KATA1_KEY_INDEX` when ``None``).
     """
-    found = _evaluate(annotations, sandbox, runtime_config, _features(features), strict, True, True)
+    found = _evaluate(
+        annotations,
+        sandbox,
+        runtime_config,
+        _features(features),
+        strict,
+        True,
+        True,
+        key_index or KATA1_KEY_INDEX,
+    )
     return OverridePlan(tuple(found.decisions), found.groups, found.assets, found.config_error)
 
 
@@ -590,18 +576,6 @@ def _by_key(decision: Decision) -> str:
     return decision.key
 
 
-def _respelled(key: str) -> str | None:
-    """The known key a wrongly prefixed one stands for.
-
-    ``io.kata-containers.config.x`` stands for ``io.katacontainers.config.x``.
-    """
-    parts = key.split(".", 2)
-    if len(parts) < 3:
-        return None
-    candidate = ka.KATA_ANNOTATIONS_PREFIX + parts[2]
-    return candidate if candidate in _KNOWN_SET else None
-
-
 def _unknown_keys(
     unknown: list[tuple[str, str]],
     misspelt: list[tuple[str, str]],
@@ -609,77 +583,82 @@ def _unknown_keys(
     strict: bool,
     record: bool,
     warn: bool,
+    key_index: KeyIndex,
 ) -> None:
     """Decide the keys no row knows, in key order, so the outcome does not depend on the spec's order.
 
-    Every unknown ``io.katacontainers.`` key is unknown (rejected when strict);
-    another key counts only when it is a known key with a wrong prefix, or
-    (for the first few, since the search is slow) close to one. The "did you
-    mean" search runs for at most _HINT_LIMIT keys of plausible length.
+    Every unknown ``io.katacontainers.`` key is unknown (rejected when
+    strict); another key counts only when the index names the known key it
+    stands for (a wrong prefix, or one edit away). Hints cost microseconds
+    (see :mod:`kata_oci.hints`), and an unknown key's is computed only when
+    it is shown: recorded, in an error, or in one of the first _HINT_LIMIT
+    warnings of a logger that emits warnings.
     """
-    budget = _HINT_LIMIT
+    log_on = warn and log.enabled("warning")
+    # (key, value, whether the hint is computed, the closest known key)
+    counted: list[tuple[str, str, bool, str | None]] = [(key, raw, False, None) for key, raw in unknown]
+    for key, raw in misspelt:
+        closest = key_index.closest(key)
+        if closest is not None:
+            counted.append((key, raw, True, closest))
+    if not (record or strict or log_on):
+        return  # nothing will show these keys, and they change nothing
+    counted.sort()
     shown = 0
-
-    def hint_for(key: str) -> str | None:
-        nonlocal budget
-        if budget <= 0 or len(key) > _MAX_VALUE_SHOWN:
-            return None
-        budget -= 1
-        return _closest(key)
-
-    decided: list[tuple[str, str, str | None]] = []
-    for key, raw in sorted(unknown):
-        decided.append((key, raw, hint_for(key)))
-    for key, raw in sorted(misspelt):
-        hint = _respelled(key) or hint_for(key)
-        if hint is not None:
-            decided.append((key, raw, hint))
-    decided.sort()
-    for key, raw, hint in decided:
+    removed = key_index.removed
+    for key, raw, known, closest in counted:
         shown += 1
-        decision = _unknown(key, raw, hint, strict, warn and shown <= _HINT_LIMIT)
-        result.rejected |= decision.outcome is Outcome.REJECTED
-        if record:
-            result.decisions.append(decision)
-    if warn and shown > _HINT_LIMIT:
+        log_it = log_on and shown <= _HINT_LIMIT
+        sentence = None
+        if not known and (record or strict or log_it):
+            sentence = removed.get(key)
+            closest = None if sentence is not None else key_index.closest(key)
+        text = sentence or (f"did you mean {closest}?" if closest is not None else None)
+        if log_it:
+            log.warning("unknown_annotation", key=_shown(key), closest=closest, hint=text)
+        if strict:
+            result.rejected = True
+            result.decisions.append(Decision(key, raw, Outcome.REJECTED, "unknown annotation", hint=text))
+        elif record:
+            result.decisions.append(
+                Decision(key, raw, Outcome.UNKNOWN, "not an annotation Kata 1.x knows: ignored", hint=text)
+            )
+    if log_on and shown > _HINT_LIMIT:
         log.warning("unknown_annotations", count=shown, shown=_HINT_LIMIT)
-
-
-def _unknown(key: str, raw: str, hint: str | None, strict: bool, log_it: bool) -> Decision:
-    if log_it:
-        log.warning("unknown_annotation", key=key, closest=hint)
-    text = f"did you mean {hint}?" if hint else None
-    if strict:
-        return Decision(key, raw, Outcome.REJECTED, "unknown annotation", hint=text)
-    return Decision(key, raw, Outcome.UNKNOWN, "not an annotation Kata 1.x knows: ignored", hint=text)
 
 
 def _virtio_fs_check(
     sandbox: SandboxConfig,
     runtime_config: RuntimeConfig,
     hypervisor: dict[str, Any],
-    decisions: list[Decision] | None,
+    decisions: list[Decision],
+    annotations: Mapping[str, str],
 ) -> tuple[ConfigError | None, bool]:
     """virtio-fs needs a daemon, whether shared_fs came from an annotation or the configuration.
 
-    Returns (a configuration error, whether the shared_fs annotation is rejected).
+    Returns (a configuration error, whether the shared_fs annotation is
+    rejected); the rejection replaces the applied decision, or is added when
+    the pass records only rejections.
     """
     shared_fs = hypervisor.get("shared_fs", sandbox.hypervisor_config.shared_fs)
     daemon = hypervisor.get("virtio_fs_daemon", sandbox.hypervisor_config.virtio_fs_daemon)
     if shared_fs != "virtio-fs" or daemon:
         return None, False
     if "shared_fs" in hypervisor:
-        for i, d in enumerate(decisions or ()):
+        rejected = Decision(
+            ka.SHARED_FS,
+            annotations.get(ka.SHARED_FS, ""),
+            Outcome.REJECTED,
+            "cannot enable virtio-fs without a daemon path",
+            BY_KEY[ka.SHARED_FS].target,
+            hint=f"set {ka.VIRTIO_FS_DAEMON} or virtio_fs_daemon in {_section(runtime_config)}",
+        )
+        for i, d in enumerate(decisions):
             if d.key == ka.SHARED_FS and d.outcome is Outcome.APPLIED:
-                assert decisions is not None
-                decisions[i] = Decision(
-                    d.key,
-                    d.value,
-                    Outcome.REJECTED,
-                    "cannot enable virtio-fs without a daemon path",
-                    d.target,
-                    hint=f"set {ka.VIRTIO_FS_DAEMON} or virtio_fs_daemon in {_section(runtime_config)}",
-                )
+                decisions[i] = rejected
+                break
+        else:
+            decisions.append(rejected)
         return None, True
     error = ConfigError(
         "cannot enable virtio-fs without daemon path: shared_fs is virtio-fs and virtio_fs_daemon is empty",
@@ -695,17 +674,22 @@ def apply_overrides(
     *,
     features: Mapping[str, Feature] | None = None,
     strict: bool = False,
+    key_index: KeyIndex | None = None,
 ) -> SandboxConfig:
     """Apply every Kata annotation to a copy of ``sandbox``, or raise having applied none.
 
     Raises :class:`AnnotationError` (every rejected annotation, sorted by
     key) or, when the configuration itself asks for virtio-fs without a
-    daemon, :class:`ConfigError`.
+    daemon, :class:`ConfigError`. One pass decides: the error lists the
+    rejections that pass found.
     """
     feats = _features(features)
-    found = _evaluate(annotations, sandbox, runtime_config, feats, strict, False, True)
+    found = _evaluate(
+        annotations, sandbox, runtime_config, feats, strict, False, True, key_index or KATA1_KEY_INDEX
+    )
     if found.rejected or found.config_error is not None:
-        # The rare path: a second, recording pass names every problem.
-        full = _evaluate(annotations, sandbox, runtime_config, feats, strict, True, False)
-        OverridePlan(tuple(full.decisions), full.groups, full.assets, full.config_error).raise_for_rejected()
+        OverridePlan(
+            tuple(found.decisions), found.groups, found.assets, found.config_error
+        ).raise_for_rejected()
+        raise AssertionError("a rejecting pass recorded no rejection")  # pragma: no cover
     return _apply(sandbox, found.groups, found.assets)
