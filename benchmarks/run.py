@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py            # everything (about a minute)
     uv run python benchmarks/run.py --quick    # fewer repeats
-    uv run python benchmarks/run.py --only cli # one group: e2e, convert, resolve, scale, cli, memory
+    uv run python benchmarks/run.py --only cli # one group: e2e, convert, resolve, scale, unknown, cli, memory
 
 Inputs: benchmarks/data/k8s-sandbox-config.json (a containerd pod sandbox with
 46 annotations, 18 of them hypervisor overrides) and Kata's minimal test config.
@@ -43,6 +43,8 @@ GO = {
     "convert_minimal": 13.0,
     "resolve": 0.060,
     "process": 33_000.0,
+    # SandboxConfig for a spec with 1,000 unknown io.katacontainers.config.hypervisor. keys (issue 15).
+    "unknown_1000": 3_500.0,
 }
 GO_JSON_LOADS = {"k8s": 51.0, "minimal": 17.0}
 
@@ -281,6 +283,38 @@ def bench_scale(rep: Report, tmp: Path, samples: int) -> None:
         rep.row("scale", f"mounts +{n:>5}", st, note=f"{st.median / n * 1e9:7.1f} ns per extra mount")
 
 
+def bench_unknown(rep: Report, tmp: Path, samples: int) -> None:
+    """1,000 unknown io.katacontainers. keys: each must cost a gate look-up, not a "did you mean" search."""
+    import kata_oci
+
+    print("\nunknown keys: 1,000 unknown io.katacontainers.config.hypervisor. keys (enabled by '.*')")
+    bundle, path = k8s_bundle(tmp)
+    base_spec = kata_oci.parse_config_json(bundle)
+    rc = k8s_runtime_config()
+    b = str(bundle)
+    ann = dict(base_spec.annotations or {})
+    for i in range(1000):
+        ann[f"io.katacontainers.config.hypervisor.unknown_knob_{i}"] = str(i)
+    spec = msgspec.structs.replace(base_spec, annotations=ann)
+    data = path.read_bytes()
+    loads = measure(lambda: json.loads(data), samples=samples)
+    plain = measure(lambda: kata_oci.sandbox_config(base_spec, rc, b, "sandbox"), samples=samples)
+    st = measure(lambda: kata_oci.sandbox_config(spec, rc, b, "sandbox"), samples=max(5, samples // 2))
+    TARGETS["unknown_1000"] = (st.median, loads.median, None)
+    rep.row("unknown", "reference: json.loads of the k8s bytes", loads)
+    rep.row("unknown", "sandbox_config (k8s)", plain, "json.loads", loads)
+    rep.row(
+        "unknown",
+        "sandbox_config (k8s + 1,000 unknown keys)",
+        st,
+        "json.loads",
+        loads,
+        note=f"{(st.median - plain.median) / 1000 * 1e9:6.0f} ns per unknown key; "
+        f"Go: {GO['unknown_1000'] / GO_JSON_LOADS['k8s']:.0f}x json.loads, "
+        f"{GO['unknown_1000'] / 1000:.1f} µs per key",
+    )
+
+
 def _time_process(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> Stats:
     env = {**os.environ, **(env or {})}
     times = []
@@ -408,6 +442,7 @@ GROUPS = {
     "convert": bench_convert,
     "resolve": bench_resolve,
     "scale": bench_scale,
+    "unknown": bench_unknown,
     "cli": bench_cli,
 }
 
@@ -453,6 +488,8 @@ def summary() -> None:
         ("convert_k8s", 50.0, 50.0 / 51.0, "json.loads"),
         ("resolve", 1.5, None, "dict.get"),
         ("process", None, 4.0, "python -c pass"),
+        # less than twice Go's time (3.5 ms) for 1,000 unknown keys
+        ("unknown_1000", 2 * GO["unknown_1000"], 2 * GO["unknown_1000"] / GO_JSON_LOADS["k8s"], "json.loads"),
     )
     if not any(case in TARGETS for case, *_ in checks):
         return
