@@ -1,0 +1,1 @@
+"""The ``go`` profile: Kata Containers 4.1.0's Go runtime (``src/runtime``)."""
