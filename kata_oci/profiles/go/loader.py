@@ -1,0 +1,1805 @@
+"""Loading a Kata 4.1 ``configuration.toml`` into the go profile's :class:`RuntimeConfig`.
+
+This is Kata 4.1.0's ``pkg/katautils`` ``LoadConfiguration`` (``config.go``,
+``config-settings.go.in``) in Python: the same TOML schema (:class:`TomlConfig`
+mirrors Go's ``tomlConfig``), the same defaults, the six hypervisor builders
+(qemu, clh, firecracker, dragonball, stratovirt, remote), the agent, runtime
+and factory tables, ``SetKernelParams`` and ``checkConfig``, in Go's order, so
+the first error is the one Kata reports. Errors are
+:class:`~kata_oci.ConfigError` naming the file, the dotted key and the line.
+
+What is copied from Go
+----------------------
+* **Decoding** (BurntSushi/toml v1.6.0): keys match a field exactly, then
+  case-insensitively; the ``<name>`` of ``[hypervisor.<name>]`` and
+  ``[agent.<name>]`` is case-sensitive. Integers are range-checked for their
+  Go type (``uint32``, ``uint64``, ``int64``); ``default_vcpus`` is a
+  ``float32`` that takes an integer up to 2**24 - 1 or a float up to float32's
+  maximum, rounded to float32.
+* **Defaults**: 1 vCPU, 2048 MiB (also for any ``default_memory`` below 256),
+  10 memory slots, 1 bridge (at most 5), machine ``q35``, block driver
+  ``virtio-scsi`` with AIO ``io_uring``, shared file system ``virtio-fs``,
+  virtio-fs cache ``never`` (qemu and stratovirt; clh keeps the raw value),
+  entropy ``/dev/urandom``, hypervisor log level 1 (at most 3), msize 8192,
+  rootfs ``ext4``, measurement ``sha512``, hot/cold plug ``no-port``, PCIe
+  root and switch ports at most 16, remote socket
+  ``/run/peerpod/hypervisor.sock`` with a 600 s timeout, factory template path
+  ``/run/vc/vm/template`` and cache endpoint
+  ``/var/run/kata-containers/cache.sock``, ``emptydir_mode`` ``shared-fs``.
+* **vCPUs and memory**: ``default_vcpus`` 0 gives 1, negative or more than
+  the host CPUs (``/proc/cpuinfo``'s ``processor`` lines, capped at
+  ``govmm.MaxVCPUs()``) gives that count; ``default_maxvcpus`` 0 or at least
+  the host CPUs gives the host CPUs, capped at ``MaxVCPUs()`` (240 x86_64,
+  123 arm64, 128 ppc64le, 248 s390x, 512 riscv64); ``default_maxmemory`` 0 or
+  more than the host memory gives the host memory (MiB).
+* **initConfig's quirk**: the default network model and VFIO mode are set and
+  then overwritten, so an absent ``internetworking_model`` stays
+  :attr:`~NetInterworkingModel.DEFAULT` and an absent ``vfio_mode`` stays
+  :attr:`~VFIOModeType.VFIO`.
+* **Agent**: the last ``[agent.<any name>]`` table gives the agent
+  configuration with ``long_live_conn``; with none, Go's zero value.
+* **Kernel parameters** (``SetKernelParams``): the systemd parameters when an
+  image is used, ``scsi_mod.scan=none`` for virtio-scsi, the agent's
+  (``agent.log=debug``, ``agent.trace=true``, ``agent.debug_console`` and its
+  vport, ``agent.cdh_api_timeout``, ``agent.launch_process_timeout``,
+  ``agent.visible_cdi_devices=true``), then the user's, split with Go's
+  ``KernelParamFields`` (quotes kept together; stratovirt uses
+  ``strings.Fields``).
+* **Drop-ins**: every entry of the ``config.d`` directory beside the
+  (symlink-resolved) file, in name order, is decoded over the result; a key
+  it sets replaces the value (a table's other keys stay). An unknown key in a
+  drop-in's ``[hypervisor.*]`` or ``[agent.*]`` table, or one spelled in
+  another case, is an error there as in Go; elsewhere it is reported.
+* **Checks** (``checkConfig``): ``disable_new_netns`` needs the ``none``
+  model; VM memory not zero; the VM cache only with qemu; NUMA needs
+  ``static_sandbox_resource_mgmt`` and amd64/arm64; the PCIe hot/cold plug
+  rules for qemu and clh.
+* **Lookup** (:func:`find_config_file`): an explicit path, else
+  ``$KATA_CONF_FILE`` (only when it is one of the default files, as the shim
+  requires), else ``/etc/kata-containers/configuration.toml``, else
+  ``/usr/share/defaults/kata-containers/configuration.toml``, else the Kata
+  4.1 QEMU configuration shipped in kata-oci.
+
+Deliberate differences
+----------------------
+* **Host checks are a switch** (``host_checks``, a
+  :class:`~kata_oci.hostchecks.HostChecks`; ``None``: not done): asset paths
+  (hypervisor, kernel, initrd, image, firmware, firmware volume, jailer,
+  pflash images, ``sandbox_bind_mounts``) exist, ``/dev/vhost-vsock`` for qemu
+  and stratovirt, image and initrd sizes against the VM memory. Without them
+  paths are stored as written. The CPU count and host memory are read from
+  this machine either way (they are facts Kata clamps with), unless a
+  ``HostChecks`` gives them.
+* **Unknown keys** are logged as warnings (``configuration_unknown_key``)
+  where Go ignores them silently; with ``strict=True`` the first is a
+  ConfigError.
+* **Several hypervisor or agent tables**: Go uses one at random (map order);
+  kata-oci raises a ConfigError.
+* **A key given twice in different case**: Go keeps one at random; kata-oci
+  raises a ConfigError.
+* **An invalid ``hot_plug_vfio``/``cold_plug_vfio``** is refused for every
+  hypervisor and machine type; Go refuses it only for qemu/clh on q35/virt and
+  otherwise keeps a value no code accepts.
+* **``enable_numa``**: the guest NUMA nodes come from the host's sysfs in Go;
+  kata-oci does not read it and leaves ``guest_numa_nodes`` empty (a warning
+  says so) unless ``numa_mapping`` is empty too, where Go would also fail
+  without sysfs.
+* **TOML**: ``tomllib`` (TOML 1.0) parses; BurntSushi v1.6.0 also accepts a
+  few TOML 1.1 forms (newlines in inline tables, ``\\e``, ``\\xHH``), which
+  kata-oci refuses with a syntax error. Messages are kata-oci's.
+* **Logging**: Go's info/warn messages go through :mod:`kata_oci.log`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Final, TypeVar
+
+import msgspec
+
+from kata_oci import golang
+from kata_oci.configfile import (
+    _Doc,
+    _equal_fold,
+    _syntax_error,
+    _toml_type,
+    _validation_error,
+)
+from kata_oci.errors import ConfigError, KataOCIError
+from kata_oci.files import read_regular_file
+from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
+from kata_oci.log import log
+from kata_oci.profiles.go.types import (
+    FactoryConfig,
+    Feature,
+    GuestExtensionImage,
+    HypervisorConfig,
+    HypervisorType,
+    KataAgentConfig,
+    MonitorProtocol,
+    NetInterworkingModel,
+    Param,
+    PCIePort,
+    RuntimeConfig,
+    VFIOModeType,
+    deserialize_params,
+    float32,
+)
+
+__all__ = [
+    "CONFIG_FILE_ENV",
+    "DEFAULT_CONFIG_PATHS",
+    "DEFAULT_CONFIG_RESOURCE",
+    "DROP_IN_DIR",
+    "TomlAgent",
+    "TomlConfig",
+    "TomlFactory",
+    "TomlGuestExtensionImage",
+    "TomlHypervisor",
+    "TomlRuntime",
+    "detect",
+    "find_config_file",
+    "load_runtime_config",
+    "runtime_config_from_toml",
+]
+
+#: The environment variable naming the configuration file (containerd-shim-kata-v2).
+CONFIG_FILE_ENV: Final = "KATA_CONF_FILE"
+
+#: Kata's default configuration files, in priority order (``GetDefaultConfigFilePaths``).
+DEFAULT_CONFIG_PATHS: tuple[str, ...] = (
+    "/etc/kata-containers/configuration.toml",
+    "/usr/share/defaults/kata-containers/configuration.toml",
+)
+
+#: The Kata 4.1 QEMU configuration shipped in kata-oci, relative to the ``kata_oci`` package.
+DEFAULT_CONFIG_RESOURCE: Final = "data/kata4-go/configuration-qemu.toml"
+
+#: The drop-in directory, beside the configuration file (``decodeDropIns``).
+DROP_IN_DIR: Final = "config.d"
+
+#: The largest configuration file read (Kata's are ~30 KiB).
+MAX_CONFIG_FILE_SIZE = 16 << 20
+#: The most drop-in files read.
+MAX_DROP_INS = 1000
+
+# --------------------------------------------------------------------------
+# Go's defaults (config-settings.go.in, config.go, virtcontainers)
+
+_DEFAULT_HYPERVISOR_PATH = "/usr/bin/qemu-system-x86_64"
+_DEFAULT_JAILER_PATH = "/usr/bin/jailer"
+_DEFAULT_IMAGE_PATH = "/usr/share/kata-containers/kata-containers.img"
+_DEFAULT_KERNEL_PATH = "/usr/share/kata-containers/vmlinuz.container"
+_DEFAULT_INITRD_PATH = "/usr/share/kata-containers/kata-containers-initrd.img"
+_DEFAULT_ROOTFS_TYPE = "ext4"
+_SYSTEMD_UNIT = "kata-containers.target"
+_DEFAULT_MACHINE_TYPE = "q35"
+_DEFAULT_VCPU_COUNT = 1
+_DEFAULT_MEM_SIZE = 2048  # MiB
+_MIN_HYPERVISOR_MEMORY = 256  # MiB, vc.MinHypervisorMemory
+_DEFAULT_MEM_SLOTS = 10
+_DEFAULT_HYPERVISOR_LOGLEVEL = 1
+_MAX_HYPERVISOR_LOGLEVEL = 3
+_DEFAULT_BRIDGES = 1
+_MAX_PCI_BRIDGES = 5
+_MAX_PCIE_ROOT_PORTS = 16
+_MAX_PCIE_SWITCH_PORTS = 16
+_DEFAULT_BLOCK_DRIVER = "virtio-scsi"
+_DEFAULT_BLOCK_AIO = "io_uring"
+_DEFAULT_MSIZE_9P = 8192
+_DEFAULT_ENTROPY_SOURCE = "/dev/urandom"
+_DEFAULT_VIRTIO_FS_CACHE = "never"
+_DEFAULT_VHOST_USER_STORE_PATH = "/var/run/kata-containers/vhost-user/"
+_DEFAULT_MEASUREMENT_ALGO = "sha512"
+_DEFAULT_TEMPLATE_PATH = "/run/vc/vm/template"
+_DEFAULT_VM_CACHE_ENDPOINT = "/var/run/kata-containers/cache.sock"
+_DEFAULT_REMOTE_SOCKET = "/run/peerpod/hypervisor.sock"
+_DEFAULT_REMOTE_TIMEOUT = 600
+
+_BLOCK_DRIVERS = ("virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "virtio-blk-ccw")
+_BLOCK_AIO = ("io_uring", "native", "threads")
+_MONITORS = ("hmp", "qmp", "qmp-pretty")
+_VIRTIO_9P, _VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS = "virtio-9p", "virtio-fs", "virtio-fs-nydus", "none"
+_SHARED_FS = (_VIRTIO_9P, _VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS)
+_EMPTY_DIR_MODES = ("shared-fs", "block-encrypted", "block-plain")
+_VFIO_MODES = ("vfio", "guest-kernel")
+_VERITY_BLOCK_SIZE = 512
+
+_HYPERVISOR_TYPES: dict[str, HypervisorType] = {
+    "firecracker": HypervisorType.FIRECRACKER,
+    "qemu": HypervisorType.QEMU,
+    "clh": HypervisorType.CLH,
+    "dragonball": HypervisorType.DRAGONBALL,
+    "stratovirt": HypervisorType.STRATOVIRT,
+    "remote": HypervisorType.REMOTE,
+}
+
+# govmm.MaxVCPUs() per architecture (platform.machine() and Go spellings).
+_MAX_VCPUS = {
+    "x86_64": 240,
+    "amd64": 240,
+    "aarch64": 123,
+    "arm64": 123,
+    "ppc64le": 128,
+    "s390x": 248,
+    "riscv64": 512,
+}
+
+_MIB = 1024 * 1024
+
+# --------------------------------------------------------------------------
+# the TOML schema (Go's tomlConfig and its tables; field names are the TOML keys)
+
+Uint32 = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1, extra={"go": "uint32"})]
+# uint64 and uint: TOML integers stop at 2**63 - 1, so the upper bound never binds.
+Uint64 = Annotated[int, msgspec.Meta(ge=0, extra={"go": "uint64"})]
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1, extra={"go": "int64"})]
+Uint = Annotated[int, msgspec.Meta(ge=0, extra={"go": "uint"})]
+
+
+def _strings() -> Any:
+    return msgspec.field(default_factory=list)
+
+
+class _Table(msgspec.Struct, kw_only=True):
+    """A TOML table Go decodes into a struct."""
+
+
+class TomlGuestExtensionImage(_Table):
+    """One ``[[hypervisor.<name>.guest_extension_images]]`` entry."""
+
+    name: str = ""
+    path: str = ""
+    verity_params: str = ""
+
+
+class TomlHypervisor(_Table):
+    """``[hypervisor.<name>]`` (Go's ``hypervisor`` struct)."""
+
+    path: str = ""
+    jailer_path: str = ""
+    kernel: str = ""
+    initrd: str = ""
+    image: str = ""
+    rootfs_type: str = ""
+    firmware: str = ""
+    firmware_volume: str = ""
+    machine_accelerators: str = ""
+    cpu_features: str = ""
+    kernel_params: str = ""
+    kernel_verity_params: str = ""
+    machine_type: str = ""
+    tdx_quote_generation_service_socket_port: Uint32 = 0
+    block_device_driver: str = ""
+    entropy_source: str = ""
+    shared_fs: str = ""
+    virtio_fs_daemon: str = ""
+    virtio_fs_cache: str = ""
+    vhost_user_store_path: str = ""
+    guest_hook_path: str = ""
+    guest_memory_dump_path: str = ""
+    seccompsandbox: str = ""
+    block_device_aio: str = ""
+    remote_hypervisor_socket: str = ""
+    snp_id_block: str = ""
+    snp_id_auth: str = ""
+    snp_guest_policy: Uint64 | None = None
+    measurement_algo: str = ""
+    valid_hypervisor_paths: list[str] = _strings()
+    valid_jailer_paths: list[str] = _strings()
+    valid_virtio_fs_daemon_paths: list[str] = _strings()
+    virtio_fs_extra_args: list[str] = _strings()
+    pflashes: list[str] = _strings()
+    valid_vhost_user_store_paths: list[str] = _strings()
+    valid_entropy_sources: list[str] = _strings()
+    enable_annotations: list[str] = _strings()
+    rx_rate_limiter_max_rate: Uint64 = 0
+    tx_rate_limiter_max_rate: Uint64 = 0
+    memory_offset: Uint64 = 0
+    default_maxmemory: Uint64 = 0
+    disk_rate_limiter_bw_max_rate: Int64 = 0
+    disk_rate_limiter_bw_one_time_burst: Int64 = 0
+    disk_rate_limiter_ops_max_rate: Int64 = 0
+    disk_rate_limiter_ops_one_time_burst: Int64 = 0
+    net_rate_limiter_bw_max_rate: Int64 = 0
+    net_rate_limiter_bw_one_time_burst: Int64 = 0
+    net_rate_limiter_ops_max_rate: Int64 = 0
+    net_rate_limiter_ops_one_time_burst: Int64 = 0
+    hypervisor_loglevel: Uint32 = 0
+    virtio_fs_cache_size: Uint32 = 0
+    virtio_fs_queue_size: Uint32 = 0
+    default_maxvcpus: Uint32 = 0
+    default_memory: Uint32 = 0
+    memory_slots: Uint32 = 0
+    default_bridges: Uint32 = 0
+    msize_9p: Uint32 = 0
+    remote_hypervisor_timeout: Uint32 = 0
+    default_vcpus: float = 0.0  # Go float32: range-checked and rounded in _convert
+    block_device_cache_set: bool = False
+    block_device_cache_direct: bool = False
+    block_device_cache_noflush: bool = False
+    block_device_logical_sector_size: Uint32 = 0
+    block_device_physical_sector_size: Uint32 = 0
+    enable_vhost_user_store: bool = False
+    vhost_user_reconnect_timeout_sec: Uint32 = 0
+    disable_block_device_use: bool = False
+    enable_mem_prealloc: bool = False
+    reclaim_guest_freed_memory: bool = False
+    enable_hugepages: bool = False
+    enable_virtio_mem: bool = False
+    enable_iommu: bool = False
+    enable_iommu_platform: bool = False
+    enable_numa: bool = False
+    numa_mapping: list[str] = _strings()
+    enable_debug: bool = False
+    disable_nesting_checks: bool = False
+    enable_iothreads: bool = False
+    indep_iothreads: Uint32 = 0
+    disable_image_nvdimm: bool = False
+    hot_plug_vfio: str = ""
+    cold_plug_vfio: str = ""
+    pcie_root_port: Uint32 = 0
+    pcie_switch_port: Uint32 = 0
+    disable_vhost_net: bool = False
+    guest_memory_dump_paging: bool = False
+    confidential_guest: bool = False
+    sev_snp_guest: bool = False
+    enable_guest_swap: bool = False
+    rootless: bool = False
+    disable_seccomp: bool = False
+    disable_selinux: bool = False
+    disable_guest_selinux: bool = False
+    use_legacy_serial: bool = False
+    extra_monitor_socket: str = ""
+    guest_extension_images: list[TomlGuestExtensionImage] = _strings()
+
+
+class TomlRuntime(_Table):
+    """``[runtime]``."""
+
+    internetworking_model: str = ""
+    jaeger_endpoint: str = ""
+    jaeger_user: str = ""
+    jaeger_password: str = ""
+    vfio_mode: str = ""
+    guest_selinux_label: str = ""
+    sandbox_bind_mounts: list[str] = _strings()
+    experimental: list[str] = _strings()
+    enable_tracing: bool = False
+    disable_new_netns: bool = False
+    disable_guest_seccomp: bool = False
+    enable_vcpus_pinning: bool = False
+    enable_debug: bool = False
+    sandbox_cgroup_only: bool = False
+    static_sandbox_resource_mgmt: bool = False
+    enable_pprof: bool = False
+    disable_guest_empty_dir: bool = False
+    emptydir_mode: str = ""
+    create_container_timeout: Uint64 = 0
+    dan_conf: str = ""
+    experimental_force_guest_pull: bool = False
+    pod_resource_api_sock: str = ""
+    kubelet_root_dir: str = ""
+
+
+class TomlAgent(_Table):
+    """``[agent.<name>]``."""
+
+    kernel_modules: list[str] = _strings()
+    enable_debug: bool = False
+    enable_tracing: bool = False
+    debug_console_enabled: bool = False
+    dial_timeout: Uint32 = 0
+    cdh_api_timeout: Uint32 = 0
+    launch_process_timeout: Uint32 = 0
+    visible_cdi_devices: bool = False
+
+
+class TomlFactory(_Table):
+    """``[factory]``."""
+
+    template_path: str = ""
+    vm_cache_endpoint: str = ""
+    vm_cache_number: Uint = 0
+    enable_template: bool = False
+
+
+class TomlConfig(_Table):
+    """A whole ``configuration.toml`` (Go's ``tomlConfig``); tables keep the file's order."""
+
+    hypervisor: dict[str, TomlHypervisor] = msgspec.field(default_factory=dict)
+    agent: dict[str, TomlAgent] = msgspec.field(default_factory=dict)
+    factory: TomlFactory = msgspec.field(default_factory=TomlFactory)
+    runtime: TomlRuntime = msgspec.field(default_factory=TomlRuntime)
+
+
+_NAMED_TABLES: dict[str, type[_Table]] = {"hypervisor": TomlHypervisor, "agent": TomlAgent}
+_TABLES: dict[str, type[_Table]] = {"factory": TomlFactory, "runtime": TomlRuntime}
+_NESTED: dict[str, type[_Table]] = {"guest_extension_images": TomlGuestExtensionImage}
+_MAX_SAFE_FLOAT32_INT = 2**24 - 1
+_MAX_FLOAT32 = 3.4028234663852886e38
+
+_T = TypeVar("_T", bound=_Table)
+
+# --------------------------------------------------------------------------
+# decoding one file: fold keys, note unknown ones, convert with Go's types
+
+
+def _read_toml(doc: _Doc) -> dict[str, Any]:
+    """Parse TOML text: the one place the go profile parses TOML (switchable to files.read_toml)."""
+    try:
+        raw: Any = msgspec.toml.decode(doc.text)
+    except msgspec.DecodeError as exc:
+        raise _syntax_error(exc, doc) from None
+    return dict(raw)
+
+
+class _Unknown(msgspec.Struct, frozen=True):
+    """A key the schema does not know, and where it was found."""
+
+    doc: _Doc
+    key: tuple[str, ...]
+
+
+def _fold(
+    table: Mapping[str, Any],
+    names: frozenset[str],
+    where: tuple[str, ...],
+    doc: _Doc,
+    unknown: list[_Unknown],
+) -> dict[str, Any]:
+    """The known keys of ``table`` under their canonical names; the others go to ``unknown``."""
+    out: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for key, value in table.items():
+        canonical = key if key in names else next((n for n in names if _equal_fold(n, key)), None)
+        if canonical is None:
+            unknown.append(_Unknown(doc, (*where, key)))
+            continue
+        if canonical in origin:
+            raise doc.error(
+                f"{origin[canonical]!r} and {key!r} both set {canonical!r} (keys are matched "
+                "case-insensitively; Kata would keep one of them at random)",
+                (*where, key),
+            )
+        origin[canonical] = key
+        out[canonical] = value
+    return out
+
+
+def _float32_value(value: Any, key: tuple[str, ...], doc: _Doc) -> float:
+    """BurntSushi's float32 decoding: an integer up to 2**24 - 1, a float up to MaxFloat32."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise doc.error(f"expected a float (Go float32), found {_toml_type(value)}", key)
+    if isinstance(value, int):
+        if abs(value) > _MAX_SAFE_FLOAT32_INT:
+            raise doc.error(f"value {value} is out of the range of integers a float32 holds exactly", key)
+        return float(value)
+    if value == value and abs(value) > _MAX_FLOAT32 and abs(value) != float("inf"):
+        raise doc.error(f"value {value!r} is out of range for float32", key)
+    return float32(value)
+
+
+def _convert(
+    table: Mapping[str, Any], typ: type[_T], where: tuple[str, ...], doc: _Doc, unknown: list[_Unknown]
+) -> tuple[_T, dict[str, Any]]:
+    """``table`` as ``typ``, and its folded form (canonical keys, values as in the file)."""
+    folded = _fold(table, frozenset(typ.__struct_fields__), where, doc, unknown)
+    values = dict(folded)
+    for name, sub in _NESTED.items():
+        entries = values.get(name)
+        if name in typ.__struct_fields__ and isinstance(entries, list):
+            values[name] = [
+                _fold(e, frozenset(sub.__struct_fields__), (*where, f"{name}[{i}]"), doc, unknown)
+                if isinstance(e, Mapping)
+                else e
+                for i, e in enumerate(entries)
+            ]
+    if "default_vcpus" in values and typ is TomlHypervisor:
+        values["default_vcpus"] = _float32_value(values["default_vcpus"], (*where, "default_vcpus"), doc)
+    try:
+        return msgspec.convert(values, type=typ), folded
+    except msgspec.ValidationError as exc:
+        raise _validation_error(exc, values, typ, where, doc) from None  # type: ignore[arg-type]
+
+
+class _Decoded(msgspec.Struct):
+    """One file decoded: its folded tables (canonical keys) per section."""
+
+    named: dict[str, dict[str, dict[str, Any]]]
+    plain: dict[str, dict[str, Any]]
+
+
+def _decode(doc: _Doc, unknown: list[_Unknown]) -> _Decoded:
+    raw = _read_toml(doc)
+    top = _fold(raw, frozenset(_NAMED_TABLES) | frozenset(_TABLES), (), doc, unknown)
+    named: dict[str, dict[str, dict[str, Any]]] = {}
+    plain: dict[str, dict[str, Any]] = {}
+    for name, typ in _NAMED_TABLES.items():
+        if name not in top:
+            continue
+        tables = top[name]
+        if not isinstance(tables, dict):
+            raise doc.error(f"expected [{name}.<name>] tables, found {_toml_type(tables)}", (name,))
+        entries: dict[str, dict[str, Any]] = {}
+        for sub, table in tables.items():
+            if not isinstance(table, dict):
+                raise doc.error(f"expected a table, found {_toml_type(table)}", (name, sub))
+            entries[sub] = _convert(table, typ, (name, sub), doc, unknown)[1]
+        named[name] = entries
+    for name, typ in _TABLES.items():
+        if name not in top:
+            continue
+        table = top[name]
+        if not isinstance(table, dict):
+            raise doc.error(f"expected a table, found {_toml_type(table)}", (name,))
+        plain[name] = _convert(table, typ, (name,), doc, unknown)[1]
+    return _Decoded(named=named, plain=plain)
+
+
+def _text(data: str | bytes, file: str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"not valid UTF-8: {exc.reason}", file=file, line=line) from None
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return read_regular_file(path, MAX_CONFIG_FILE_SIZE)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"Cannot find usable config file (file {os.path.abspath(path)} does not exist)", file=path
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what}: {exc.strerror or exc}", file=path) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise ConfigError(f"cannot read the {what}: {exc}", file=repr(path)) from None
+
+
+# --------------------------------------------------------------------------
+# the merged document (main file + drop-ins), remembering which file set a key
+
+
+class _Merged:
+    """The folded tables of the main file with the drop-ins applied over them."""
+
+    def __init__(self, main: _Decoded, doc: _Doc) -> None:
+        self.main = doc
+        self.named: dict[str, dict[str, dict[str, Any]]] = {
+            k: {n: dict(t) for n, t in v.items()} for k, v in main.named.items()
+        }
+        self.plain: dict[str, dict[str, Any]] = {k: dict(v) for k, v in main.plain.items()}
+        self.origin: dict[tuple[str, ...], _Doc] = {}
+
+    def apply(self, drop: _Decoded, doc: _Doc, raw_keys: list[tuple[str, ...]]) -> None:
+        """``updateFromDropIn``: each key the drop-in sets replaces the value."""
+        for section, tables in drop.plain.items():
+            target = self.plain.setdefault(section, {})
+            for key, value in tables.items():
+                target[key] = value
+                self.origin[(section, key)] = doc
+        for raw_key in raw_keys:  # [section, name, field]: Go's applyKey, exact names only
+            section, name, field = raw_key[0], raw_key[1], raw_key[2]
+            value = drop.named.get(section, {}).get(name, {})
+            if field not in value:
+                continue
+            self.named.setdefault(section, {}).setdefault(name, {})[field] = value[field]
+            self.origin[(section, name, field)] = doc
+
+    def doc_for(self, key: tuple[str, ...]) -> _Doc:
+        for n in range(len(key), 0, -1):
+            if (found := self.origin.get(key[:n])) is not None:
+                return found
+        return self.main
+
+    def error(self, reason: str, *key: str) -> ConfigError:
+        if not key:
+            return ConfigError(reason, file=self.main.file)
+        return self.doc_for(key).error(reason, key)
+
+
+def _raw_keys(doc: _Doc) -> list[tuple[str, ...]]:
+    """The ``[hypervisor|agent, name, field]`` keys a drop-in sets (Go's ``md.Keys()`` of length >= 3)."""
+    raw = _read_toml(doc)
+    out: list[tuple[str, ...]] = []
+    for section in _NAMED_TABLES:
+        tables = raw.get(section)
+        if not isinstance(tables, dict):
+            continue
+        for name, table in tables.items():
+            if isinstance(table, dict):
+                out.extend((section, name, field) for field in table)
+    return out
+
+
+def _check_drop_in_named_keys(doc: _Doc, raw_keys: list[tuple[str, ...]]) -> None:
+    """Go's ``applyKey`` looks fields up by exact TOML tag: another key is an error."""
+    for section, name, field in raw_keys:
+        fields = _NAMED_TABLES[section].__struct_fields__
+        if field not in fields:
+            raise doc.error(
+                f"error applying key '[{section} {name} {field}]' from drop-in file "
+                f"{golang.go_quote(doc.file)}: "
+                f"error getting key {golang.go_quote(field)} from a decoded drop-in conf file: "
+                f"key {golang.go_quote(field)} not found",
+                (section, name, field),
+            )
+
+
+def _drop_in_files(config_file: str) -> list[str]:
+    """The entries of ``config.d`` beside ``config_file``, in name order (``os.ReadDir``)."""
+    directory = os.path.join(os.path.dirname(config_file), DROP_IN_DIR)
+    try:
+        names = sorted(os.listdir(directory), key=os.fsencode)
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError as exc:
+        raise ConfigError(
+            f"error reading {golang.go_quote(directory)} directory: {exc.strerror}", file=config_file
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"error reading {golang.go_quote(directory)} directory: {exc.strerror or exc}", file=config_file
+        ) from None
+    if len(names) > MAX_DROP_INS:
+        raise ConfigError(
+            f"{directory}: more than {MAX_DROP_INS} drop-in files, the most kata-oci reads", file=config_file
+        )
+    return [os.path.join(directory, name) for name in names]
+
+
+# --------------------------------------------------------------------------
+# small Go helpers
+
+
+_GO_SPACE_STR = "".join(sorted(golang.GO_SPACE))
+
+
+def _clean_comma_list(value: str) -> str:
+    """Go's ``machineAccelerators()`` / ``cpuFeatures()``."""
+    result = "".join(tok.strip(_GO_SPACE_STR) + "," for tok in value.split(",") if tok != "")
+    return result.strip(",")
+
+
+def kernel_param_fields(s: str) -> list[str]:
+    """Go's ``vc.KernelParamFields``: split on spaces outside double quotes, each part trimmed."""
+    params: list[str] = []
+    start = 0
+    in_quote = False
+    for current, c in enumerate(s):
+        if c == '"':
+            in_quote = not in_quote
+        elif c == " " and not in_quote:
+            part = s[start:current].strip(_GO_SPACE_STR)
+            if part:
+                params.append(part)
+            start = current + 1
+    part = s[start:].strip(_GO_SPACE_STR)
+    if part:
+        params.append(part)
+    return params
+
+
+def parse_kernel_verity_params(params: str) -> None:
+    """Go's ``vc.ParseKernelVerityParams`` checks; raises :class:`ValueError` with Go's message."""
+    if not params.strip(_GO_SPACE_STR):
+        return
+    values: dict[str, str] = {}
+    for raw in params.split(","):
+        field = raw.strip(_GO_SPACE_STR)
+        if not field:
+            continue
+        key, sep, value = field.partition("=")
+        if not sep:
+            raise ValueError(f"invalid kernel_verity_params entry: {golang.go_quote(field)}")
+        values[key] = value
+    if not values.get("root_hash"):
+        raise ValueError("missing kernel_verity_params root_hash")
+    numbers: dict[str, int] = {}
+    for name in ("data_blocks", "data_block_size", "hash_block_size"):
+        value = values.get(name, "")
+        if not value:
+            raise ValueError(f"missing kernel_verity_params {name}")
+        try:
+            numbers[name] = golang.parse_uint(value, 64)
+        except golang.NumError as exc:
+            raise ValueError(f"invalid kernel_verity_params {name} {golang.go_quote(value)}: {exc}") from None
+    if not values.get("salt"):
+        raise ValueError("missing kernel_verity_params salt")
+    for name in ("data_blocks", "data_block_size", "hash_block_size"):
+        if numbers[name] == 0:
+            raise ValueError(f"invalid kernel_verity_params {name}: must be non-zero")
+    for name in ("data_block_size", "hash_block_size"):
+        if numbers[name] % _VERITY_BLOCK_SIZE:
+            raise ValueError(f"invalid kernel_verity_params {name}: must be multiple of {_VERITY_BLOCK_SIZE}")
+
+
+_EXTENSION_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _go_list(values: tuple[str, ...]) -> str:
+    return "[" + " ".join(values) + "]"
+
+
+# --------------------------------------------------------------------------
+# the hypervisor builders
+
+
+class _Hypervisor:
+    """Go's ``hypervisor`` helper methods and the six ``new*HypervisorConfig`` builders."""
+
+    def __init__(self, name: str, h: TomlHypervisor, merged: _Merged, host: HostChecks | None) -> None:
+        self.name = name
+        self.h = h
+        self.merged = merged
+        self.host = host
+        self.facts = host or THIS_HOST
+
+    def error(self, reason: str, field: str | None = None) -> ConfigError:
+        key = ("hypervisor", self.name, field) if field else ("hypervisor", self.name)
+        return self.merged.error(reason, *key)
+
+    # -- paths (ResolvePath only with host checks)
+
+    def resolve(self, field: str, value: str, default: str = "") -> str:
+        path = value or default
+        if not path or self.host is None:
+            return path
+        try:
+            return self.host.resolve(path)
+        except HostCheckError as exc:
+            hint = "" if value else " (the default; the key is not set)"
+            raise self.error(f"{exc.reason}{hint}", field) from None
+
+    def path(self) -> str:
+        return self.resolve("path", self.h.path, _DEFAULT_HYPERVISOR_PATH)
+
+    def kernel(self) -> str:
+        return self.resolve("kernel", self.h.kernel, _DEFAULT_KERNEL_PATH)
+
+    def pflash(self) -> list[str]:
+        if self.host is not None:
+            for entry in self.h.pflashes:
+                try:
+                    self.host.resolve(entry)
+                except HostCheckError as exc:
+                    raise self.error(f"failed to resolve path: {entry}: {exc.reason}", "pflashes") from None
+        return list(self.h.pflashes)
+
+    def vsock(self) -> None:
+        if self.host is not None and not self.host.supports_vsock():
+            raise self.error(self.host.vsock_error())
+
+    # -- values
+
+    def rootfs_type(self) -> str:
+        return self.h.rootfs_type or _DEFAULT_ROOTFS_TYPE
+
+    def machine_type(self) -> str:
+        return self.h.machine_type or _DEFAULT_MACHINE_TYPE
+
+    def kernel_params(self) -> list[Param]:
+        return deserialize_params(kernel_param_fields(self.h.kernel_params))
+
+    def max_vcpus_limit(self) -> int:
+        return _MAX_VCPUS.get(self.facts.machine(), 240)
+
+    def default_max_vcpus(self, requested: int) -> int:
+        numcpus = self.facts.host_cpus()
+        if requested >= numcpus or requested == 0:
+            requested = numcpus
+        return min(requested, self.max_vcpus_limit())
+
+    def num_vcpus(self) -> float:
+        num_cpus = float(self.default_max_vcpus(0))  # getCurrentCpuNum
+        n = self.h.default_vcpus
+        if n < 0 or n > num_cpus:
+            return num_cpus
+        if n == 0:
+            return float(_DEFAULT_VCPU_COUNT)
+        return n
+
+    def memory(self) -> int:
+        m = self.h.default_memory
+        return _DEFAULT_MEM_SIZE if m < _MIN_HYPERVISOR_MEMORY else m
+
+    def max_memory(self) -> int:
+        host_mib = self.facts.total_memory_bytes() // _MIB
+        m = self.h.default_maxmemory
+        return host_mib if m == 0 or m > host_mib else m
+
+    def bridges(self) -> int:
+        n = self.h.default_bridges
+        return _DEFAULT_BRIDGES if n == 0 else min(n, _MAX_PCI_BRIDGES)
+
+    def loglevel(self) -> int:
+        n = self.h.hypervisor_loglevel
+        return _DEFAULT_HYPERVISOR_LOGLEVEL if n == 0 else min(n, _MAX_HYPERVISOR_LOGLEVEL)
+
+    def port(self, field: str) -> PCIePort:
+        value: str = getattr(self.h, field)
+        if not value:
+            return PCIePort.NO_PORT
+        try:
+            return PCIePort(value)
+        except ValueError:
+            raise self.error(
+                f"invalid {field}={value}: allowed values {PCIePort.NO_PORT}, {PCIePort.BRIDGE_PORT}, "
+                f"{PCIePort.ROOT_PORT}, {PCIePort.SWITCH_PORT} (Kata 4.1 checks this only on q35/virt)",
+                field,
+            ) from None
+
+    def block_device_driver(self) -> str:
+        driver = self.h.block_device_driver
+        if not driver:
+            return _DEFAULT_BLOCK_DRIVER
+        if driver in _BLOCK_DRIVERS:
+            return driver
+        raise self.error(
+            f"Invalid hypervisor block storage driver {driver} specified "
+            f"(supported drivers: {_go_list(_BLOCK_DRIVERS)})",
+            "block_device_driver",
+        )
+
+    def block_device_aio(self) -> str:
+        aio = self.h.block_device_aio
+        if not aio:
+            return _DEFAULT_BLOCK_AIO
+        if aio in _BLOCK_AIO:
+            return aio
+        raise self.error(
+            f"Invalid hypervisor block storage I/O mechanism  {aio} specified "
+            f"(supported AIO: {_go_list(_BLOCK_AIO)})",
+            "block_device_aio",
+        )
+
+    def extra_monitor_socket(self) -> MonitorProtocol:
+        value = self.h.extra_monitor_socket
+        if not value:
+            return MonitorProtocol.UNSET
+        if value in _MONITORS:
+            return MonitorProtocol(value)
+        raise self.error(
+            f"Invalid hypervisor extra monitor socket {value} specified "
+            f"(supported values: {_go_list(_MONITORS)})",
+            "extra_monitor_socket",
+        )
+
+    def shared_fs(self) -> str:
+        fs = self.h.shared_fs
+        if not fs:
+            return _VIRTIO_FS
+        if fs in _SHARED_FS:
+            return fs
+        raise self.error(
+            f"Invalid hypervisor shared file system {fs} specified "
+            f"(supported file systems: {_go_list(_SHARED_FS)})",
+            "shared_fs",
+        )
+
+    def needs_daemon(self, shared_fs: str) -> None:
+        if shared_fs in (_VIRTIO_FS, _VIRTIO_FS_NYDUS) and not self.h.virtio_fs_daemon:
+            raise self.error(
+                f"cannot enable {shared_fs} without daemon path in configuration file", "virtio_fs_daemon"
+            )
+
+    def sector_sizes(self) -> tuple[int, int]:
+        sizes = []
+        for field in ("block_device_logical_sector_size", "block_device_physical_sector_size"):
+            size: int = getattr(self.h, field)
+            if size and (size < 512 or size > 65536 or size & (size - 1)):
+                raise self.error(
+                    f"invalid {field} {size}: must be 0 or a power of 2 between 512 and 65536", field
+                )
+            sizes.append(size)
+        logical, physical = sizes
+        if logical and physical and logical > physical:
+            raise self.error(
+                f"invalid sector sizes: logical ({logical}) must not be larger than physical ({physical})",
+                "block_device_logical_sector_size",
+            )
+        return logical, physical
+
+    def guest_extension_images(self) -> list[GuestExtensionImage]:
+        out = []
+        for i, img in enumerate(self.h.guest_extension_images):
+            if not img.name:
+                raise self.error(
+                    f"guest_extension_images entry {i} is missing required 'name' field",
+                    "guest_extension_images",
+                )
+            if _EXTENSION_NAME.fullmatch(img.name) is None:
+                raise self.error(
+                    f"guest_extension_images '{img.name}' has an invalid name: only ASCII alphanumerics, "
+                    "'-' and '_' are allowed (the name is used in the virtio-blk serial and in the "
+                    "kata.extension.<name>.verity_params kernel parameter)",
+                    "guest_extension_images",
+                )
+            try:
+                parse_kernel_verity_params(img.verity_params)
+            except ValueError as exc:
+                raise self.error(
+                    f"guest_extension_images '{img.name}' has invalid verity_params: {exc}",
+                    "guest_extension_images",
+                ) from None
+            out.append(GuestExtensionImage(name=img.name, path=img.path, verity_params=img.verity_params))
+        return out
+
+    def one_time_burst(self, burst: str, rate: str) -> int:
+        value: int = getattr(self.h, burst)
+        if value != 0 and getattr(self.h, rate) == 0:
+            log.warning(
+                "configuration_rate_limiter_burst_ignored",
+                key=f"hypervisor.{self.name}.{burst}",
+                reason=f"{burst} is set but {rate} is not: ignored",
+            )
+            return 0
+        return value
+
+    def numa(self) -> list[Any]:
+        if self.h.enable_numa:
+            log.warning(
+                "configuration_numa_not_modelled",
+                key=f"hypervisor.{self.name}.enable_numa",
+                reason="Kata reads the host NUMA topology from sysfs; kata-oci leaves guest_numa_nodes empty",
+            )
+        return []
+
+    def common(self) -> dict[str, Any]:
+        """Fields every builder but remote sets the same way."""
+        return {
+            "kernel_verity_params": self.h.kernel_verity_params,
+            "num_vcpus_f": self.num_vcpus(),
+            "default_max_vcpus": self.default_max_vcpus(self.h.default_maxvcpus),
+            "memory_size": self.memory(),
+            "mem_slots": self.h.memory_slots or _DEFAULT_MEM_SLOTS,
+            "entropy_source": self.h.entropy_source or _DEFAULT_ENTROPY_SOURCE,
+            "debug": self.h.enable_debug,
+        }
+
+    # -- builders (fields in Go's order of evaluation for errors)
+
+    def firecracker(self) -> HypervisorConfig:
+        h = self.h
+        path = self.path()
+        jailer = self.resolve("jailer_path", h.jailer_path)
+        kernel = self.kernel()
+        initrd = self.resolve("initrd", h.initrd)
+        image = self.resolve("image", h.image)
+        rootfs_type = self.rootfs_type()
+        firmware = self.resolve("firmware", h.firmware)
+        block_driver = self.block_device_driver()
+        return HypervisorConfig(
+            **self.common(),
+            hypervisor_path=path,
+            hypervisor_path_list=list(h.valid_hypervisor_paths),
+            jailer_path=jailer,
+            jailer_path_list=list(h.valid_jailer_paths),
+            kernel_path=kernel,
+            initrd_path=initrd,
+            image_path=image,
+            rootfs_type=rootfs_type,
+            firmware_path=firmware,
+            kernel_params=self.kernel_params(),
+            default_max_memory_size=self.max_memory(),
+            entropy_source_list=list(h.valid_entropy_sources),
+            default_bridges=self.bridges(),
+            disable_block_device_use=False,
+            huge_pages=h.enable_hugepages,
+            disable_nesting_checks=h.disable_nesting_checks,
+            block_device_driver=block_driver,
+            enable_iothreads=h.enable_iothreads,
+            indep_iothreads=h.indep_iothreads,
+            disable_vhost_net=True,
+            guest_hook_path=h.guest_hook_path,
+            rx_rate_limiter_max_rate=h.rx_rate_limiter_max_rate,
+            tx_rate_limiter_max_rate=h.tx_rate_limiter_max_rate,
+            enable_annotations=list(h.enable_annotations),
+            disable_selinux=h.disable_selinux,
+            disable_guest_selinux=True,
+        )
+
+    def qemu(self) -> HypervisorConfig:
+        h = self.h
+        path = self.path()
+        kernel = self.kernel()
+        initrd = self.resolve("initrd", h.initrd)
+        image = self.resolve("image", h.image)
+        rootfs_type = self.rootfs_type()
+        pflash = self.pflash()
+        firmware = self.resolve("firmware", h.firmware)
+        firmware_volume = self.resolve("firmware_volume", h.firmware_volume)
+        machine_type = self.machine_type()
+        disable_image_nvdimm = h.disable_image_nvdimm
+        if machine_type == "microvm" and not disable_image_nvdimm:
+            disable_image_nvdimm = True
+            log.info("configuration_microvm_nvdimm_disabled", file=self.merged.main.file)
+        if self.facts.machine() in ("aarch64", "arm64") and not firmware and not pflash:
+            disable_image_nvdimm = True
+            log.info("configuration_arm64_nvdimm_disabled", file=self.merged.main.file)
+        block_driver = self.block_device_driver()
+        block_aio = self.block_device_aio()
+        shared_fs = self.shared_fs()
+        self.needs_daemon(shared_fs)
+        self.vsock()
+        extra_monitor = self.extra_monitor_socket()
+        logical, physical = self.sector_sizes()
+        extensions = self.guest_extension_images()
+        if h.enable_iommu_platform:
+            log.info("configuration_iommu_platform_enabled", file=self.merged.main.file)
+        return HypervisorConfig(
+            **self.common(),
+            hypervisor_path=path,
+            hypervisor_path_list=list(h.valid_hypervisor_paths),
+            kernel_path=kernel,
+            initrd_path=initrd,
+            image_path=image,
+            rootfs_type=rootfs_type,
+            firmware_path=firmware,
+            firmware_volume_path=firmware_volume,
+            pflash=pflash,
+            machine_accelerators=_clean_comma_list(h.machine_accelerators),
+            cpu_features=_clean_comma_list(h.cpu_features),
+            kernel_params=self.kernel_params(),
+            hypervisor_machine_type=machine_type,
+            qgs_port=h.tdx_quote_generation_service_socket_port,
+            mem_offset=h.memory_offset,
+            default_max_memory_size=self.max_memory(),
+            virtio_mem=h.enable_virtio_mem,
+            entropy_source_list=list(h.valid_entropy_sources),
+            default_bridges=self.bridges(),
+            disable_block_device_use=h.disable_block_device_use,
+            shared_fs=shared_fs,
+            virtio_fs_daemon=h.virtio_fs_daemon,
+            virtio_fs_daemon_list=list(h.valid_virtio_fs_daemon_paths),
+            hypervisor_loglevel=self.loglevel(),
+            virtio_fs_cache_size=h.virtio_fs_cache_size,
+            virtio_fs_cache=h.virtio_fs_cache or _DEFAULT_VIRTIO_FS_CACHE,
+            virtio_fs_queue_size=h.virtio_fs_queue_size,
+            virtio_fs_extra_args=list(h.virtio_fs_extra_args),
+            mem_prealloc=h.enable_mem_prealloc,
+            reclaim_guest_freed_memory=h.reclaim_guest_freed_memory,
+            huge_pages=h.enable_hugepages,
+            iommu=h.enable_iommu,
+            iommu_platform=h.enable_iommu_platform,
+            guest_numa_nodes=self.numa(),
+            numa_mapping=list(h.numa_mapping),
+            disable_nesting_checks=h.disable_nesting_checks,
+            block_device_driver=block_driver,
+            block_device_aio=block_aio,
+            block_device_cache_set=h.block_device_cache_set,
+            block_device_cache_direct=h.block_device_cache_direct,
+            block_device_cache_noflush=h.block_device_cache_noflush,
+            block_device_logical_sector_size=logical,
+            block_device_physical_sector_size=physical,
+            enable_iothreads=h.enable_iothreads,
+            indep_iothreads=h.indep_iothreads,
+            msize_9p=h.msize_9p or _DEFAULT_MSIZE_9P,
+            disable_image_nvdimm=disable_image_nvdimm,
+            hot_plug_vfio=self.port("hot_plug_vfio"),
+            cold_plug_vfio=self.port("cold_plug_vfio"),
+            pcie_root_port=min(h.pcie_root_port, _MAX_PCIE_ROOT_PORTS),
+            pcie_switch_port=min(h.pcie_switch_port, _MAX_PCIE_SWITCH_PORTS),
+            disable_vhost_net=h.disable_vhost_net,
+            enable_vhost_user_store=h.enable_vhost_user_store,
+            vhost_user_store_path=h.vhost_user_store_path or _DEFAULT_VHOST_USER_STORE_PATH,
+            vhost_user_store_path_list=list(h.valid_vhost_user_store_paths),
+            vhost_user_device_reconnect=h.vhost_user_reconnect_timeout_sec,
+            seccomp_sandbox=h.seccompsandbox,
+            guest_hook_path=h.guest_hook_path,
+            rx_rate_limiter_max_rate=h.rx_rate_limiter_max_rate,
+            tx_rate_limiter_max_rate=h.tx_rate_limiter_max_rate,
+            enable_annotations=list(h.enable_annotations),
+            guest_memory_dump_path=h.guest_memory_dump_path,
+            guest_memory_dump_paging=h.guest_memory_dump_paging,
+            confidential_guest=h.confidential_guest,
+            sev_snp_guest=h.sev_snp_guest,
+            guest_swap=h.enable_guest_swap,
+            rootless=h.rootless,
+            legacy_serial=h.use_legacy_serial,
+            disable_selinux=h.disable_selinux,
+            disable_guest_selinux=h.disable_guest_selinux,
+            extra_monitor_socket=extra_monitor,
+            snp_id_block=h.snp_id_block,
+            snp_id_auth=h.snp_id_auth,
+            snp_guest_policy=h.snp_guest_policy,
+            measurement_algo=h.measurement_algo or _DEFAULT_MEASUREMENT_ALGO,
+            guest_extension_images=extensions,
+        )
+
+    def clh(self) -> HypervisorConfig:
+        h = self.h
+        path = self.path()
+        kernel = self.kernel()
+        initrd = self.resolve("initrd", h.initrd)
+        image = self.resolve("image", h.image)
+        if not image and not initrd:
+            raise self.error("image or initrd must be defined in the configuration file", "image")
+        rootfs_type = self.rootfs_type()
+        firmware = self.resolve("firmware", h.firmware)
+        machine_type = self.machine_type()
+        block_driver = self.block_device_driver()
+        shared_fs = self.shared_fs()
+        if shared_fs not in (_VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS):
+            raise self.error(
+                f"Cloud Hypervisor does not support {shared_fs} shared filesystem option", "shared_fs"
+            )
+        self.needs_daemon(shared_fs)
+        return HypervisorConfig(
+            **self.common(),
+            hypervisor_path=path,
+            hypervisor_path_list=list(h.valid_hypervisor_paths),
+            kernel_path=kernel,
+            initrd_path=initrd,
+            image_path=image,
+            rootfs_type=rootfs_type,
+            firmware_path=firmware,
+            machine_accelerators=_clean_comma_list(h.machine_accelerators),
+            kernel_params=self.kernel_params(),
+            hypervisor_machine_type=machine_type,
+            mem_offset=h.memory_offset,
+            default_max_memory_size=self.max_memory(),
+            virtio_mem=h.enable_virtio_mem,
+            entropy_source_list=list(h.valid_entropy_sources),
+            default_bridges=self.bridges(),
+            disable_block_device_use=h.disable_block_device_use,
+            shared_fs=shared_fs,
+            virtio_fs_daemon=h.virtio_fs_daemon,
+            virtio_fs_daemon_list=list(h.valid_virtio_fs_daemon_paths),
+            hypervisor_loglevel=self.loglevel(),
+            virtio_fs_cache_size=h.virtio_fs_cache_size,
+            virtio_fs_cache=h.virtio_fs_cache,
+            mem_prealloc=h.enable_mem_prealloc,
+            reclaim_guest_freed_memory=h.reclaim_guest_freed_memory,
+            huge_pages=h.enable_hugepages,
+            disable_nesting_checks=h.disable_nesting_checks,
+            block_device_driver=block_driver,
+            block_device_cache_set=h.block_device_cache_set,
+            block_device_cache_direct=h.block_device_cache_direct,
+            enable_iothreads=h.enable_iothreads,
+            indep_iothreads=h.indep_iothreads,
+            msize_9p=h.msize_9p or _DEFAULT_MSIZE_9P,
+            disable_image_nvdimm=h.disable_image_nvdimm,
+            cold_plug_vfio=self.port("cold_plug_vfio"),
+            hot_plug_vfio=self.port("hot_plug_vfio"),
+            pcie_root_port=min(h.pcie_root_port, _MAX_PCIE_ROOT_PORTS),
+            pcie_switch_port=min(h.pcie_switch_port, _MAX_PCIE_SWITCH_PORTS),
+            disable_vhost_net=True,
+            guest_hook_path=h.guest_hook_path,
+            virtio_fs_extra_args=list(h.virtio_fs_extra_args),
+            sgx_epc_size=0,
+            enable_annotations=list(h.enable_annotations),
+            disable_seccomp=h.disable_seccomp,
+            confidential_guest=h.confidential_guest,
+            rootless=h.rootless,
+            disable_selinux=h.disable_selinux,
+            disable_guest_selinux=h.disable_guest_selinux,
+            net_rate_limiter_bw_max_rate=h.net_rate_limiter_bw_max_rate,
+            net_rate_limiter_bw_one_time_burst=self.one_time_burst(
+                "net_rate_limiter_bw_one_time_burst", "net_rate_limiter_bw_max_rate"
+            ),
+            net_rate_limiter_ops_max_rate=h.net_rate_limiter_ops_max_rate,
+            net_rate_limiter_ops_one_time_burst=self.one_time_burst(
+                "net_rate_limiter_ops_one_time_burst", "net_rate_limiter_ops_max_rate"
+            ),
+            disk_rate_limiter_bw_max_rate=h.disk_rate_limiter_bw_max_rate,
+            disk_rate_limiter_bw_one_time_burst=self.one_time_burst(
+                "disk_rate_limiter_bw_one_time_burst", "disk_rate_limiter_bw_max_rate"
+            ),
+            disk_rate_limiter_ops_max_rate=h.disk_rate_limiter_ops_max_rate,
+            disk_rate_limiter_ops_one_time_burst=self.one_time_burst(
+                "disk_rate_limiter_ops_one_time_burst", "disk_rate_limiter_ops_max_rate"
+            ),
+            measurement_algo=h.measurement_algo or _DEFAULT_MEASUREMENT_ALGO,
+        )
+
+    def dragonball(self) -> HypervisorConfig:
+        h = self.h
+        kernel = self.kernel()
+        image = self.resolve("image", h.image)
+        rootfs_type = self.rootfs_type()
+        return HypervisorConfig(
+            **self.common(),
+            kernel_path=kernel,
+            image_path=image,
+            rootfs_type=rootfs_type,
+            kernel_params=self.kernel_params(),
+        )
+
+    def stratovirt(self) -> HypervisorConfig:
+        h = self.h
+        path = self.path()
+        kernel = self.kernel()
+        initrd = self.resolve("initrd", h.initrd)
+        image = self.resolve("image", h.image)
+        if image and initrd:
+            raise self.error(
+                "having both an image and an initrd defined in the configuration file is not supported",
+                "initrd",
+            )
+        if not image and not initrd:
+            raise self.error("image or initrd must be defined in the configuration file", "image")
+        rootfs_type = self.rootfs_type()
+        machine_type = self.machine_type()
+        block_driver = self.block_device_driver()
+        self.vsock()
+        shared_fs = self.shared_fs()
+        if shared_fs not in (_VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS):
+            raise self.error(
+                f"Stratovirt Hypervisor does not support {shared_fs} shared filesystem option", "shared_fs"
+            )
+        self.needs_daemon(shared_fs)
+        logical, physical = self.sector_sizes()
+        return HypervisorConfig(
+            **self.common(),
+            hypervisor_path=path,
+            hypervisor_path_list=list(h.valid_hypervisor_paths),
+            kernel_path=kernel,
+            initrd_path=initrd,
+            image_path=image,
+            rootfs_type=rootfs_type,
+            kernel_params=deserialize_params(golang.fields(h.kernel_params)),
+            hypervisor_machine_type=machine_type,
+            mem_offset=h.memory_offset,
+            default_max_memory_size=self.max_memory(),
+            default_bridges=self.bridges(),
+            disable_block_device_use=h.disable_block_device_use,
+            shared_fs=shared_fs,
+            virtio_fs_daemon=h.virtio_fs_daemon,
+            virtio_fs_daemon_list=list(h.valid_virtio_fs_daemon_paths),
+            hypervisor_loglevel=self.loglevel(),
+            virtio_fs_cache_size=h.virtio_fs_cache_size,
+            virtio_fs_cache=h.virtio_fs_cache or _DEFAULT_VIRTIO_FS_CACHE,
+            virtio_fs_extra_args=list(h.virtio_fs_extra_args),
+            huge_pages=h.enable_hugepages,
+            disable_nesting_checks=h.disable_nesting_checks,
+            block_device_driver=block_driver,
+            block_device_logical_sector_size=logical,
+            block_device_physical_sector_size=physical,
+            disable_vhost_net=True,
+            guest_hook_path=h.guest_hook_path,
+            enable_annotations=list(h.enable_annotations),
+            disable_seccomp=h.disable_seccomp,
+            disable_selinux=h.disable_selinux,
+            disable_guest_selinux=h.disable_guest_selinux,
+        )
+
+    def remote(self) -> HypervisorConfig:
+        h = self.h
+        return HypervisorConfig(
+            remote_hypervisor_socket=h.remote_hypervisor_socket or _DEFAULT_REMOTE_SOCKET,
+            remote_hypervisor_timeout=h.remote_hypervisor_timeout or _DEFAULT_REMOTE_TIMEOUT,
+            disable_guest_selinux=True,
+            hypervisor_machine_type=h.machine_type,
+            shared_fs=_NO_SHARED_FS,
+            block_device_driver="dummy",
+            enable_annotations=list(h.enable_annotations),
+            guest_hook_path=h.guest_hook_path,
+        )
+
+    def build(self) -> HypervisorConfig:
+        builders = {
+            "firecracker": self.firecracker,
+            "qemu": self.qemu,
+            "clh": self.clh,
+            "dragonball": self.dragonball,
+            "stratovirt": self.stratovirt,
+            "remote": self.remote,
+        }
+        return builders[self.name]()
+
+
+def default_hypervisor_config() -> HypervisorConfig:
+    """Go's ``GetDefaultHypervisorConfig()``: used when the file has no hypervisor table."""
+    return HypervisorConfig(
+        hypervisor_path=_DEFAULT_HYPERVISOR_PATH,
+        jailer_path=_DEFAULT_JAILER_PATH,
+        kernel_path=_DEFAULT_KERNEL_PATH,
+        image_path=_DEFAULT_IMAGE_PATH,
+        initrd_path=_DEFAULT_INITRD_PATH,
+        rootfs_type=_DEFAULT_ROOTFS_TYPE,
+        hypervisor_machine_type=_DEFAULT_MACHINE_TYPE,
+        num_vcpus_f=float(_DEFAULT_VCPU_COUNT),
+        memory_size=_DEFAULT_MEM_SIZE,
+        default_bridges=_DEFAULT_BRIDGES,
+        block_device_driver=_DEFAULT_BLOCK_DRIVER,
+        block_device_aio=_DEFAULT_BLOCK_AIO,
+        msize_9p=_DEFAULT_MSIZE_9P,
+        cold_plug_vfio=PCIePort.NO_PORT,
+        hot_plug_vfio=PCIePort.NO_PORT,
+        vhost_user_store_path=_DEFAULT_VHOST_USER_STORE_PATH,
+        hypervisor_loglevel=_DEFAULT_HYPERVISOR_LOGLEVEL,
+        virtio_fs_cache=_DEFAULT_VIRTIO_FS_CACHE,
+        disable_guest_selinux=True,
+    )
+
+
+# --------------------------------------------------------------------------
+# LoadConfiguration
+
+
+def _agent_kernel_params(agent: KataAgentConfig) -> list[Param]:
+    """Go's ``vc.KataAgentKernelParams``."""
+    params: list[Param] = []
+    if agent.debug:
+        params.append(Param(key="agent.log", value="debug"))
+    if agent.trace:
+        params.append(Param(key="agent.trace", value="true"))
+    if agent.container_pipe_size > 0:
+        params.append(Param(key="agent.container_pipe_size", value=str(agent.container_pipe_size)))
+    if agent.enable_debug_console:
+        params.append(Param(key="agent.debug_console", value=""))
+        params.append(Param(key="agent.debug_console_vport", value="1026"))
+    if agent.cdh_api_timeout > 0:
+        params.append(Param(key="agent.cdh_api_timeout", value=str(agent.cdh_api_timeout)))
+    if agent.launch_process_timeout > 0:
+        params.append(Param(key="agent.launch_process_timeout", value=str(agent.launch_process_timeout)))
+    if agent.visible_cdi_devices:
+        params.append(Param(key="agent.visible_cdi_devices", value="true"))
+    return params
+
+
+class _Loader:
+    """One run of Go's ``LoadConfiguration`` over a merged document."""
+
+    def __init__(self, merged: _Merged, host: HostChecks | None) -> None:
+        self.m = merged
+        self.host = host
+        self.toml = TomlConfig(
+            hypervisor={
+                n: msgspec.convert(t, TomlHypervisor) for n, t in merged.named.get("hypervisor", {}).items()
+            },
+            agent={n: msgspec.convert(t, TomlAgent) for n, t in merged.named.get("agent", {}).items()},
+            factory=msgspec.convert(merged.plain.get("factory", {}), TomlFactory),
+            runtime=msgspec.convert(merged.plain.get("runtime", {}), TomlRuntime),
+        )
+        self.hypervisor_name: str | None = None
+
+    def error(self, reason: str, *key: str) -> ConfigError:
+        return self.m.error(reason, *key)
+
+    def load(self) -> RuntimeConfig:
+        rt = self.toml.runtime
+        config = RuntimeConfig(
+            hypervisor_type=HypervisorType.QEMU,
+            hypervisor_config=default_hypervisor_config(),
+            agent_config=KataAgentConfig(),
+        )
+        config.debug = rt.enable_debug
+        config.trace = rt.enable_tracing
+        if rt.internetworking_model:
+            try:
+                config.inter_network_model = NetInterworkingModel.from_setting(rt.internetworking_model)
+            except KataOCIError:
+                raise self.error(
+                    f"Unknown type {rt.internetworking_model}", "runtime", "internetworking_model"
+                ) from None
+        if rt.vfio_mode:
+            if rt.vfio_mode not in _VFIO_MODES:
+                raise self.error(f"Unknown VFIO mode {rt.vfio_mode}", "runtime", "vfio_mode")
+            config.vfio_mode = VFIOModeType(rt.vfio_mode)
+        self.hypervisor(config)
+        self.agent(config)
+        if rt.emptydir_mode and rt.emptydir_mode not in _EMPTY_DIR_MODES:
+            quoted = ", ".join(golang.go_quote(m) for m in _EMPTY_DIR_MODES)
+            raise self.error(
+                f"invalid emptydir_mode={golang.go_quote(rt.emptydir_mode)}, allowed values: {quoted}",
+                "runtime",
+                "emptydir_mode",
+            )
+        config.empty_dir_mode = rt.emptydir_mode or _EMPTY_DIR_MODES[0]
+        f = self.toml.factory
+        config.factory_config = FactoryConfig(
+            template=f.enable_template,
+            template_path=f.template_path or _DEFAULT_TEMPLATE_PATH,
+            vm_cache_number=f.vm_cache_number,
+            vm_cache_endpoint=f.vm_cache_endpoint or _DEFAULT_VM_CACHE_ENDPOINT,
+        )
+        self.kernel_params(config)
+
+        config.disable_guest_seccomp = rt.disable_guest_seccomp
+        config.enable_vcpus_pinning = rt.enable_vcpus_pinning
+        config.guest_selinux_label = rt.guest_selinux_label
+        config.static_sandbox_resource_mgmt = rt.static_sandbox_resource_mgmt
+        config.sandbox_cgroup_only = rt.sandbox_cgroup_only
+        config.disable_new_net_ns = rt.disable_new_netns
+        config.enable_pprof = rt.enable_pprof
+        config.jaeger_endpoint = rt.jaeger_endpoint
+        config.jaeger_user = rt.jaeger_user
+        config.jaeger_password = rt.jaeger_password
+        config.create_container_timeout = rt.create_container_timeout
+        config.experimental = self.experimental(rt.experimental)
+        self.bind_mounts(rt.sandbox_bind_mounts)
+        config.sandbox_bind_mounts = list(rt.sandbox_bind_mounts)
+        config.disable_guest_empty_dir = rt.disable_guest_empty_dir
+        config.dan_config = rt.dan_conf
+        self.check(config)
+        config.force_guest_pull = rt.experimental_force_guest_pull
+        config.pod_resource_api_sock = rt.pod_resource_api_sock
+        config.kubelet_root_dir = rt.kubelet_root_dir
+        log.debug(
+            "configuration_loaded",
+            file=self.m.main.file,
+            profile="go",
+            hypervisor=str(config.hypervisor_type),
+            host_checks=self.host is not None,
+        )
+        return config
+
+    # -- sections
+
+    def hypervisor(self, config: RuntimeConfig) -> None:
+        names = list(self.toml.hypervisor)
+        for name in names:
+            if name not in _HYPERVISOR_TYPES:
+                raise self.error(
+                    f"configuration file contains invalid hypervisor section: {golang.go_quote(name)} "
+                    "(Kata 4.1 knows firecracker, qemu, clh, dragonball, stratovirt and remote; "
+                    "section names are case-sensitive)",
+                    "hypervisor",
+                    name,
+                )
+        if len(names) > 1:
+            raise self.error(
+                f"more than one hypervisor table ({', '.join(names)}): Kata would use one of them at random",
+                "hypervisor",
+                names[1],
+            )
+        if not names:
+            return
+        name = names[0]
+        self.hypervisor_name = name
+        config.hypervisor_type = _HYPERVISOR_TYPES[name]
+        config.hypervisor_config = _Hypervisor(name, self.toml.hypervisor[name], self.m, self.host).build()
+
+    def agent(self, config: RuntimeConfig) -> None:
+        names = list(self.toml.agent)
+        if len(names) > 1:
+            raise self.error(
+                f"more than one agent table ({', '.join(names)}): Kata would use one of them at random",
+                "agent",
+                names[1],
+            )
+        for a in self.toml.agent.values():
+            config.agent_config = KataAgentConfig(
+                long_live_conn=True,
+                debug=a.enable_debug,
+                trace=a.enable_tracing,
+                kernel_modules=list(a.kernel_modules),
+                enable_debug_console=a.debug_console_enabled,
+                dial_timeout=a.dial_timeout,
+                cdh_api_timeout=a.cdh_api_timeout,
+                launch_process_timeout=a.launch_process_timeout,
+                visible_cdi_devices=a.visible_cdi_devices,
+            )
+
+    def kernel_params(self, config: RuntimeConfig) -> None:
+        """Go's ``SetKernelParams``: Kata's parameters first, the user's last."""
+        hc = config.hypervisor_config
+        params: list[Param] = []
+        if hc.image_path:  # needSystemd
+            params += [
+                Param(key="systemd.unit", value=_SYSTEMD_UNIT),
+                Param(key="systemd.mask", value="systemd-networkd.service"),
+                Param(key="systemd.mask", value="systemd-networkd.socket"),
+            ]
+        if hc.block_device_driver == "virtio-scsi":
+            params.append(Param(key="scsi_mod.scan", value="none"))
+        params += _agent_kernel_params(config.agent_config)
+        for param in hc.kernel_params:
+            if not param.key:
+                key = ("hypervisor", self.hypervisor_name, "kernel_params") if self.hypervisor_name else ()
+                raise self.error(f"Empty kernel parameter (in {param.key}={param.value})", *key)
+            params.append(param)
+        hc.kernel_params = params
+
+    def experimental(self, names: list[str]) -> list[Feature]:
+        if not names:
+            return []
+        from kata_oci.engine import default_engine
+
+        registered = default_engine().features
+        features = []
+        for name in names:
+            feature = registered.get(name)
+            if feature is None:
+                raise self.error(
+                    f"Unsupported experimental feature {golang.go_quote(name)}", "runtime", "experimental"
+                )
+            features.append(feature)
+        return features
+
+    def bind_mounts(self, mounts: list[str]) -> None:
+        """Go's ``validateBindMounts`` (only with host checks: it resolves each path)."""
+        if self.host is None:
+            return
+        bases: set[str] = set()
+        for mount in mounts:
+            try:
+                path = self.host.resolve(mount)
+            except HostCheckError as exc:
+                raise self.error(
+                    f"sandbox-bindmounts: Failed to resolve path: {mount}: {exc.reason}",
+                    "runtime",
+                    "sandbox_bind_mounts",
+                ) from None
+            base = os.path.basename(path.rstrip("/")) or "/"
+            if base in bases:
+                raise self.error(
+                    f"sandbox-bindmounts: File {path} has base that matches already specified bindmount",
+                    "runtime",
+                    "sandbox_bind_mounts",
+                )
+            bases.add(base)
+
+    # -- checkConfig
+
+    def check(self, config: RuntimeConfig) -> None:
+        if config.disable_new_net_ns and config.inter_network_model != NetInterworkingModel.NONE:
+            raise self.error(
+                "config disable_new_netns only works with 'none' internetworking_model",
+                "runtime",
+                "disable_new_netns",
+            )
+        self.check_hypervisor(config.hypervisor_config)
+        if config.factory_config.vm_cache_number > 0 and config.hypervisor_type != HypervisorType.QEMU:
+            raise self.error("VM cache just support qemu", "factory", "vm_cache_number")
+        self.check_numa(config)
+        self.check_pcie(config)
+
+    def hv_key(self, field: str | None = None) -> tuple[str, ...]:
+        if self.hypervisor_name is None:
+            return ()
+        return ("hypervisor", self.hypervisor_name, field) if field else ("hypervisor", self.hypervisor_name)
+
+    def check_hypervisor(self, hc: HypervisorConfig) -> None:
+        if hc.remote_hypervisor_socket:
+            return
+        memory = hc.memory_size
+        if memory == 0:  # pragma: no cover - unreachable: every builder but remote sets it
+            raise self.error("VM memory cannot be zero", *self.hv_key())
+        if self.host is None:
+            return
+        for path, field, is_initrd in ((hc.image_path, "image", False), (hc.initrd_path, "initrd", True)):
+            if not path:
+                continue
+            try:
+                size = self.host.file_size(path)
+            except HostCheckError as exc:
+                raise self.error(exc.reason, *self.hv_key(field)) from None
+            if size == 0:
+                raise self.error(f"image {golang.go_quote(path)} is empty", *self.hv_key(field))
+            if size > _MIB:
+                size_mb = size // _MIB
+                if size_mb >= memory:
+                    shown = golang.go_quote(path)
+                    message = f"VM memory ({memory}MB) smaller than image {shown} size ({size_mb}MB)"
+                    if is_initrd:
+                        raise self.error(message, *self.hv_key(field))
+                    log.warning(
+                        "configuration_image_larger_than_memory", reason=message, file=self.m.main.file
+                    )
+
+    def check_numa(self, config: RuntimeConfig) -> None:
+        if len(config.hypervisor_config.guest_numa_nodes) <= 1:
+            return
+        arch = (self.host or THIS_HOST).machine()  # pragma: no cover - guest NUMA nodes are never built
+        if arch not in ("x86_64", "amd64", "aarch64", "arm64"):  # pragma: no cover
+            raise self.error(f"multi-NUMA support is only available on amd64 and arm64, got {arch!r}")
+        if not config.static_sandbox_resource_mgmt:  # pragma: no cover
+            raise self.error(
+                "NUMA support requires static_sandbox_resource_mgmt to be enabled; "
+                "NUMA topology is not compatible with dynamic CPU/memory hotplug",
+                *self.hv_key("enable_numa"),
+            )
+
+    def check_pcie(self, config: RuntimeConfig) -> None:
+        hc = config.hypervisor_config
+        cold, hot = hc.cold_plug_vfio, hc.hot_plug_vfio
+        if config.hypervisor_type not in (HypervisorType.QEMU, HypervisorType.CLH):
+            if self.hypervisor_name is not None:
+                log.debug(
+                    "configuration_pcie_topology_ignored",
+                    reason="Advanced PCIe Topology only available for QEMU/CLH hypervisor",
+                    file=self.m.main.file,
+                )
+            return
+        if cold != PCIePort.NO_PORT and hot != PCIePort.NO_PORT:
+            raise self.error(
+                f"invalid hot-plug={hot} and cold-plug={cold} settings, only one of them can be set",
+                *self.hv_key("cold_plug_vfio"),
+            )
+        if cold == PCIePort.NO_PORT and hot == PCIePort.NO_PORT:
+            return
+        if hc.hypervisor_machine_type not in ("q35", "virt"):
+            return
+        if config.hypervisor_type == HypervisorType.CLH:
+            if cold not in (PCIePort.NO_PORT, PCIePort.ROOT_PORT):
+                raise self.error(
+                    f"only cold-plug={PCIePort.NO_PORT} or {PCIePort.ROOT_PORT} supported on CLH",
+                    *self.hv_key("cold_plug_vfio"),
+                )
+            if hot not in (PCIePort.NO_PORT, PCIePort.ROOT_PORT):
+                raise self.error(
+                    f"only hot-plug={PCIePort.NO_PORT} or {PCIePort.ROOT_PORT} supported on CLH",
+                    *self.hv_key("hot_plug_vfio"),
+                )
+        port = hot if hot != PCIePort.NO_PORT else cold
+        if port in (PCIePort.BRIDGE_PORT, PCIePort.ROOT_PORT, PCIePort.SWITCH_PORT):
+            return
+        raise self.error(  # pragma: no cover - invalid ports are refused when decoded
+            f"invalid vfio_port={cold} setting, allowed values {PCIePort.NO_PORT}, {PCIePort.BRIDGE_PORT}, "
+            f"{PCIePort.ROOT_PORT}, {PCIePort.SWITCH_PORT}",
+            *self.hv_key("cold_plug_vfio"),
+        )
+
+
+# --------------------------------------------------------------------------
+# unknown keys
+
+
+def _report_unknown(unknown: list[_Unknown], *, strict: bool) -> None:
+    for u in unknown:
+        dotted = ".".join(u.key)
+        if strict:
+            raise u.doc.error(f"unknown key {dotted!r}: Kata 4.1 does not know it", u.key)
+        log.warning(
+            "configuration_unknown_key",
+            key=dotted,
+            file=u.doc.file,
+            reason="Kata 4.1 ignores this key",
+        )
+
+
+# --------------------------------------------------------------------------
+# public entry points
+
+
+def _shipped_default() -> Path:
+    return Path(str(resources.files("kata_oci") / DEFAULT_CONFIG_RESOURCE))
+
+
+def find_config_file(env: Mapping[str, str] | None = None) -> Path:
+    """The configuration file Kata 4.1's shim would use when none is given.
+
+    ``$KATA_CONF_FILE`` when set and not empty, which must be one of
+    :data:`DEFAULT_CONFIG_PATHS` (after resolving symlinks, as the shim
+    checks; else :class:`ConfigError`); else the first of
+    :data:`DEFAULT_CONFIG_PATHS` that exists; else the Kata 4.1 QEMU
+    configuration shipped in kata-oci. ``env`` defaults to :data:`os.environ`.
+    """
+    environ = os.environ if env is None else env
+    if configured := environ.get(CONFIG_FILE_ENV):
+        resolved = os.path.realpath(configured)
+        shipped = {os.path.realpath(p) for p in DEFAULT_CONFIG_PATHS if os.path.exists(p)}
+        if not os.path.exists(configured) or resolved not in shipped:
+            raise ConfigError(
+                f"invalid {CONFIG_FILE_ENV} {golang.go_quote(configured)}: only shipped Kata "
+                "configuration files are accepted",
+                file=configured,
+            )
+        return Path(configured)
+    for candidate in DEFAULT_CONFIG_PATHS:
+        if os.path.exists(candidate):
+            return Path(candidate)
+    return _shipped_default()
+
+
+def _load(doc: _Doc, drop_ins: list[str], *, strict: bool, host_checks: HostChecks | None) -> RuntimeConfig:
+    unknown: list[_Unknown] = []
+    merged = _Merged(_decode(doc, unknown), doc)
+    for path in drop_ins:
+        data = _read(path, "drop-in file")
+        drop_doc = _Doc(path, _text(data, path))
+        decoded = _decode(drop_doc, unknown)
+        raw_keys = _raw_keys(drop_doc)
+        _check_drop_in_named_keys(drop_doc, raw_keys)
+        merged.apply(decoded, drop_doc, raw_keys)
+    _report_unknown(unknown, strict=strict)
+    return _Loader(merged, host_checks).load()
+
+
+def runtime_config_from_toml(
+    data: str | bytes,
+    *,
+    file: str | None = None,
+    strict: bool = False,
+    host_checks: HostChecks | None = None,
+) -> RuntimeConfig:
+    """Map configuration text onto a :class:`RuntimeConfig`, as :func:`load_runtime_config` does.
+
+    ``file`` names the source in errors. No drop-in directory is read.
+    """
+    name = file or "<configuration>"
+    return _load(_Doc(name, _text(data, name)), [], strict=strict, host_checks=host_checks)
+
+
+def load_runtime_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    strict: bool = False,
+    host_checks: HostChecks | None = None,
+) -> RuntimeConfig:
+    """Load a Kata 4.1 ``configuration.toml`` (and its ``config.d/`` drop-ins) as ``LoadConfiguration``.
+
+    ``path`` ``None`` means :func:`find_config_file`. The drop-in directory is
+    looked for beside the file with its symlinks resolved, as Go's
+    ``ResolvePath`` does. ``strict`` makes unknown keys errors;
+    ``host_checks`` turns on Kata's host checks (see the module
+    documentation).
+
+    Raises :class:`ConfigError` for a missing or unreadable file, a TOML syntax
+    error, a wrong type, a value out of range or a setting Kata would refuse.
+    """
+    file = find_config_file() if path is None else Path(path)
+    name = str(file)
+    data = _read(name, "configuration file")
+    resolved = os.path.realpath(name)
+    doc = _Doc(name, _text(data, name))
+    return _load(doc, _drop_in_files(resolved), strict=strict, host_checks=host_checks)
+
+
+# --------------------------------------------------------------------------
+# detection
+
+_RS_RUNTIME_KEYS = frozenset(
+    {"name", "hypervisor_name", "agent_name", "keep_abnormal", "log_level", "use_passfd_io"}
+)
+_GO_RUNTIME_KEYS = frozenset(
+    {
+        "vfio_mode",
+        "static_sandbox_resource_mgmt",
+        "disable_guest_empty_dir",
+        "create_container_timeout",
+        "experimental_force_guest_pull",
+        "guest_selinux_label",
+        "kubelet_root_dir",
+        "pod_resource_api_sock",
+        "emptydir_mode",
+        "enable_vcpus_pinning",
+    }
+)
+_KATA1_TABLES = frozenset({"proxy", "shim", "netmon"})
+_KATA1_HYPERVISOR_KEYS = frozenset({"enable_swap", "use_vsock"})
+_GO_HYPERVISOR_KEYS = frozenset(TomlHypervisor.__struct_fields__)
+
+
+def detect(doc: Mapping[str, Any]) -> int:
+    """How sure (0..100) a parsed TOML document is a Kata 4.x Go-runtime configuration.
+
+    0 when it has a Kata 1.x table (``[proxy]``, ``[shim]``, ``[netmon]``) or
+    a runtime-rs key (``[runtime] name``, ``hypervisor_name``, ``agent_name``,
+    ``keep_abnormal``...) or a hypervisor the Go runtime does not know
+    (``acrn``, ``openvmm``); otherwise a score growing with the 4.x Go keys it
+    holds (``vfio_mode``, ``static_sandbox_resource_mgmt``, ``emptydir_mode``,
+    ...). A document with only hypervisor keys both know scores low, so the
+    registry can ask for ``profile=``.
+    """
+    if not isinstance(doc, Mapping) or any(k in doc for k in _KATA1_TABLES):
+        return 0
+    runtime = doc.get("runtime")
+    runtime = runtime if isinstance(runtime, Mapping) else {}
+    if _RS_RUNTIME_KEYS & set(runtime):
+        return 0
+    hypervisors = doc.get("hypervisor")
+    hypervisors = hypervisors if isinstance(hypervisors, Mapping) else {}
+    if any(name not in _HYPERVISOR_TYPES for name in hypervisors):
+        return 0
+    score = 10 if hypervisors or "agent" in doc else 0
+    for table in hypervisors.values():
+        if isinstance(table, Mapping):
+            if _KATA1_HYPERVISOR_KEYS & set(table):
+                return 0
+            if not set(table) <= _GO_HYPERVISOR_KEYS:
+                score -= 5
+    go_keys = len(_GO_RUNTIME_KEYS & set(runtime))
+    score += min(go_keys * 15, 85)
+    return max(0, min(score, 100))
