@@ -487,7 +487,7 @@ def _float32_value(value: Any, key: tuple[str, ...], doc: _Doc) -> float:
 def _convert(
     table: Mapping[str, Any], typ: type[_T], where: tuple[str, ...], doc: _Doc, unknown: list[_Unknown]
 ) -> tuple[_T, dict[str, Any]]:
-    """``table`` as ``typ``, and its folded form (canonical keys, values as in the file)."""
+    """``table`` as ``typ``, and its folded form (canonical keys, values as Go decodes them)."""
     folded = _fold(table, frozenset(typ.__struct_fields__), where, doc, unknown)
     values = dict(folded)
     for name, sub in _NESTED.items():
@@ -502,7 +502,7 @@ def _convert(
     if "default_vcpus" in values and typ is TomlHypervisor:
         values["default_vcpus"] = _float32_value(values["default_vcpus"], (*where, "default_vcpus"), doc)
     try:
-        return msgspec.convert(values, type=typ), folded
+        return msgspec.convert(values, type=typ), values
     except msgspec.ValidationError as exc:
         raise _validation_error(exc, values, typ, where, doc) from None  # type: ignore[arg-type]
 
@@ -1647,6 +1647,11 @@ class _Loader:
 
 
 def _report_unknown(unknown: list[_Unknown], *, strict: bool) -> None:
+    if strict and unknown:  # the first in the files' order
+        first = min(
+            unknown, key=lambda u: (u.doc.file != unknown[0].doc.file, u.doc.error("", u.key).line or 0)
+        )
+        unknown = [first]
     for u in unknown:
         dotted = ".".join(u.key)
         if strict:
