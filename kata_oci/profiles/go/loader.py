@@ -102,15 +102,9 @@ from typing import Annotated, Any, Final, TypeVar
 import msgspec
 
 from kata_oci import golang
-from kata_oci.configfile import (
-    _Doc,
-    _equal_fold,
-    _syntax_error,
-    _toml_type,
-    _validation_error,
-)
+from kata_oci.configfile import _Doc, _equal_fold, _located, _toml_type, _validation_error
 from kata_oci.errors import ConfigError, KataOCIError
-from kata_oci.files import read_regular_file
+from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
 from kata_oci.log import log
 from kata_oci.profiles.go.types import (
@@ -430,12 +424,11 @@ _T = TypeVar("_T", bound=_Table)
 
 
 def _read_toml(doc: _Doc) -> dict[str, Any]:
-    """Parse TOML text: the one place the go profile parses TOML (switchable to files.read_toml)."""
+    """Parse TOML text: the one place the go profile parses TOML (:func:`kata_oci.files.parse_toml`)."""
     try:
-        raw: Any = msgspec.toml.decode(doc.text)
-    except msgspec.DecodeError as exc:
-        raise _syntax_error(exc, doc) from None
-    return dict(raw)
+        return parse_toml(doc.text, file=doc.file, what="configuration file")
+    except ConfigError as exc:
+        raise _located(exc, doc) from None
 
 
 class _Unknown(msgspec.Struct, frozen=True):
@@ -551,17 +544,13 @@ def _text(data: str | bytes, file: str) -> str:
         raise ConfigError(f"not valid UTF-8: {exc.reason}", file=file, line=line) from None
 
 
-def _read(path: str, what: str) -> bytes:
-    try:
-        return read_regular_file(path, MAX_CONFIG_FILE_SIZE)
-    except FileNotFoundError:
-        raise ConfigError(
-            f"Cannot find usable config file (file {os.path.abspath(path)} does not exist)", file=path
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the {what}: {exc.strerror or exc}", file=path) from None
-    except ValueError as exc:  # a NUL byte in the path
-        raise ConfigError(f"cannot read the {what}: {exc}", file=repr(path)) from None
+def _read(path: str, what: str) -> str:
+    return read_toml_text(
+        path,
+        what=what,
+        limit=MAX_CONFIG_FILE_SIZE,
+        missing="Cannot find usable config file (file {path} does not exist)",  # Kata's words
+    )
 
 
 # --------------------------------------------------------------------------
@@ -1702,8 +1691,7 @@ def _load(doc: _Doc, drop_ins: list[str], *, strict: bool, host_checks: HostChec
     unknown: list[_Unknown] = []
     merged = _Merged(_decode(doc, unknown), doc)
     for path in drop_ins:
-        data = _read(path, "drop-in file")
-        drop_doc = _Doc(path, _text(data, path))
+        drop_doc = _Doc(path, _read(path, "drop-in file"))
         decoded = _decode(drop_doc, unknown)
         raw_keys = _raw_keys(drop_doc)
         _check_drop_in_named_keys(drop_doc, raw_keys)
@@ -1746,9 +1734,8 @@ def load_runtime_config(
     """
     file = find_config_file() if path is None else Path(path)
     name = str(file)
-    data = _read(name, "configuration file")
+    doc = _Doc(name, _read(name, "configuration file"))
     resolved = os.path.realpath(name)
-    doc = _Doc(name, _text(data, name))
     return _load(doc, _drop_in_files(resolved), strict=strict, host_checks=host_checks)
 
 
