@@ -128,7 +128,7 @@ def test_resolve_text_and_json() -> None:
     assert runc["sandbox_id"] is None
 
 
-def test_resolve_conflict_strict_exits_2(tmp_path: Path) -> None:
+def test_resolve_conflict_strict_exits_1_as_check_and_convert_do(tmp_path: Path) -> None:
     spec = json.loads((SANDBOX / "config.json").read_text())
     spec["annotations"]["io.kubernetes.cri-o.ContainerType"] = "container"
     (tmp_path / "config.json").write_text(json.dumps(spec))
@@ -136,8 +136,13 @@ def test_resolve_conflict_strict_exits_2(tmp_path: Path) -> None:
     assert relaxed.returncode == 0
     assert json.loads(relaxed.stdout)["conflicts"]
     strict = run("resolve", tmp_path, "--strict")
-    assert strict.returncode == 2
+    assert strict.returncode == 1  # a verdict, like check --strict, not unusable input (2)
     assert "containerd" in strict.stderr and "crio" in strict.stderr
+    assert "conflict:" in strict.stdout  # the answer is still shown
+    assert run("check", tmp_path, "--config", SHIPPED, "--strict").returncode == 1
+    convert = run("convert", tmp_path, "--config", SHIPPED, "--strict")
+    assert convert.returncode == 1
+    assert len(convert.stderr.splitlines()) == 1
 
 
 def test_check_exit_codes() -> None:
@@ -210,3 +215,116 @@ def test_python_dash_m() -> None:
     )
     assert result.returncode == 0
     assert "pod_sandbox" in result.stdout
+
+
+def test_version_names_kata_oci_profiles_and_plugins() -> None:
+    import kata_oci
+
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"kata-oci {kata_oci.__version__} ")
+    assert "kata1" in result.stdout and "1.13.0" in result.stdout
+    assert "kata-oci-containerd" in result.stdout
+    doc = json.loads(run("--version", "--json").stdout)
+    assert doc["kata-oci"] == kata_oci.__version__
+    assert {"name": "crio", "distribution": "kata-oci-crio", "version": "0.1.0"} in doc["plugins"]
+    assert "kata1" in {p["name"] for p in doc["profiles"]}
+    assert run("resolve", SANDBOX, "--version").returncode == 0  # anywhere on the line
+
+
+@pytest.mark.parametrize(("command", "args"), [("convert", [SANDBOX]), ("features", [])])
+def test_json_is_accepted_where_json_is_the_only_output(command: str, args: list[Path]) -> None:
+    result = run(command, *args, "--config", SHIPPED, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "usage:" not in result.stderr
+    assert json.loads(result.stdout)
+
+
+def test_convert_strict_means_unknown_keys_not_the_host(tmp_path: Path) -> None:
+    # The shipped configuration names /usr/bin/qemu-system-x86_64, which need not be installed.
+    assert run("convert", SANDBOX, "--config", SHIPPED, "--strict").returncode == 0
+    assert run("check", SANDBOX, "--config", SHIPPED, "--strict").returncode == 0
+    unknown = run("convert", REJECTED, "--config", SHIPPED, "--strict")
+    assert unknown.returncode == 1
+    if not Path("/usr/bin/qemu-system-x86_64").exists():
+        host = run("convert", SANDBOX, "--config", SHIPPED, "--host-checks")
+        assert host.returncode == 2
+        assert "qemu-system-x86_64" in host.stderr
+        assert len(host.stderr.splitlines()) == 1
+
+
+def test_check_text_names_the_configuration() -> None:
+    result = run("check", SANDBOX, "--config", SHIPPED)
+    assert result.stdout.splitlines()[0] == f"# configuration: {SHIPPED}"
+    found = run("check", SANDBOX, env={"KATA_CONF_FILE": str(SHIPPED)})
+    assert found.stdout.splitlines()[0] == f"# configuration: {SHIPPED}"
+    assert json.loads(run("check", SANDBOX, "--config", SHIPPED, "--json").stdout)["configuration"] == str(
+        SHIPPED
+    )
+    assert "configuration: " in run("convert", SANDBOX, "--config", SHIPPED, "-v").stderr
+
+
+def _run_stdin(data: bytes, *args: str | Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(KATA_OCI), *map(str, args)], input=data, capture_output=True, check=False, cwd=ROOT
+    )
+
+
+def test_dash_is_stdin_for_the_bundle_and_the_configuration() -> None:
+    spec = (EXAMPLES / "crio-pod-container" / "config.json").read_bytes()
+    doc = json.loads(_run_stdin(spec, "resolve", "-", "--json").stdout)
+    assert doc["container_type"] == "pod_container"
+    assert doc["sandbox_id_from"]["plugin"] == "crio"
+    check = _run_stdin((SANDBOX / "config.json").read_bytes(), "check", "-", "--config", SHIPPED, "--json")
+    assert check.returncode == 0, check.stderr
+    conv = _run_stdin(SHIPPED.read_bytes(), "convert", SANDBOX, "--config", "-", "--id", "p")
+    assert conv.returncode == 0, conv.stderr
+    assert json.loads(conv.stdout)["hypervisor_config"]["memory_size"] == 4096
+    annotations = json.loads(
+        _run_stdin(SHIPPED.read_bytes(), "annotations", "--config", "-", "--json").stdout
+    )
+    assert annotations["configuration"] == "<stdin>"
+    both = _run_stdin(spec, "check", "-", "--config", "-")
+    assert both.returncode == 2
+    assert b"only one can come from stdin" in both.stderr
+    bad = _run_stdin(b"{not json", "resolve", "-")
+    assert bad.returncode == 2
+    assert b"<stdin>" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_annotations_table_has_the_same_fields_on_every_row() -> None:
+    lines = run("annotations", "--config", SHIPPED).stdout.splitlines()[1:]
+    assert {len(line.split()) for line in lines} == {4}
+    key_column = lines[0].index("annotation")
+    sets_column = lines[0].index("sets")
+    for line in lines[1:]:
+        assert line[key_column - 2 : key_column] == "  "
+        assert line[sets_column - 2 : sets_column] == "  "
+        assert line[sets_column] != " "
+
+
+def test_plugins_shows_only_what_a_plugin_declares() -> None:
+    from kata_oci import CRI, hookimpl
+    from kata_oci.cli import plugins
+    from kata_oci.cri import SizingKeys
+    from kata_oci.engine import Engine
+
+    class SizingOnly:
+        __name__ = "sizing_only"
+
+        @hookimpl
+        def kata_oci_declare_cri(self) -> CRI:
+            return CRI(name="sizing-only", sizing=SizingKeys(memory="example.com/memory"))
+
+    lines = plugins.render(plugins.rows(Engine.from_plugins([SizingOnly()])))
+    text = "\n".join(lines)
+    assert "container type" not in text and "sandbox id" not in text
+    assert "sizing:         memory=example.com/memory" in text
+
+
+def test_podman_and_crio_bundles_default_to_the_containers_id(tmp_path: Path) -> None:
+    bundle = tmp_path / "overlay-containers" / "4f2c9d0e" / "userdata"
+    bundle.mkdir(parents=True)
+    (bundle / "config.json").write_bytes((SANDBOX / "config.json").read_bytes())
+    assert json.loads(run("convert", bundle, "--config", SHIPPED).stdout)["id"] == "4f2c9d0e"
+    assert json.loads(run("convert", bundle / "config.json", "--config", SHIPPED).stdout)["id"] == "4f2c9d0e"

@@ -76,6 +76,9 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog="Run 'kata-oci COMMAND --help' for a command's options and an example.\n\n" + EXIT_STATUS_HELP,
     )
     _global_options(parser, top=True)
+    parser.add_argument(
+        "--version", action="store_true", help="show kata-oci's, its profiles' and its plugins' versions"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, summary in COMMANDS.items():
         if only is not None and name != only:
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status (argparse's usage errors raise SystemExit(2))."""
     _prepare_streams()
     words = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in words[: words.index("--") if "--" in words else None]:
+        from .version import show_version
+
+        return show_version(json="--json" in words)
     args = _parser(_command_word(words)).parse_args(words)
     if getattr(args, "func", None) is None:  # pragma: no cover - argparse requires a command
         _parser().print_help()
@@ -145,8 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(args, exc, exc.status)
     except Exception as exc:
         from kata_oci.errors import AnnotationError, KataOCIError
+        from kata_oci.pod import CRIConflictError
 
-        if isinstance(exc, AnnotationError):
+        if isinstance(exc, AnnotationError | CRIConflictError):  # a verdict, not unusable input
             return _error(args, exc, EXIT_REJECTED)
         if isinstance(exc, KataOCIError | OSError | UnicodeError):
             return _error(args, exc, EXIT_UNUSABLE)

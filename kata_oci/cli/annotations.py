@@ -12,7 +12,7 @@ EPILOG = common.CONFIG_HELP
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
+    common.add_config(p)
     p.add_argument("--json", action="store_true", help="JSON output")
 
 

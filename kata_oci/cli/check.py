@@ -16,13 +16,12 @@ EPILOG = common.CONFIG_HELP
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, or its config.json")
-    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
+    common.add_bundle(p)
+    common.add_config(p)
     p.add_argument("--id", metavar="ID", help="container/sandbox ID (default: the bundle directory's name)")
     p.add_argument("--json", action="store_true", help="JSON output")
-    p.add_argument(
-        "--strict", action="store_true", help="unknown annotations and CRI conflicts count as rejected"
-    )
+    p.add_argument("--strict", action="store_true", help=common.STRICT_HELP)
+    p.add_argument("--host-checks", action="store_true", help=common.HOST_CHECKS_HELP)
 
 
 def _show(value: Any) -> str:
@@ -49,12 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from kata_oci.overrides import Outcome
 
     bundle, spec = common.load_spec(args.bundle)
-    config_path, rc = common.runtime_config(args.config)
+    config_path, rc = common.runtime_config(args.config, args.strict, host_checks=args.host_checks)
     # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
     engine = common.engine(False, spec)
-    resolution = engine.resolve(spec, strict=False)
-    identity = engine.pod_identity(spec, strict=False)
-    sizing = engine.sandbox_sizing_answer(spec, strict=False)
+    conflicts = common.cri_conflicts(engine, spec)
     _, plan = plan_sandbox_config(
         spec,
         rc,
@@ -64,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
         strict_annotations=args.strict,
     )
     rejected = any(d.outcome is Outcome.REJECTED for d in plan.decisions)
-    conflicts = [*resolution.conflicts, *identity.conflicts, *sizing.conflicts]
     failed = rejected or plan.config_error is not None or (args.strict and bool(conflicts))
     status = common.EXIT_REJECTED if failed else common.EXIT_OK
     if args.json:
@@ -91,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return status
-    lines = []
+    lines = [f"# configuration: {config_path}"]
     for d in plan.decisions:
         head = f"{d.outcome:<9}{d.key} = {_show(_short(d.value))}"
         if d.outcome is Outcome.APPLIED:
@@ -102,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     lines.extend(f"conflict {c}" for c in conflicts)
     if plan.config_error is not None:
         lines.append(f"error    {output.one_line(str(plan.config_error))}")
-    if not lines:
+    if len(lines) == 1:
         lines.append("no io.katacontainers. annotations")
     output.write_lines(lines)
     return status

@@ -47,6 +47,28 @@ class Failure(Exception):
         self.status = status
 
 
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+# As much as kata-oci reads of a file (kata_oci.spec.MAX_CONFIG_SIZE, configfile.MAX_CONFIG_FILE_SIZE).
+_STDIN_LIMITS = {"spec": 64 << 20, "configuration": 16 << 20}
+_stdin_used: list[str] = []
+
+
+def read_stdin(what: str) -> bytes:
+    """Standard input, bounded as a file would be; only one input of a command may be ``-``."""
+    if _stdin_used:
+        raise Failure(f"both the {_stdin_used[0]} and the {what} are '-': only one can come from stdin")
+    _stdin_used.append(what)
+    limit = _STDIN_LIMITS[what]
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise Failure(f"cannot read the {what} from stdin: no standard input")
+    data: bytes = stream.read(limit + 1)
+    if len(data) > limit:
+        raise Failure(f"cannot read the {what} from stdin: more than {limit} bytes, the most kata-oci reads")
+    return data
+
+
 def bundle_paths(path: str) -> tuple[str, str]:
     """(bundle directory, config.json path) from a directory or a config.json path."""
     if os.path.isdir(path):
@@ -55,19 +77,52 @@ def bundle_paths(path: str) -> tuple[str, str]:
 
 
 def load_spec(path: str) -> tuple[str, Spec]:
-    """(bundle directory, spec) of a bundle directory or config.json path."""
-    from kata_oci.spec import parse_config_json
+    """(bundle directory, spec) of a bundle directory or config.json path.
 
+    ``-`` reads config.json from standard input; the bundle directory is then
+    the current directory, as runc takes it without ``--bundle``.
+    """
+    from kata_oci.spec import decode_spec, parse_config_json
+
+    if path == STDIN:
+        return os.getcwd(), decode_spec(read_stdin("spec"), source=STDIN_NAME)
     bundle, config_json = bundle_paths(path)
     return bundle, parse_config_json(config_json)
 
 
-def runtime_config(path: str | None, strict: bool = False) -> tuple[str, RuntimeConfig]:
-    """(the configuration file used, its RuntimeConfig)."""
-    from kata_oci.configfile import find_config_file, load_runtime_config
+def runtime_config(
+    path: str | None, strict: bool = False, *, host_checks: bool = False
+) -> tuple[str, RuntimeConfig]:
+    """(the configuration file used, its RuntimeConfig); ``-`` reads it from standard input.
 
-    chosen = path if path is not None else str(find_config_file())
-    return chosen, load_runtime_config(chosen, strict=strict)
+    ``strict``: unknown configuration keys are errors (where the profile's
+    loader tells them apart); ``host_checks``: the files the configuration
+    names must exist on this host, as Kata checks when it starts a VM.
+    """
+    from kata_oci import configfile
+
+    chosen = path if path is not None else str(configfile.find_config_file())
+    kwargs = _loader_options(strict, host_checks)
+    if chosen == STDIN:
+        data = read_stdin("configuration")
+        return STDIN_NAME, configfile.runtime_config_from_toml(data, file=STDIN_NAME, **kwargs)
+    return chosen, configfile.load_runtime_config(chosen, **kwargs)
+
+
+def _loader_options(strict: bool, host_checks: bool) -> dict[str, Any]:
+    """The loader's keywords for the CLI's meaning of --strict and --host-checks.
+
+    The Kata 1.x loader's ``strict`` has meant "check the host"; once
+    kata_oci.hostchecks exists, ``strict`` means unknown keys only and the
+    host is checked through ``host_checks=HostChecks()``.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("kata_oci.hostchecks") is None:
+        return {"strict": host_checks}
+    from kata_oci.hostchecks import HostChecks  # type: ignore[import-not-found,unused-ignore]
+
+    return {"strict": strict, "host_checks": HostChecks() if host_checks else None}
 
 
 def engine(strict: bool, spec: Spec | None = None, *, plugins: bool = False) -> Any:
@@ -92,10 +147,46 @@ def engine(strict: bool, spec: Spec | None = None, *, plugins: bool = False) -> 
     return found
 
 
+def cri_conflicts(engine: Any, spec: Spec) -> list[Any]:
+    """Where CRI annotations disagree (type, sandbox ID, identity, sizing): with --strict, exit 1."""
+    return [
+        *engine.resolve(spec, strict=False).conflicts,
+        *engine.pod_identity(spec, strict=False).conflicts,
+        *engine.sandbox_sizing_answer(spec, strict=False).conflicts,
+    ]
+
+
 def default_id(bundle: str) -> str:
-    """The container ID when none is given: the bundle directory's name."""
-    name = os.path.basename(os.path.abspath(bundle))
+    """The container ID when none is given: the bundle directory's name.
+
+    CRI-O and podman keep a container's bundle in ``.../<id>/userdata``: there
+    the ID is the parent directory's name.
+    """
+    path = os.path.abspath(bundle)
+    name = os.path.basename(path)
+    if name == "userdata":
+        name = os.path.basename(os.path.dirname(path))
     return name or "container"
+
+
+def add_bundle(p: Any) -> None:
+    """The BUNDLE argument every bundle command takes."""
+    p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, its config.json, or - for stdin")
+
+
+def add_config(p: Any) -> None:
+    """--config, and --host-checks, for the commands that read a configuration."""
+    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml, or - for stdin (see below)")
+
+
+HOST_CHECKS_HELP = (
+    "also check this host as Kata does when it starts a VM: the files the configuration names "
+    "(hypervisor, kernel, image) must exist"
+)
+STRICT_HELP = (
+    "unknown io.katacontainers. annotations and conflicting CRI annotations are errors (exit 1); "
+    "the host is not checked (see --host-checks)"
+)
 
 
 def stdout_is_tty() -> bool:

@@ -13,16 +13,16 @@ EPILOG = common.CONFIG_HELP
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, or its config.json")
-    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml (see below)")
+    common.add_bundle(p)
+    common.add_config(p)
     p.add_argument("--id", metavar="ID", help="container/sandbox ID (default: the bundle directory's name)")
     p.add_argument("--console", metavar="PATH", default="", help="console path")
     p.add_argument("--detach", action="store_true", help="detached container")
     p.add_argument("--systemd-cgroup", action="store_true", help="systemd cgroup manager")
     p.add_argument("--container", action="store_true", help="print the ContainerConfig only")
-    p.add_argument(
-        "--strict", action="store_true", help="fail on unknown annotations, CRI conflicts, missing paths"
-    )
+    p.add_argument("--strict", action="store_true", help=common.STRICT_HELP)
+    p.add_argument("--host-checks", action="store_true", help=common.HOST_CHECKS_HELP)
+    p.add_argument("--json", action="store_true", help="JSON output (what convert always prints)")
     p.add_argument("--compact", action="store_true", help="compact JSON on one line")
 
 
@@ -30,12 +30,19 @@ def run(args: argparse.Namespace) -> int:
     from kata_oci.spec import to_json
 
     bundle, spec = common.load_spec(args.bundle)
-    engine = common.engine(args.strict, spec)
+    # Not a strict engine: every subcommand decides CRI conflicts the same way (exit 1 with --strict).
+    engine = common.engine(False, spec)
+    if args.strict and (conflicts := common.cri_conflicts(engine, spec)):
+        raise common.Failure(
+            f"CRI annotations conflict (--strict): {'; '.join(map(str, conflicts))}", common.EXIT_REJECTED
+        )
     cid = args.id or common.default_id(bundle)
     if args.container:
         result: Any = engine.container_config(spec, bundle, cid, args.console, args.detach)
     else:
-        _, rc = common.runtime_config(args.config, strict=args.strict)
+        config_path, rc = common.runtime_config(args.config, args.strict, host_checks=args.host_checks)
+        if args.verbose:
+            output.note(f"configuration: {config_path}")
         result = engine.sandbox_config(
             spec,
             rc,

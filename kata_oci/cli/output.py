@@ -140,6 +140,14 @@ def error_line(message: str) -> None:
         pass
 
 
+def note(message: str) -> None:
+    """A one-line note on stderr (what -v shows: the configuration used, ...)."""
+    try:
+        sys.stderr.write(f"kata-oci: {one_line(message)}\n")
+    except (BrokenPipeError, ValueError):
+        pass
+
+
 def warning_line(message: str) -> None:
     """A one-line warning on stderr."""
     try:

@@ -58,15 +58,25 @@ def run(args: argparse.Namespace) -> int:
     found = rows(common.engine(False, plugins=True))
     if args.json:
         output.write_json(found)
-        return common.EXIT_OK
+    else:
+        output.write_lines(render(found))
+    return common.EXIT_OK
+
+
+def render(found: list[dict[str, Any]]) -> list[str]:
+    """The text form of :func:`rows`: a plugin's name line, then only what it declares."""
     lines = []
     for row in found:
         dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(built in)"
         lines.append(f"{row['name']}  {dist}  [{row['module']}]")
-        if row["cri"]:
-            values = ", ".join(f"{k}={v}" for k, v in row["container_types"].items())
-            lines.append(f"  container type: {row['container_type_key']} ({values})")
-            lines.append(f"  sandbox id:     {row['sandbox_id_key']}")
+        if row["cri"]:  # only what the plugin declares
+            if row["container_type_key"]:
+                values = ", ".join(f"{k}={v}" for k, v in (row["container_types"] or {}).items())
+                lines.append(
+                    f"  container type: {row['container_type_key']}" + (f" ({values})" if values else "")
+                )
+            if row["sandbox_id_key"]:
+                lines.append(f"  sandbox id:     {row['sandbox_id_key']}")
             for label, field in (("identity:", "identity_keys"), ("sizing:", "sizing_keys")):
                 if row[field]:
                     keys = ", ".join(f"{k}={' or '.join(v)}" for k, v in row[field].items())
@@ -74,5 +84,4 @@ def run(args: argparse.Namespace) -> int:
             if row["hook_keys"]:
                 lines.append(f"  hook keys:      {', '.join(row['hook_keys'])}")
         lines.append(f"  hooks:          {', '.join(row['hooks'])}")
-    output.write_lines(lines)
-    return common.EXIT_OK
+    return lines

@@ -19,9 +19,9 @@ EPILOG = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("bundle", metavar="BUNDLE", help="bundle directory, or its config.json")
+    common.add_bundle(p)
     p.add_argument("--json", action="store_true", help="JSON output")
-    p.add_argument("--strict", action="store_true", help="disagreeing CRI annotations are an error")
+    p.add_argument("--strict", action="store_true", help=common.STRICT_HELP)
 
 
 def _answer(answer: Any) -> dict[str, str] | None:
@@ -40,10 +40,11 @@ def run(args: argparse.Namespace) -> int:
     from kata_oci.sizing import calculate_container_sizing
 
     bundle, spec = common.load_spec(args.bundle)
-    engine = common.engine(args.strict, spec)
-    found = engine.resolve(spec)
-    identity = engine.pod_identity(spec)
-    sizing = engine.sandbox_sizing_answer(spec)
+    # Not a strict engine: conflicts are shown, and with --strict make the exit status 1 (as check does).
+    engine = common.engine(False, spec)
+    found = engine.resolve(spec, strict=False)
+    identity = engine.pod_identity(spec, strict=False)
+    sizing = engine.sandbox_sizing_answer(spec, strict=False)
     container_sizing = calculate_container_sizing(spec)
     conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
     if args.json:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             "conflicts": conflicts,
         }
         output.write_json(doc)
-        return common.EXIT_OK
+        return _status(args, conflicts)
     lines = [
         f"container type: {found.container_type}"
         + _by(found.container_type_answer, "(no CRI key: Kata's default)")
@@ -82,4 +83,11 @@ def run(args: argparse.Namespace) -> int:
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
     output.write_lines(lines)
+    return _status(args, conflicts)
+
+
+def _status(args: argparse.Namespace, conflicts: list[Any]) -> int:
+    if args.strict and conflicts:
+        output.error_line(f"CRI annotations conflict (--strict): {'; '.join(map(str, conflicts))}")
+        return common.EXIT_REJECTED
     return common.EXIT_OK
