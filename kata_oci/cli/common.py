@@ -102,25 +102,25 @@ def runtime_config(
     from kata_oci import configfile
 
     chosen = path if path is not None else str(configfile.find_config_file())
-    kwargs = _loader_options(strict, host_checks)
     if chosen == STDIN:
         data = read_stdin("configuration")
+        kwargs = _loader_options(configfile.runtime_config_from_toml, strict, host_checks)
         return STDIN_NAME, configfile.runtime_config_from_toml(data, file=STDIN_NAME, **kwargs)
+    kwargs = _loader_options(configfile.load_runtime_config, strict, host_checks)
     return chosen, configfile.load_runtime_config(chosen, **kwargs)
 
 
-def _loader_options(strict: bool, host_checks: bool) -> dict[str, Any]:
+def _loader_options(loader: Any, strict: bool, host_checks: bool) -> dict[str, Any]:
     """The loader's keywords for the CLI's meaning of --strict and --host-checks.
 
-    The Kata 1.x loader's ``strict`` has meant "check the host"; once
-    kata_oci.hostchecks exists, ``strict`` means unknown keys only and the
-    host is checked through ``host_checks=HostChecks()``.
+    A loader that takes ``host_checks`` (contract 4) gets ``strict`` for
+    unknown keys and a :class:`~kata_oci.hostchecks.HostChecks` for the host;
+    the Kata 1.x loader's ``strict`` has meant "check the host" until it
+    takes ``host_checks`` too.
     """
-    import importlib.util
-
-    if importlib.util.find_spec("kata_oci.hostchecks") is None:
+    if "host_checks" not in (getattr(loader, "__kwdefaults__", None) or {}):
         return {"strict": host_checks}
-    from kata_oci.hostchecks import HostChecks  # type: ignore[import-not-found,unused-ignore]
+    from kata_oci.hostchecks import HostChecks
 
     return {"strict": strict, "host_checks": HostChecks() if host_checks else None}
 
