@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     # errors
     "KataOCIError": "errors",
     "SpecError": "errors",
+    "SpecFileError": "errors",
     "NoLinuxError": "errors",
     "ContainerTypeError": "errors",
     "SandboxIDError": "errors",
@@ -203,6 +204,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         SandboxIDError as SandboxIDError,
         ShmSizeError as ShmSizeError,
         SpecError as SpecError,
+        SpecFileError as SpecFileError,
     )
     from .features import (
         features_document as features_document,

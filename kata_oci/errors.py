@@ -11,6 +11,7 @@ Hierarchy::
      └── KataOCIError
           ├── SpecError              config.json unreadable, not JSON, wrong type,
           │    │                     or a section the conversion needs is missing
+          │    ├── SpecFileError     config.json missing, unreadable or empty
           │    └── NoLinuxError      no "linux" section (Go's ErrNoLinux)
           ├── ContainerTypeError     container type unknown or contradictory
           ├── SandboxIDError         no sandbox ID, or contradictory ones
@@ -41,6 +42,7 @@ __all__ = [
     "SandboxIDError",
     "ShmSizeError",
     "SpecError",
+    "SpecFileError",
     "cut",
 ]
 
@@ -71,15 +73,44 @@ class SpecError(KataOCIError):
 
     ``path`` is the JSON path of the offending value (``$.process.user.uid``),
     ``"$"`` for the document as a whole; ``bundle`` is the bundle directory or
-    file the spec came from, when known; ``reason`` is the cause alone.
+    file the spec came from, when known; ``reason`` is the cause alone;
+    ``line`` and ``column`` (from 1) say where malformed JSON goes wrong.
+    The message is bounded: a long reason or path is cut with a marker.
     """
 
-    def __init__(self, reason: str, *, path: str = "$", bundle: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        path: str = "$",
+        bundle: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         self.reason = reason
         self.path = path
         self.bundle = bundle
+        self.line = line
+        self.column = column
         where = f" in {bundle}" if bundle else ""
-        super().__init__(f"invalid OCI spec{where}: {reason} (at {path})")
+        super().__init__(f"invalid OCI spec{where}: {cut(reason)} (at {cut(path, 1000)})")
+
+
+class SpecFileError(SpecError):
+    """The ``config.json`` file cannot be read (missing, a directory, too big) or is empty.
+
+    ``file`` is the file kata-oci tried to read. The message says so plainly:
+    ``cannot read /run/bundle/config.json: No such file or directory``,
+    ``/run/bundle/config.json is empty``.
+    """
+
+    def __init__(self, reason: str, *, file: str, bundle: str | None = None, empty: bool = False) -> None:
+        super().__init__(reason, bundle=bundle)
+        self.file = file
+        text = (
+            f"{cut(file)} is {reason}" if empty else f"cannot read {cut(file)}: {cut(reason)}"
+        )
+        self.args = (text,)
 
 
 class NoLinuxError(SpecError):

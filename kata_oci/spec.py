@@ -1,45 +1,69 @@
 """The OCI runtime-spec ``config.json`` and ``state`` as msgspec Structs.
 
-The model mirrors runtime-spec 1.0.2 (``specs-go``) field for field. Python
-names are snake_case; the JSON names are the spec's own, including the
-spellings a plain camel-case rename would break (``kernelTCP``, ``blockIO``,
-``disableOOMKiller``, ``classID``, ``throttleReadIOPSDevice``, ``containerID``,
-``hostID``, ``closID``, ``cappedCPU``, ``DNSSearchList``, ``utilityVMPath``).
+The model mirrors runtime-spec 1.3.0 (``specs-go/config.go`` at v1.3.0) field
+for field, every platform's section included. Python names are snake_case; the
+JSON names are the spec's own, including the spellings a plain camel-case
+rename would break (``kernelTCP``, ``blockIO``, ``classID``, ``hostID``,
+``execCPUAffinity``, ``hwconfig``, ``DNSSearchList``, ...).
+
+Nothing is lost. A JSON member the model does not know (a newer spec's field,
+an engine's own) is kept on the object it was in, as :attr:`_Base.extra`, and
+:func:`encode_spec` writes it back unchanged. Decoding stays as fast as a plain
+typed decode: the Structs refuse unknown fields, so a document without any is
+decoded in one pass; only a document that has some is decoded a second time,
+untyped, to collect them.
+
+:func:`encode_spec` writes what Go's ``encoding/json`` writes for ``specs-go``:
+a field tagged ``omitempty`` is left out when it holds its zero value (a
+pointer field, here ``X | None``, only when it is ``None``); every other field
+is always written, zero or not (``"allow": false``, ``"containerID": 0``,
+``"minor": 0``, ``"index": 0``). Each class lists those fields in
+``_go_written``; Go's plain struct values (``process.user``, ``vm.kernel``) are
+always written too.
 
 Decoding follows Go's ``encoding/json`` where it matters to Kata:
 
-* unknown fields are ignored;
 * a field Go holds as a pointer, slice or map (a section, a list, a map, an
   optional number) may be ``null`` and is then ``None``;
 * a wrong JSON type raises :class:`~kata_oci.errors.SpecError` naming the JSON
-  path (``$.process.user.uid``);
+  path (``$.process.user.uid``); malformed JSON names the line and column;
 * duplicate keys: the last one wins, as in Go;
 * ``process.capabilities`` may be the pre-1.0 (rc4) list of strings; it is then
   copied into all five sets, as Kata's ``compatoci`` does.
 
-Deliberate differences from Go's decoder (see the README): JSON keys match
-field names exactly (Go also accepts other letter cases), ``null`` for a plain
-string, number or boolean is an error (Go keeps the zero value), and invalid
-UTF-8 is an error (Go replaces it with U+FFFD).
-
-Encoding omits fields that hold their zero value, so ``decode(encode(spec))``
-gives back an equal ``Spec``.
+Deliberate differences from Go's decoder (see docs/conformance.md): JSON keys
+match field names exactly (Go also accepts other letter cases; a key in another
+case is kept as an unknown member), ``null`` for a plain string, number or
+boolean is an error (Go keeps the zero value), and invalid UTF-8 is an error
+(Go replaces it with U+FFFD).
 """
 
 import os
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 import msgspec
 
-from .errors import SpecError
+from .errors import SpecError, SpecFileError, cut
 from .files import read_regular_file
 
 __all__ = [
+    "MAX_CONFIG_SIZE",
     "OCI_VERSION",
+    "SPEC_VERSION",
+    "VM",
+    "ZOS",
     "Box",
+    "CPUAffinity",
+    "FreeBSD",
+    "FreeBSDDevice",
+    "FreeBSDJail",
+    "FreeBSDJailAllow",
+    "HWConfig",
     "Hook",
     "Hooks",
+    "IOMems",
+    "Linux",
     "LinuxBlockIO",
     "LinuxCPU",
     "LinuxCapabilities",
@@ -47,10 +71,13 @@ __all__ = [
     "LinuxDeviceCgroup",
     "LinuxHugepageLimit",
     "LinuxIDMapping",
+    "LinuxIOPriority",
     "LinuxIntelRdt",
     "LinuxInterfacePriority",
     "LinuxMemory",
+    "LinuxMemoryPolicy",
     "LinuxNamespace",
+    "LinuxNetDevice",
     "LinuxNetwork",
     "LinuxPersonality",
     "LinuxPids",
@@ -60,12 +87,13 @@ __all__ = [
     "LinuxSeccompArg",
     "LinuxSyscall",
     "LinuxThrottleDevice",
+    "LinuxTimeOffset",
     "LinuxWeightDevice",
-    "Linux",
     "Mount",
     "POSIXRlimit",
     "Process",
     "Root",
+    "Scheduler",
     "Solaris",
     "SolarisAnet",
     "SolarisCappedCPU",
@@ -73,11 +101,11 @@ __all__ = [
     "Spec",
     "State",
     "User",
-    "VM",
     "VMHypervisor",
     "VMImage",
     "VMKernel",
     "Windows",
+    "WindowsCPUGroupAffinity",
     "WindowsCPUResources",
     "WindowsDevice",
     "WindowsHyperV",
@@ -85,6 +113,7 @@ __all__ = [
     "WindowsNetwork",
     "WindowsResources",
     "WindowsStorageResources",
+    "ZOSNamespace",
     "decode_spec",
     "decode_state",
     "encode_spec",
@@ -95,8 +124,13 @@ __all__ = [
 #: The largest config.json :func:`parse_config_json` reads (real ones are a few KiB).
 MAX_CONFIG_SIZE = 64 << 20
 
-#: The runtime-spec version this model follows, as Go's ``specs.Version``
-#: reports it in OCI states.
+#: The runtime-spec release the model follows (Go's ``specs.Version`` at v1.3.0).
+SPEC_VERSION = "1.3.0"
+
+#: The ``ociVersion`` kata-oci reports for Kata 1.x in OCI states and as
+#: ``ociVersionMax`` in ``features``: the runtime-spec version Kata 1.x's
+#: conversion was written against (kata-oci's model before 1.3). Kept so that
+#: Kata 1.x results stay what they were.
 OCI_VERSION = "1.0.2"
 
 # JSON names that msgspec's camel-case rename would spell wrongly.
@@ -114,6 +148,11 @@ _JSON_NAMES = {
     "dns_search_list": "DNSSearchList",
     "allow_unqualified_dns_query": "allowUnqualifiedDNSQuery",
     "utility_vm_path": "utilityVMPath",
+    "exec_cpu_affinity": "execCPUAffinity",
+    "hw_config": "hwconfig",
+    "first_gfn": "firstGFN",
+    "first_mfn": "firstMFN",
+    "nr_mfns": "nrMFNs",
 }
 
 
@@ -121,6 +160,7 @@ _JSON_NAMES = {
 U16 = Annotated[int, msgspec.Meta(ge=0, le=0xFFFF)]
 U32 = Annotated[int, msgspec.Meta(ge=0, le=0xFFFF_FFFF)]
 U64 = Annotated[int, msgspec.Meta(ge=0)]  # msgspec rejects integers beyond 64 bits itself
+I32 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 I64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 
@@ -132,8 +172,33 @@ def _json_name(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-class _Base(msgspec.Struct, kw_only=True, omit_defaults=True, rename=_json_name):
+class _Base(
+    msgspec.Struct,
+    kw_only=True,
+    omit_defaults=True,
+    rename=_json_name,
+    forbid_unknown_fields=True,  # so that a document with unknown members takes the keeping path
+    dict=True,  # room for ``extra``, which is not a field
+):
     """Common configuration of every spec struct."""
+
+    #: The fields Go writes even when they hold their zero value (no ``omitempty``).
+    _go_written: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The members of this JSON object that the model does not know, in input order.
+
+        Kept by decoding and written back by :func:`encode_spec` after the known
+        fields; change it in place or assign a new dict. Not part of ``==``, and
+        not carried over by ``msgspec.structs.replace``.
+        """
+        extra: dict[str, Any] = self.__dict__.setdefault("_extra", {})
+        return extra
+
+    @extra.setter
+    def extra(self, members: dict[str, Any]) -> None:
+        self.__dict__["_extra"] = dict(members)
 
 
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
@@ -152,6 +217,7 @@ def _check_u64(obj: Any, fields: tuple[str, ...]) -> None:
 
 
 class Box(_Base):
+    _go_written = ("height", "width")
     height: U64 = 0
     width: U64 = 0
 
@@ -160,8 +226,10 @@ class Box(_Base):
 
 
 class User(_Base):
+    _go_written = ("uid", "gid")
     uid: U32 = 0
     gid: U32 = 0
+    umask: U32 | None = None
     additional_gids: list[U32] | None = None
     username: str = ""
 
@@ -175,6 +243,7 @@ class LinuxCapabilities(_Base):
 
 
 class POSIXRlimit(_Base):
+    _go_written = ("type", "hard", "soft")
     type: str = ""
     hard: U64 = 0
     soft: U64 = 0
@@ -183,7 +252,39 @@ class POSIXRlimit(_Base):
         _check_u64(self, ("hard", "soft"))
 
 
+class Scheduler(_Base):
+    """``process.scheduler`` (runtime-spec 1.1): ``sched_setattr(2)`` parameters."""
+
+    _go_written = ("policy",)
+    policy: str = ""
+    nice: I32 = 0
+    priority: I32 = 0
+    flags: list[str] | None = None
+    runtime: U64 = 0
+    deadline: U64 = 0
+    period: U64 = 0
+
+    def __post_init__(self) -> None:
+        _check_u64(self, ("runtime", "deadline", "period"))
+
+
+class LinuxIOPriority(_Base):
+    """``process.ioPriority`` (runtime-spec 1.1)."""
+
+    _go_written = ("class_", "priority")
+    class_: str = msgspec.field(default="", name="class")
+    priority: I64 = 0
+
+
+class CPUAffinity(_Base):
+    """``process.execCPUAffinity`` (runtime-spec 1.3)."""
+
+    initial: str = ""
+    final: str = ""
+
+
 class Process(_Base):
+    _go_written = ("user", "cwd")
     terminal: bool = False
     console_size: Box | None = None
     user: User = msgspec.field(default_factory=User)
@@ -197,7 +298,10 @@ class Process(_Base):
     no_new_privileges: bool = False
     apparmor_profile: str = ""
     oom_score_adj: I64 | None = None
+    scheduler: Scheduler | None = None
     selinux_label: str = ""
+    io_priority: LinuxIOPriority | None = None
+    exec_cpu_affinity: CPUAffinity | None = None
 
     def __post_init__(self) -> None:
         caps = self.capabilities
@@ -213,18 +317,30 @@ class Process(_Base):
 
 
 class Root(_Base):
+    _go_written = ("path",)
     path: str = ""
     readonly: bool = False
 
 
+class LinuxIDMapping(_Base):
+    _go_written = ("container_id", "host_id", "size")
+    container_id: U32 = 0
+    host_id: U32 = 0
+    size: U32 = 0
+
+
 class Mount(_Base):
+    _go_written = ("destination",)
     destination: str = ""
     type: str = ""
     source: str = ""
     options: list[str] | None = None
+    uid_mappings: list[LinuxIDMapping] | None = None
+    gid_mappings: list[LinuxIDMapping] | None = None
 
 
 class Hook(_Base):
+    _go_written = ("path",)
     path: str = ""
     args: list[str] | None = None
     env: list[str] | None = None
@@ -244,18 +360,21 @@ class Hooks(_Base):
 # linux
 
 
-class LinuxIDMapping(_Base):
-    container_id: U32 = 0
-    host_id: U32 = 0
-    size: U32 = 0
-
-
 class LinuxNamespace(_Base):
+    _go_written = ("type",)
     type: str = ""
     path: str = ""
 
 
+class LinuxTimeOffset(_Base):
+    """One entry of ``linux.timeOffsets`` (runtime-spec 1.1)."""
+
+    secs: I64 = 0
+    nanosecs: U32 = 0
+
+
 class LinuxDevice(_Base):
+    _go_written = ("path", "type", "major", "minor")
     path: str = ""
     type: str = ""
     major: I64 = 0
@@ -265,7 +384,14 @@ class LinuxDevice(_Base):
     gid: U32 | None = None
 
 
+class LinuxNetDevice(_Base):
+    """One entry of ``linux.netDevices`` (runtime-spec 1.3)."""
+
+    name: str = ""
+
+
 class LinuxDeviceCgroup(_Base):
+    _go_written = ("allow",)
     allow: bool = False
     type: str = ""
     major: I64 | None = None
@@ -281,6 +407,8 @@ class LinuxMemory(_Base):
     kernel_tcp: I64 | None = None
     swappiness: U64 | None = None
     disable_oom_killer: bool | None = None
+    use_hierarchy: bool | None = None
+    check_before_update: bool | None = None
 
     def __post_init__(self) -> None:
         _check_u64(self, ("swappiness",))
@@ -289,21 +417,24 @@ class LinuxMemory(_Base):
 class LinuxCPU(_Base):
     shares: U64 | None = None
     quota: I64 | None = None
+    burst: U64 | None = None
     period: U64 | None = None
     realtime_runtime: I64 | None = None
     realtime_period: U64 | None = None
     cpus: str = ""
     mems: str = ""
+    idle: I64 | None = None
 
     def __post_init__(self) -> None:
-        _check_u64(self, ("shares", "period", "realtime_period"))
+        _check_u64(self, ("shares", "burst", "period", "realtime_period"))
 
 
 class LinuxPids(_Base):
-    limit: I64 = 0
+    limit: I64 | None = None
 
 
 class LinuxWeightDevice(_Base):
+    _go_written = ("major", "minor")
     major: I64 = 0
     minor: I64 = 0
     weight: U16 | None = None
@@ -311,6 +442,7 @@ class LinuxWeightDevice(_Base):
 
 
 class LinuxThrottleDevice(_Base):
+    _go_written = ("major", "minor", "rate")
     major: I64 = 0
     minor: I64 = 0
     rate: U64 = 0
@@ -330,6 +462,7 @@ class LinuxBlockIO(_Base):
 
 
 class LinuxHugepageLimit(_Base):
+    _go_written = ("page_size", "limit")
     page_size: str = ""
     limit: U64 = 0
 
@@ -338,6 +471,7 @@ class LinuxHugepageLimit(_Base):
 
 
 class LinuxInterfacePriority(_Base):
+    _go_written = ("name", "priority")
     name: str = ""
     priority: U32 = 0
 
@@ -361,9 +495,11 @@ class LinuxResources(_Base):
     hugepage_limits: list[LinuxHugepageLimit] | None = None
     network: LinuxNetwork | None = None
     rdma: dict[str, LinuxRdma] | None = None
+    unified: dict[str, str] | None = None
 
 
 class LinuxSeccompArg(_Base):
+    _go_written = ("index", "value", "op")
     index: U64 = 0
     value: U64 = 0
     value_two: U64 = 0
@@ -374,6 +510,7 @@ class LinuxSeccompArg(_Base):
 
 
 class LinuxSyscall(_Base):
+    _go_written = ("names", "action")
     names: list[str] | None = None
     action: str = ""
     errno_ret: U64 | None = None
@@ -384,19 +521,38 @@ class LinuxSyscall(_Base):
 
 
 class LinuxSeccomp(_Base):
+    _go_written = ("default_action",)
     default_action: str = ""
+    default_errno_ret: U64 | None = None
     architectures: list[str] | None = None
     flags: list[str] | None = None
+    listener_path: str = ""
+    listener_metadata: str = ""
     syscalls: list[LinuxSyscall] | None = None
+
+    def __post_init__(self) -> None:
+        _check_u64(self, ("default_errno_ret",))
 
 
 class LinuxIntelRdt(_Base):
     clos_id: str = ""
+    schemata: list[str] | None = None
     l3_cache_schema: str = ""
     mem_bw_schema: str = ""
+    enable_monitoring: bool = False
+
+
+class LinuxMemoryPolicy(_Base):
+    """``linux.memoryPolicy`` (runtime-spec 1.3): ``set_mempolicy(2)``."""
+
+    _go_written = ("mode", "nodes")
+    mode: str = ""
+    nodes: str = ""
+    flags: list[str] | None = None
 
 
 class LinuxPersonality(_Base):
+    _go_written = ("domain",)
     domain: str = ""
     flags: list[str] | None = None
 
@@ -409,17 +565,20 @@ class Linux(_Base):
     cgroups_path: str = ""
     namespaces: list[LinuxNamespace] | None = None
     devices: list[LinuxDevice] | None = None
+    net_devices: dict[str, LinuxNetDevice] | None = None
     seccomp: LinuxSeccomp | None = None
     rootfs_propagation: str = ""
     masked_paths: list[str] | None = None
     readonly_paths: list[str] | None = None
     mount_label: str = ""
     intel_rdt: LinuxIntelRdt | None = None
+    memory_policy: LinuxMemoryPolicy | None = None
     personality: LinuxPersonality | None = None
+    time_offsets: dict[str, LinuxTimeOffset] | None = None
 
 
 # --------------------------------------------------------------------------
-# solaris, windows, vm
+# solaris, windows, vm, z/OS, FreeBSD
 
 
 class SolarisCappedCPU(_Base):
@@ -451,6 +610,7 @@ class Solaris(_Base):
 
 
 class WindowsDevice(_Base):
+    _go_written = ("id", "id_type")
     id: str = ""
     id_type: str = ""
 
@@ -462,10 +622,19 @@ class WindowsMemoryResources(_Base):
         _check_u64(self, ("limit",))
 
 
+class WindowsCPUGroupAffinity(_Base):
+    mask: U64 = 0
+    group: U32 = 0
+
+    def __post_init__(self) -> None:
+        _check_u64(self, ("mask",))
+
+
 class WindowsCPUResources(_Base):
     count: U64 | None = None
     shares: U16 | None = None
     maximum: U16 | None = None
+    affinity: list[WindowsCPUGroupAffinity] | None = None
 
     def __post_init__(self) -> None:
         _check_u64(self, ("count",))
@@ -499,6 +668,7 @@ class WindowsHyperV(_Base):
 
 
 class Windows(_Base):
+    _go_written = ("layer_folders",)
     layer_folders: list[str] | None = None
     devices: list[WindowsDevice] | None = None
     resources: WindowsResources | None = None
@@ -510,25 +680,110 @@ class Windows(_Base):
 
 
 class VMHypervisor(_Base):
+    _go_written = ("path",)
     path: str = ""
     parameters: list[str] | None = None
 
 
 class VMKernel(_Base):
+    _go_written = ("path",)
     path: str = ""
     parameters: list[str] | None = None
     initrd: str = ""
 
 
 class VMImage(_Base):
+    _go_written = ("path", "format")
     path: str = ""
     format: str = ""
 
 
+class IOMems(_Base):
+    """One entry of ``vm.hwconfig.iomems`` (runtime-spec 1.2)."""
+
+    _go_written = ("first_mfn", "nr_mfns")
+    first_gfn: U64 | None = None
+    first_mfn: U64 | None = None
+    nr_mfns: U64 | None = None
+
+    def __post_init__(self) -> None:
+        _check_u64(self, ("first_gfn", "first_mfn", "nr_mfns"))
+
+
+class HWConfig(_Base):
+    """``vm.hwconfig`` (runtime-spec 1.2; Go spells it ``hwconfig``, the schema ``hwConfig``)."""
+
+    device_tree: str = ""
+    vcpus: U32 | None = None
+    memory: U64 | None = None
+    dtdevs: list[str] | None = None
+    iomems: list[IOMems] | None = None
+    irqs: list[U32] | None = None
+
+    def __post_init__(self) -> None:
+        _check_u64(self, ("memory",))
+
+
 class VM(_Base):
-    hypervisor: VMHypervisor | None = None
-    kernel: VMKernel | None = None
-    image: VMImage | None = None
+    # Go holds these three as values, not pointers: it always writes them.
+    hypervisor: VMHypervisor = msgspec.field(default_factory=VMHypervisor)
+    kernel: VMKernel = msgspec.field(default_factory=VMKernel)
+    image: VMImage = msgspec.field(default_factory=VMImage)
+    hw_config: HWConfig | None = None
+
+
+class ZOSNamespace(_Base):
+    _go_written = ("type",)
+    type: str = ""
+    path: str = ""
+
+
+class ZOS(_Base):
+    """``zos`` (runtime-spec 1.2)."""
+
+    namespaces: list[ZOSNamespace] | None = None
+
+
+class FreeBSDDevice(_Base):
+    _go_written = ("path",)
+    path: str = ""
+    mode: U32 | None = None
+
+
+class FreeBSDJailAllow(_Base):
+    set_hostname: bool = False
+    raw_sockets: bool = False
+    chflags: bool = False
+    mount: list[str] | None = None
+    quotas: bool = False
+    socket_af: bool = False
+    mlock: bool = False
+    reserved_ports: bool = False
+    suser: bool = False
+
+
+class FreeBSDJail(_Base):
+    parent: str = ""
+    host: str = ""
+    ip4: str = ""
+    ip4_addr: list[str] | None = None
+    ip6: str = ""
+    ip6_addr: list[str] | None = None
+    vnet: str = ""
+    interface: str = ""
+    vnet_interfaces: list[str] | None = None
+    sysvmsg: str = ""
+    sysvsem: str = ""
+    sysvshm: str = ""
+    enforce_statfs: I64 | None = None
+    allow: FreeBSDJailAllow | None = None
+
+
+class FreeBSD(_Base):
+    """``freebsd`` (runtime-spec 1.3)."""
+
+    devices: list[FreeBSDDevice] | None = None
+    jail: FreeBSDJail | None = None
 
 
 # --------------------------------------------------------------------------
@@ -538,10 +793,12 @@ class VM(_Base):
 class Spec(_Base):
     """A bundle's ``config.json``."""
 
+    _go_written = ("oci_version",)
     oci_version: str = ""
     process: Process | None = None
     root: Root | None = None
     hostname: str = ""
+    domainname: str = ""
     mounts: list[Mount] | None = None
     hooks: Hooks | None = None
     annotations: dict[str, str] | None = None
@@ -549,11 +806,14 @@ class Spec(_Base):
     solaris: Solaris | None = None
     windows: Windows | None = None
     vm: VM | None = None
+    zos: ZOS | None = None
+    freebsd: FreeBSD | None = None
 
 
 class State(_Base):
     """The OCI runtime state of a container (``runtime.md``, "State")."""
 
+    _go_written = ("oci_version", "id", "status", "bundle")
     oci_version: str = ""
     id: str = ""
     status: str = ""
@@ -563,14 +823,195 @@ class State(_Base):
 
 
 # --------------------------------------------------------------------------
-# decoding and encoding
+# the shape of each struct, for keeping unknown members and for encoding
+
+_WRITE, _OMIT_NONE, _OMIT_ZERO = 0, 1, 2  # Go: no omitempty; omitempty on a pointer; on a value
+_LIST, _MAP, _DYN = "list", "map", "dyn"  # a list of structs, a map of structs, a union
+
+# One field: (attribute, JSON name, encoding rule, child). The child says where
+# structs are below the field: None (none), a struct class, or (_LIST | _MAP, class),
+# or _DYN (a union holding a struct or not: process.capabilities).
+_Child = None | str | type[_Base] | tuple[str, type[_Base]]
+_Field = tuple[str, str, int, _Child]
+
+_SHAPES: dict[type[_Base], tuple[tuple[_Field, ...], dict[str, tuple[str, _Child]]]] = {}
+
+
+def _strip_annotated(tp: Any) -> Any:
+    return get_args(tp)[0] if get_origin(tp) is Annotated else tp
+
+
+def _is_struct(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, _Base)
+
+
+def _field_shape(cls: type[_Base], info: msgspec.structs.FieldInfo) -> _Field:
+    tp = _strip_annotated(info.type)
+    optional = False
+    if get_origin(tp) in (Union, type(int | None)):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        optional = len(args) < len(get_args(tp))
+        if len(args) > 1:
+            return (info.name, info.encode_name, _OMIT_NONE, _DYN)
+        tp = _strip_annotated(args[0])
+    origin = get_origin(tp)
+    child: _Child = None
+    if origin is list and _is_struct(item := _strip_annotated(get_args(tp)[0])):
+        child = (_LIST, item)
+    elif origin is dict and _is_struct(value := _strip_annotated(get_args(tp)[1])):
+        child = (_MAP, value)
+    elif _is_struct(tp):
+        child = tp
+    if info.name in cls._go_written or (child is tp and not optional):
+        rule = _WRITE  # no omitempty, or a struct value (Go never omits those)
+    elif origin in (list, dict):
+        rule = _OMIT_ZERO  # a slice or map: omitted when nil or empty
+    elif optional or tp is Any:
+        rule = _OMIT_NONE  # a pointer or interface: omitted when nil only
+    else:
+        rule = _OMIT_ZERO
+    return (info.name, info.encode_name, rule, child)
+
+
+def _shape(cls: type[_Base]) -> tuple[tuple[_Field, ...], dict[str, tuple[str, _Child]]]:
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        fields = tuple(_field_shape(cls, f) for f in msgspec.structs.fields(cls))
+        shape = _SHAPES[cls] = (fields, {name: (attr, child) for attr, name, _, child in fields})
+    return shape
+
+
+# --------------------------------------------------------------------------
+# encoding
+
+
+def _plain(obj: _Base) -> dict[str, Any]:
+    """``obj`` as the JSON object to write, unknown members included.
+
+    A zero value follows Go's rule (``_WRITE``: written; ``omitempty``:
+    left out), except in an object decoded from JSON, which writes a zero value
+    exactly when its member was in the document (``_keys``), so that a
+    document not written by Go (``"terminal": false``, ``"options": []``, no
+    ``cwd``) comes back as it was. A value that is not zero is always written.
+    """
+    fields, _ = _shape(type(obj))
+    present: frozenset[str] | None = obj.__dict__.get("_keys")
+    out: dict[str, Any] = {}
+    for attr, name, rule, child in fields:
+        value = getattr(obj, attr)
+        if present is None:
+            if rule == _OMIT_NONE:
+                if value is None:
+                    continue
+            elif rule == _OMIT_ZERO and not value:
+                continue
+        elif name not in present and (value is None or (rule != _OMIT_NONE and not value)):
+            continue
+        if child is not None and value is not None:
+            if present is not None and name not in present and _is_empty_struct(value):
+                continue  # a struct value (process.user) the document did not have
+            value = _plain_value(value)
+        out[name] = value
+    extra = obj.__dict__.get("_extra")
+    if extra:
+        for name, value in extra.items():
+            out.setdefault(name, value)  # a known field wins over an unknown member of its name
+    return out
+
+
+def _is_empty_struct(value: Any) -> bool:
+    return isinstance(value, _Base) and value == type(value)() and not value.__dict__.get("_extra")
+
+
+def _mark_present(node: Any, obj: _Base) -> None:
+    """Record on ``obj`` and the structs below it which members their JSON objects had."""
+    if not isinstance(node, dict):
+        return
+    obj.__dict__["_keys"] = frozenset(node)
+    fields, _ = _shape(type(obj))
+    for attr, name, _, child in fields:
+        if child is None:
+            continue
+        sub, value = node.get(name), getattr(obj, attr)
+        if sub is None or value is None:
+            continue
+        if isinstance(value, _Base):
+            _mark_present(sub, value)
+        elif isinstance(value, list) and isinstance(sub, list):
+            for item_node, item in zip(sub, value, strict=False):
+                if isinstance(item, _Base):
+                    _mark_present(item_node, item)
+        elif isinstance(value, dict) and isinstance(sub, dict):
+            for key, item in value.items():
+                if isinstance(item, _Base) and key in sub:
+                    _mark_present(sub[key], item)
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, _Base):
+        return _plain(value)
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_value(v) for k, v in value.items()}
+    return value
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode_spec(spec: _Base) -> bytes:
+    """Encode a :class:`Spec`, a :class:`State` or any part of them as compact JSON.
+
+    The fields are those Go's ``specs-go`` writes (its ``omitempty`` rules),
+    then the unknown members kept from decoding (:attr:`_Base.extra`). For a
+    document decoded by :func:`decode_spec`, zero values are written as the
+    document had them, so ``encode_spec(decode_spec(b))`` is the JSON value of
+    ``b`` (key order and spacing aside), whoever wrote it.
+    """
+    state = spec.__dict__
+    source = state.get("_source")
+    if source is not None and not state.get("_marked"):
+        # Done once, when first encoded: decoding stays a single typed pass.
+        _mark_present(_any_decoder.decode(source), spec)
+        state["_marked"] = True
+    return _encoder.encode(_plain(spec))
+
+
+def to_json(obj: Any) -> bytes:
+    """Encode any kata-oci value (a spec, a ``SandboxConfig``, a ``RuntimeConfig``, ...) as JSON.
+
+    A spec struct is encoded by :func:`encode_spec`. Inside other values (a
+    ``ContainerConfig``'s ``custom_spec`` and ``resources``) spec structs are
+    encoded by msgspec, which leaves out every zero-valued field and the
+    unknown members: use :func:`encode_spec` on them for the exact spec.
+    """
+    if isinstance(obj, _Base):
+        return encode_spec(obj)
+    return _encoder.encode(obj)
+
+
+# --------------------------------------------------------------------------
+# decoding
 
 _spec_decoder = msgspec.json.Decoder(Spec)
 _state_decoder = msgspec.json.Decoder(State)
-_encoder = msgspec.json.Encoder()
+_any_decoder = msgspec.json.Decoder()
 
-# msgspec ends validation messages with " - at `$.a.b[0]`".
+# msgspec ends validation messages with " - at `$.a.b[0]`", syntax errors with "(byte N)".
 _AT = re.compile(r" - at `(\$[^`]*)`$")
+_BYTE = re.compile(r" \(byte (\d+)\)$")
+_UNKNOWN_FIELD = "Object contains unknown field"
+
+def _raw(data: bytes | bytearray | memoryview | str) -> bytes:
+    return data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+
+
+def _line_column(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (both from 1; the column counts characters) of byte ``offset``."""
+    head = raw[:offset]
+    start = head.rfind(b"\n") + 1
+    return head.count(b"\n") + 1, len(head[start:].decode("utf-8", "replace")) + 1
 
 
 def _name_map_key(data: Any, path: str) -> str:
@@ -589,10 +1030,10 @@ def _name_map_key(data: Any, path: str) -> str:
         bad = next(k for k, v in node.items() if not isinstance(v, str))
     except Exception:  # the document is what it is: keep msgspec's path
         return path
-    return f"{head}[{bad!r}]"
+    return f"{head}[{cut(bad)!r}]"
 
 
-def _spec_error(exc: msgspec.DecodeError, data: Any, bundle: str | None) -> SpecError:
+def _spec_error(exc: msgspec.DecodeError, data: Any, source: str | None) -> SpecError:
     message = str(exc)
     match = _AT.search(message)
     if match:
@@ -601,24 +1042,126 @@ def _spec_error(exc: msgspec.DecodeError, data: Any, bundle: str | None) -> Spec
         reason, _, field = reason.partition(" - field ")
         if field:
             path += "." + field
-        return SpecError(reason, path=path, bundle=bundle)
-    return SpecError(message, path="$", bundle=bundle)
+        return SpecError(reason, path=path, bundle=source)
+    raw = _raw(data)
+    if not raw.strip(b" \t\r\n"):
+        return SpecError("empty document: no JSON value", bundle=source)
+    match = _BYTE.search(message)
+    if match:  # "JSON is malformed: invalid character (byte 8)"
+        what = message[: match.start()]
+        offset = int(match.group(1)) - what.endswith("trailing characters")  # msgspec counts one past
+        line, column = _line_column(raw, offset)
+    elif message.startswith("Input data was truncated"):
+        line, column = _line_column(raw, len(raw))
+        what = "JSON is truncated: the document ends before it is complete"
+    else:
+        return SpecError(message, bundle=source)
+    return SpecError(f"{what}, at line {line}, column {column}", bundle=source, line=line, column=column)
 
 
-def _decode(decoder: msgspec.json.Decoder[Any], data: Any, source: str | None) -> Any:
+def _unicode_error(data: Any, source: str | None) -> SpecError:
+    # Go would replace the bytes with U+FFFD; kata-oci refuses them.
+    raw = _raw(data)
     try:
-        return decoder.decode(data)
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_column(raw, exc.start)
+        return SpecError(
+            f"invalid UTF-8 at line {line}, column {column}", bundle=source, line=line, column=column
+        )
+    return SpecError("invalid UTF-8 in a string", bundle=source)  # a \\ud800 escape in str input
+
+
+def _decode_or_raise(decode: Any, data: Any, source: str | None) -> Any:
+    try:
+        return decode(data)
     except msgspec.DecodeError as exc:
         raise _spec_error(exc, data, source) from None
-    except UnicodeDecodeError as exc:
-        # Go would replace the bytes with U+FFFD; kata-oci refuses them.
-        raise SpecError(f"invalid UTF-8 in a string at byte {exc.start}", bundle=source) from None
-    except UnicodeEncodeError as exc:  # str input holding a lone surrogate
-        raise SpecError(
-            f"invalid Unicode (a lone surrogate) at character {exc.start}", bundle=source
-        ) from None
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        raise _unicode_error(data, source) from None
     except RecursionError:
         raise SpecError("JSON nested too deeply", bundle=source) from None
+
+
+def _collect_unknown(
+    node: dict[str, Any],
+    cls: type[_Base],
+    at: tuple[Any, ...],
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]],
+) -> None:
+    """Take the members ``cls`` does not know out of ``node`` (and its children), into ``found``."""
+    _, known = _shape(cls)
+    extra = None
+    for name, value in node.items():
+        entry = known.get(name)
+        if entry is None:
+            if extra is None:
+                extra = {}
+            extra[name] = value
+            continue
+        attr, child = entry
+        if child is None or value is None:
+            continue
+        if isinstance(child, tuple):
+            kind, item_cls = child
+            if kind == _LIST and isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, dict):
+                        _collect_unknown(item, item_cls, (*at, attr, i), found)
+            elif kind == _MAP and isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(item, dict):
+                        _collect_unknown(item, item_cls, (*at, attr, key), found)
+        elif isinstance(value, dict):
+            sub = LinuxCapabilities if child == _DYN else child
+            assert not isinstance(sub, str)
+            _collect_unknown(value, sub, (*at, attr), found)
+    if extra:
+        for name in extra:
+            del node[name]
+        found.append((at, extra))
+
+
+def _follow(obj: Any, at: tuple[Any, ...]) -> Any:
+    """The value at ``at`` (attribute names, list indices, map keys) below ``obj``."""
+    for step in at:
+        obj = getattr(obj, step) if isinstance(step, str) and isinstance(obj, _Base) else obj[step]
+    return obj
+
+
+def _decode(cls: type[_Base], decoder: msgspec.json.Decoder[Any], data: Any, source: str | None) -> Any:
+    """Decode ``data`` into ``cls``, keeping the members the model does not know."""
+    try:
+        return decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        if not str(exc).startswith(_UNKNOWN_FIELD):
+            raise _spec_error(exc, data, source) from None
+    except msgspec.DecodeError as exc:
+        raise _spec_error(exc, data, source) from None
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        raise _unicode_error(data, source) from None
+    except RecursionError:
+        raise SpecError("JSON nested too deeply", bundle=source) from None
+    # Some member is unknown: decode untyped, take the unknown members out, convert the rest.
+    tree = _decode_or_raise(_any_decoder.decode, data, source)
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    if isinstance(tree, dict):
+        _collect_unknown(tree, cls, (), found)
+    try:
+        obj = msgspec.convert(tree, cls)
+    except msgspec.ValidationError as exc:
+        raise _spec_error(exc, data, source) from None
+    except RecursionError:
+        raise SpecError("JSON nested too deeply", bundle=source) from None
+    for at, extra in found:
+        _follow(obj, at).__dict__["_extra"] = extra
+    return obj
+
+
+def _keep_source(obj: _Base, data: Any) -> Any:
+    # What the document had is worked out when it is first encoded (see encode_spec).
+    obj.__dict__["_source"] = data if isinstance(data, (bytes, str)) else bytes(data)
+    return obj
 
 
 def decode_spec(data: bytes | bytearray | memoryview | str, *, source: str | None = None) -> Spec:
@@ -626,33 +1169,25 @@ def decode_spec(data: bytes | bytearray | memoryview | str, *, source: str | Non
 
     ``source`` names where the bytes came from, for error messages.
     Raises :class:`SpecError` on malformed JSON or a value of the wrong type.
+    Members the model does not know are kept (:attr:`_Base.extra`).
     """
-    spec: Spec = _decode(_spec_decoder, data, source)
+    spec: Spec = _keep_source(_decode(Spec, _spec_decoder, data, source), data)
     return spec
 
 
 def decode_state(data: bytes | str, *, source: str | None = None) -> State:
     """Decode an OCI state document (``runc state`` output) into a :class:`State`."""
-    state: State = _decode(_state_decoder, data, source)
+    state: State = _keep_source(_decode(State, _state_decoder, data, source), data)
     return state
-
-
-def encode_spec(spec: Spec | State) -> bytes:
-    """Encode a :class:`Spec` (or :class:`State`) as compact JSON."""
-    return _encoder.encode(spec)
-
-
-def to_json(obj: Any) -> bytes:
-    """Encode any kata-oci value (a spec, a ``SandboxConfig``, a ``RuntimeConfig``, ...) as JSON."""
-    return _encoder.encode(obj)
 
 
 def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
     """Read and decode ``<bundle_path>/config.json``.
 
     ``bundle_path`` may also name the ``config.json`` file itself. Raises
-    :class:`SpecError` naming the bundle when the file cannot be read or
-    decoded.
+    :class:`~kata_oci.errors.SpecFileError` (a :class:`SpecError`) when the
+    file cannot be read or is empty, :class:`SpecError` naming the bundle when
+    it cannot be decoded.
     """
     bundle = os.fspath(bundle_path)
     path = (
@@ -664,5 +1199,8 @@ def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
         data = read_regular_file(path, MAX_CONFIG_SIZE)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise SpecError(f"cannot read {path!r}: {reason}", bundle=bundle) from None
+        raise SpecFileError(reason, file=path, bundle=bundle) from None
+    if not data.strip(b" \t\r\n"):
+        reason = "empty" if not data else "empty (only white space)"
+        raise SpecFileError(reason, file=path, bundle=bundle, empty=True)
     return decode_spec(data, source=bundle)

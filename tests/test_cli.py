@@ -99,7 +99,8 @@ def test_debug_shows_the_traceback() -> None:
 def test_unusable_input_exits_2(tmp_path: Path) -> None:
     missing = run("convert", tmp_path / "nothing-here")
     assert missing.returncode == 2
-    assert missing.stderr.startswith("kata-oci: error: invalid OCI spec")
+    config = tmp_path / "nothing-here" / "config.json"
+    assert missing.stderr == f"kata-oci: error: cannot read {config}: No such file or directory\n"
     (tmp_path / "config.json").write_text('{"process": {"user": {"uid": "root"}}}')
     bad = run("resolve", tmp_path)
     assert bad.returncode == 2
