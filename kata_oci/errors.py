@@ -101,16 +101,23 @@ class SpecFileError(SpecError):
 
     ``file`` is the file kata-oci tried to read. The message says so plainly:
     ``cannot read /run/bundle/config.json: No such file or directory``,
-    ``/run/bundle/config.json is empty``.
+    ``/run/bundle/config.json is empty``. Control characters in the file name are
+    escaped as ``repr`` does; undecodable bytes (surrogate escapes) are left to
+    the caller's output, which shows them as ``\\xff``.
     """
 
     def __init__(self, reason: str, *, file: str, bundle: str | None = None, empty: bool = False) -> None:
         super().__init__(reason, bundle=bundle)
         self.file = file
-        text = (
-            f"{cut(file)} is {reason}" if empty else f"cannot read {cut(file)}: {cut(reason)}"
-        )
+        shown = _escaped(cut(file))
+        text = f"{shown} is {reason}" if empty else f"cannot read {shown}: {cut(reason)}"
         self.args = (text,)
+
+
+def _escaped(name: str) -> str:
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() or "\udc80" <= c <= "\udcff" else repr(c)[1:-1] for c in name)
 
 
 class NoLinuxError(SpecError):

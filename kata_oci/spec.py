@@ -1003,6 +1003,7 @@ _AT = re.compile(r" - at `(\$[^`]*)`$")
 _BYTE = re.compile(r" \(byte (\d+)\)$")
 _UNKNOWN_FIELD = "Object contains unknown field"
 
+
 def _raw(data: bytes | bytearray | memoryview | str) -> bytes:
     return data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
 

@@ -383,7 +383,8 @@ def test_an_unknown_member_does_not_change_the_error(doc: bytes, path: str) -> N
 def test_a_missing_file_says_so_plainly(tmp_path: Path) -> None:
     with pytest.raises(SpecFileError) as info:
         parse_config_json(tmp_path / "nowhere")
-    assert str(info.value) == f"cannot read {tmp_path / 'nowhere' / 'config.json'}: No such file or directory"
+    file = tmp_path / "nowhere" / "config.json"
+    assert str(info.value) == f"cannot read {file}: No such file or directory"
     assert "(at $)" not in str(info.value) and "invalid OCI spec" not in str(info.value)
     assert isinstance(info.value, SpecError) and info.value.file == str(tmp_path / "nowhere" / "config.json")
 
