@@ -16,7 +16,9 @@ Public API:
 
 What is copied from Go exactly
 ------------------------------
-* **Decoding** (BurntSushi/toml v0.3.1): unknown keys and tables are ignored;
+* **Decoding** (BurntSushi/toml v0.3.1): unknown keys and tables are ignored
+  (kata-oci reports each: a ``configuration_unknown_key`` warning, or with
+  ``strict=True`` a ConfigError for the first);
   the keys of a table Go decodes into a struct are matched exactly, then
   case-insensitively (``PATH`` fills ``path``, ``[Runtime]`` is ``[runtime]``),
   while the ``<name>`` of ``[hypervisor.<name>]`` (and of proxy, shim, agent)
@@ -79,24 +81,27 @@ What is copied from Go exactly
 
 Deliberate differences from Go
 ------------------------------
-* **No host access unless ``strict=True``.** kata-oci may run where no
+* **No host access without host checks.** kata-oci may run where no
   hypervisor is installed, so paths are taken as written: not made absolute,
-  not resolved through symlinks, not checked. With ``strict=True`` the paths Go
+  not resolved through symlinks, not checked. With host checks
+  (``host_checks=HostChecks(...)``, whose paths and facts default to Kata's;
+  by default, :data:`FROM_STRICT`, they are on exactly when ``strict=True``,
+  kata-oci 0.1's rule from before the two switches were split) the paths Go
   resolves (hypervisor, kernel, image/initrd, firmware, pflash images, jailer,
   ctl path, proxy, shim) must exist, and so must two Go does not check: the
   virtio-fs daemon when virtio-fs is used, and the netmon binary when netmon is
   enabled. Even then the stored paths are the ones written, not the resolved
-  ones Go stores. Strict mode also does Go's other host checks: the image and
+  ones Go stores. Host checks also do Go's other checks: the image and
   initrd sizes against the VM memory, ``/dev/vhost-vsock`` for firecracker (an
   error without it) and for qemu's ``use_vsock`` (turned off without it).
-  Without ``strict`` the files are never opened, ``use_vsock`` is taken as
+  Without host checks the files are never opened, ``use_vsock`` is taken as
   written and firecracker needs no vsock device.
 * **Both ``image`` and ``initrd`` set.** Go keeps whichever of the two files
   exists, fails when both exist and when neither does — so the outcome depends
   on the host (the generated ``configuration-qemu.toml``, shipped here as the
-  default, sets both). Without ``strict``, kata-oci uses the **image** and
+  default, sets both). Without host checks, kata-oci uses the **image** and
   ignores the initrd (as kata-deploy and the snap did, by commenting the initrd
-  out); with ``strict``, Go's rule applies. Setting neither is an error in both
+  out); with host checks, Go's rule applies. Setting neither is an error in both
   modes, as in Go.
 * **Unknown hypervisor section.** Go ignores ``[hypervisor.<unknown>]`` (also
   ``[hypervisor.QEMU]``) and wipes the hypervisor settings, failing later with
@@ -112,7 +117,13 @@ Deliberate differences from Go
   ``uint32``) and passes it on, which also adds the
   ``agent.container_pipe_size`` kernel parameter.
 * **TOML version.** Parsing is ``tomllib`` (TOML 1.0), which accepts what Go's
-  TOML 0.4 parser rejects (mixed-type arrays, dotted keys, ...). Errors are
+  TOML 0.4 parser rejects (mixed-type arrays, dotted keys, hex integers, ...).
+  Two things v0.3.1 accepts and TOML 1.0 refuses are matched
+  (:func:`go_toml_text`): numbers with leading zeros (``default_memory =
+  02048`` is 2048) and bytes that are not UTF-8 inside a comment or a string
+  (in a string each becomes U+FFFD, where the Go string keeps the raw byte: a
+  Python ``str`` cannot hold it, and U+FFFD is what Go shows when it encodes
+  the value as JSON). Errors are
   reported in kata-oci's words, not Go's. The file is read through
   :func:`kata_oci.files.read_toml_text` and :func:`kata_oci.files.parse_toml`:
   more than 64 levels of nested arrays or inline tables, a key of more than 64
@@ -124,6 +135,7 @@ Deliberate differences from Go
 
 from __future__ import annotations
 
+import enum
 import os
 import platform
 import re
@@ -155,13 +167,15 @@ from .config import (
     deserialize_params,
 )
 from .errors import ConfigError, KataOCIError
-from .files import parse_toml, read_toml_text
+from .files import parse_toml, read_regular_file, read_toml_text
+from .hostchecks import HostChecks
 from .log import log
 
 __all__ = [
     "CONFIG_FILE_ENV",
     "DEFAULT_CONFIG_PATHS",
     "DEFAULT_CONFIG_RESOURCE",
+    "FROM_STRICT",
     "TomlAgent",
     "TomlConfig",
     "TomlFactory",
@@ -172,6 +186,7 @@ __all__ = [
     "TomlShim",
     "decode_toml_config",
     "find_config_file",
+    "go_toml_text",
     "load_runtime_config",
     "runtime_config_from_toml",
 ]
@@ -425,11 +440,6 @@ def _max_qemu_vcpus() -> int:
     return _QEMU_MAX_VCPUS.get(platform.machine(), 240)
 
 
-def _supports_vsock() -> bool:
-    """Go's ``utils.SupportsVsocks()``: does ``/dev/vhost-vsock`` exist."""
-    return os.path.exists(_VHOST_VSOCK)
-
-
 # --------------------------------------------------------------------------
 # locating keys in the file text (best effort) and building errors
 
@@ -609,17 +619,24 @@ def _equal_fold(canonical: str, key: str) -> bool:
 
 
 def _fold_keys(
-    table: Mapping[str, Any], names: frozenset[str], where: tuple[str, ...], doc: _Doc
+    table: Mapping[str, Any],
+    names: frozenset[str],
+    where: tuple[str, ...],
+    doc: _Doc,
+    unknown: list[tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """The known keys of ``table`` under their canonical names (exact match, then case-insensitive).
 
-    Unknown keys are dropped, as Go's decoder ignores them.
+    Unknown keys are left out, as Go's decoder ignores them, and their paths
+    appended to ``unknown`` so they can be reported.
     """
     out: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for key, value in table.items():
         canonical = key if key in names else next((n for n in names if _equal_fold(n, key)), None)
         if canonical is None:
+            if unknown is not None:
+                unknown.append((*where, key))
             continue
         if canonical in origin:
             raise doc.error(
@@ -632,8 +649,14 @@ def _fold_keys(
     return out
 
 
-def _convert(table: Mapping[str, Any], typ: type[_T], where: tuple[str, ...], doc: _Doc) -> _T:
-    folded = _fold_keys(table, frozenset(typ.__struct_fields__), where, doc)
+def _convert(
+    table: Mapping[str, Any],
+    typ: type[_T],
+    where: tuple[str, ...],
+    doc: _Doc,
+    unknown: list[tuple[str, ...]] | None = None,
+) -> _T:
+    folded = _fold_keys(table, frozenset(typ.__struct_fields__), where, doc, unknown)
     try:
         return msgspec.convert(folded, type=typ)
     except msgspec.ValidationError as exc:
@@ -646,12 +669,12 @@ def _located(exc: ConfigError, doc: _Doc) -> ConfigError:
     return ConfigError(exc.reason, file=exc.file, key=key, line=exc.line, column=exc.column)
 
 
-def _decode(doc: _Doc) -> TomlConfig:
+def _decode(doc: _Doc, unknown: list[tuple[str, ...]] | None = None) -> TomlConfig:
     try:
         raw: Any = parse_toml(doc.text, file=doc.file, what="configuration file")
     except ConfigError as exc:
         raise _located(exc, doc) from None
-    top = _fold_keys(raw, frozenset(_NAMED_TABLES) | frozenset(_TABLES), (), doc)
+    top = _fold_keys(raw, frozenset(_NAMED_TABLES) | frozenset(_TABLES), (), doc, unknown)
     fields: dict[str, Any] = {}
     for name, typ in _NAMED_TABLES.items():
         if name not in top:
@@ -663,7 +686,7 @@ def _decode(doc: _Doc) -> TomlConfig:
         for sub, table in tables.items():
             if not isinstance(table, dict):
                 raise doc.error(f"expected a table, found {_toml_type(table)}", (name, sub))
-            entries[sub] = _convert(table, typ, (name, sub), doc)
+            entries[sub] = _convert(table, typ, (name, sub), doc, unknown)
         fields[name] = entries
     for name, typ in _TABLES.items():
         if name not in top:
@@ -671,8 +694,21 @@ def _decode(doc: _Doc) -> TomlConfig:
         table = top[name]
         if not isinstance(table, dict):
             raise doc.error(f"expected a table, found {_toml_type(table)}", (name,))
-        fields[name] = _convert(table, typ, (name,), doc)
+        fields[name] = _convert(table, typ, (name,), doc, unknown)
     return TomlConfig(**fields)
+
+
+def _report_unknown(doc: _Doc, unknown: list[tuple[str, ...]], *, strict: bool) -> None:
+    """Keys Go's decoder ignores: a warning each, or (``strict``) a ConfigError for the first."""
+    if not unknown:
+        return
+    if strict:
+        first = min(unknown, key=lambda key: doc.error("", key).line or 0)
+        raise doc.error(f"unknown key {'.'.join(first)!r}: Kata 1.x does not know it", first)
+    for key in unknown:
+        log.warning(
+            "configuration_unknown_key", key=".".join(key), file=doc.file, reason="Kata 1.x ignores this key"
+        )
 
 
 def decode_toml_config(data: str | bytes, *, file: str | None = None) -> TomlConfig:
@@ -685,13 +721,125 @@ def decode_toml_config(data: str | bytes, *, file: str | None = None) -> TomlCon
 
 
 def _text(data: str | bytes, file: str) -> str:
+    """The configuration text, with BurntSushi/toml v0.3.1's leniencies applied (see :func:`go_toml_text`)."""
     if isinstance(data, str):
-        return data
+        return go_toml_text(data, file)
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"not valid UTF-8: {exc.reason}", file=file, line=line) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "surrogateescape")
+    return go_toml_text(text, file)
+
+
+# --------------------------------------------------------------------------
+# BurntSushi/toml v0.3.1 (vendored by Kata 1.x) accepts what tomllib refuses
+
+# A value that may be a number with a leading zero: after "=", "[" or ",".
+_LEADING_ZERO_HINT = re.compile(r"[=\[,][ \t]*[+-]?0[0-9_]")
+_GO_NUMBER = re.compile(r"([+-]?)([0-9][0-9_]*)((?:\.[0-9_]+)?(?:[eE][+-]?[0-9_]+)?)")
+_NUMBER_END = frozenset(" \t\r\n,]}#")
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def _string_end(text: str, i: int, quote: str, *, multiline: bool, escapes: bool) -> int:
+    """The index just past the string opening at ``i`` (its quote(s) included), or ``len(text)``."""
+    j = i + (3 if multiline else 1)
+    n = len(text)
+    while j < n:
+        c = text[j]
+        if escapes and c == "\\":
+            j += 2
+            continue
+        if not multiline and c == "\n":
+            return j
+        if c == quote and (not multiline or text.startswith(quote * 3, j)):
+            return j + (3 if multiline else 1)
+        j += 1
+    return n
+
+
+def go_toml_text(text: str, file: str = "<configuration>") -> str:
+    """``text`` as Kata 1.x's TOML parser (BurntSushi/toml v0.3.1) reads it, for ``tomllib``.
+
+    v0.3.1 lexes a number as digits and hands it to ``strconv.ParseInt``/``ParseFloat``,
+    so a leading zero is accepted (``default_memory = 02048`` is 2048, ``+007`` is 7,
+    ``01.5`` is 1.5); TOML 1.0 forbids it. Such values are rewritten without their
+    leading zeros. v0.3.1 also reads bytes that are not UTF-8 inside a comment or a
+    string (a Go string holds any bytes): in a comment they are dropped from
+    consideration, in a string each becomes U+FFFD (a Python ``str`` cannot hold the
+    raw byte, and U+FFFD is what Go itself shows for it when it encodes the value as
+    JSON). Anywhere else they are an error, as in Go. ``text`` holds such bytes as
+    ``surrogateescape`` code points. Line numbers are kept.
+    """
+    has_bad = _SURROGATES.search(text) is not None
+    if not has_bad and _LEADING_ZERO_HINT.search(text) is None:
+        return text
+    out: list[str] = []
+    stack: list[str] = []  # "array" / "inline"
+    expect_value = False
+    i, n, start = 0, len(text), 0
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            if has_bad:
+                out.append(text[start:i])
+                out.append(_SURROGATES.sub("\ufffd", text[i:end]))
+                start = end
+            i = end
+            continue
+        if c in "\"'":
+            multiline = text.startswith(c * 3, i)
+            end = _string_end(text, i, c, multiline=multiline, escapes=c == '"')
+            if has_bad:
+                out.append(text[start:i])
+                out.append(_SURROGATES.sub("\ufffd", text[i:end]))
+                start = end
+            i = end
+            expect_value = False
+            continue
+        if c == "=":
+            expect_value = True
+        elif c == "[":
+            if expect_value:
+                stack.append("array")
+        elif c == "{":
+            stack.append("inline")
+            expect_value = False
+        elif c in "]}":
+            if stack and stack[-1] == ("array" if c == "]" else "inline"):
+                stack.pop()
+            expect_value = False
+        elif c == ",":
+            expect_value = bool(stack) and stack[-1] == "array"
+        elif c == "\n":
+            if not stack:
+                expect_value = False
+        elif c in " \t\r":
+            pass
+        elif expect_value and (c in "+-" or (c.isascii() and c.isdigit())):
+            m = _GO_NUMBER.match(text, i)
+            expect_value = False
+            if m is not None and (m.end() == n or text[m.end()] in _NUMBER_END):
+                sign, digits, rest = m.groups()
+                if len(digits) > 1 and digits[0] == "0" and "__" not in digits and not digits.endswith("_"):
+                    out.append(text[start:i])
+                    out.append(sign + (digits.lstrip("0_") or "0") + rest)
+                    start = m.end()
+                i = m.end()
+                continue
+        else:
+            expect_value = False
+        i += 1
+    out.append(text[start:])
+    result = "".join(out)
+    if has_bad and (m := _SURROGATES.search(result)) is not None:
+        line = result.count("\n", 0, m.start()) + 1
+        raise ConfigError(
+            "not valid UTF-8: invalid start byte outside a string or comment", file=file, line=line
+        )
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -701,11 +849,12 @@ def _text(data: str | bytes, file: str) -> str:
 class _Hypervisor:
     """Go's ``hypervisor`` helper methods and the four ``new*HypervisorConfig`` builders."""
 
-    def __init__(self, name: str, h: TomlHypervisor, doc: _Doc, *, strict: bool) -> None:
+    def __init__(self, name: str, h: TomlHypervisor, doc: _Doc, *, host: HostChecks | None) -> None:
         self.name = name
         self.h = h
         self.doc = doc
-        self.strict = strict
+        self.host = host
+        self.checking = host is not None  # Kata's host checks are on
 
     def key(self, field: str) -> tuple[str, ...]:
         return ("hypervisor", self.name, field)
@@ -720,7 +869,7 @@ class _Hypervisor:
         if not path:
             return "path must be specified"
         try:
-            os.stat(path)
+            os.stat(self.host.asset(path) if self.host is not None else path)
         except FileNotFoundError:
             return f"file {os.path.abspath(path)} does not exist"
         except OSError as exc:
@@ -728,9 +877,9 @@ class _Hypervisor:
         return None
 
     def resolved(self, field: str, value: str, default: str = "") -> str:
-        """``value`` or its default; in strict mode, it must exist."""
+        """``value`` or its default; with host checks, it must exist."""
         path = value or default
-        if self.strict and path:
+        if self.checking and path:
             problem = self._missing(path)
             if problem is not None:
                 hint = "" if value else " (the default; the key is not set)"
@@ -738,9 +887,9 @@ class _Hypervisor:
         return path
 
     def initrd_and_image(self) -> tuple[str, str]:
-        """Go's ``getInitrdAndImage``; without ``strict``, an image wins over an initrd."""
+        """Go's ``getInitrdAndImage``; without host checks, an image wins over an initrd."""
         h = self.h
-        if self.strict:
+        if self.checking:
             err_initrd = self._missing(h.initrd) if h.initrd else "initrd is not set"
             err_image = self._missing(h.image) if h.image else "image is not set"
             initrd = h.initrd if err_initrd is None else ""
@@ -773,7 +922,7 @@ class _Hypervisor:
         return self.resolved("firmware", self.h.firmware, _DEFAULT_FIRMWARE_PATH)
 
     def pflash(self) -> list[str]:
-        if self.strict:
+        if self.checking:
             for entry in self.h.pflashes:
                 if self._missing(entry) is not None:
                     raise self.error(f"pflash path doesn't exist: {entry}", "pflashes")
@@ -787,8 +936,22 @@ class _Hypervisor:
     def machine_type(self) -> str:
         return self.h.machine_type or _DEFAULT_MACHINE_TYPE
 
+    def cpus(self) -> int:
+        """Go's ``runtime.NumCPU()``: the host's fact when given, else this process's."""
+        if self.host is not None and self.host.num_cpus is not None:
+            return self.host.num_cpus
+        return _num_cpus()
+
+    def qemu_max_vcpus(self) -> int:
+        if self.host is not None and self.host.arch is not None:
+            return _QEMU_MAX_VCPUS.get(self.host.arch, 240)
+        return _max_qemu_vcpus()
+
+    def supports_vsock(self) -> bool:
+        return self.host is not None and self.host.supports_vsock()
+
     def num_vcpus(self) -> int:
-        cpus = _num_cpus()
+        cpus = self.cpus()
         n = self.h.default_vcpus
         if n < 0 or n > cpus:
             return cpus
@@ -797,11 +960,11 @@ class _Hypervisor:
         return n
 
     def max_vcpus(self) -> int:
-        cpus = _num_cpus()
+        cpus = self.cpus()
         requested = self.h.default_maxvcpus
         if requested >= cpus or requested == 0:
             requested = cpus
-        return min(requested, _max_qemu_vcpus())
+        return min(requested, self.qemu_max_vcpus())
 
     def memory(self) -> int:
         return self.h.default_memory or _DEFAULT_MEM_SIZE
@@ -846,7 +1009,7 @@ class _Hypervisor:
         )
 
     def virtio_fs_daemon(self) -> str:
-        """The daemon path; strict mode checks it exists (Go does not)."""
+        """The daemon path; with host checks it must exist (Go does not check it)."""
         return self.resolved("virtio_fs_daemon", self.h.virtio_fs_daemon)
 
     def common(self) -> dict[str, Any]:
@@ -889,8 +1052,8 @@ class _Hypervisor:
             )
         daemon = self.virtio_fs_daemon() if shared_fs == _VIRTIO_FS else h.virtio_fs_daemon
         use_vsock = h.use_vsock
-        if use_vsock and self.strict and not _supports_vsock():
-            log.warning("configuration_no_vsock_support", device=_VHOST_VSOCK, file=self.doc.file)
+        if use_vsock and self.host is not None and not self.supports_vsock():
+            log.warning("configuration_no_vsock_support", device=self.host.vhost_vsock, file=self.doc.file)
             use_vsock = False
         return HypervisorConfig(
             **self.common(),
@@ -944,7 +1107,7 @@ class _Hypervisor:
         firmware = self.firmware()
         kernel_params = self.kernel_params()
         block_driver = self.block_device_driver()
-        if self.strict and not _supports_vsock():
+        if self.host is not None and not self.supports_vsock():
             raise self.error("No vsock support, firecracker cannot be used")
         return HypervisorConfig(
             **self.common(),
@@ -1072,10 +1235,11 @@ def _default_hypervisor_config() -> HypervisorConfig:
 class _Loader:
     """One run of Go's ``LoadConfiguration`` over a decoded file."""
 
-    def __init__(self, toml: TomlConfig, doc: _Doc, *, strict: bool, builtin: bool) -> None:
+    def __init__(self, toml: TomlConfig, doc: _Doc, *, host: HostChecks | None, builtin: bool) -> None:
         self.toml = toml
         self.doc = doc
-        self.strict = strict
+        self.host = host
+        self.checking = host is not None  # Kata's host checks are on
         self.builtin = builtin
         self.hypervisor_name: str | None = None
 
@@ -1083,10 +1247,10 @@ class _Loader:
         return self.doc.error(reason, key or None)
 
     def exists(self, path: str, *key: str) -> str:
-        """In strict mode, ``path`` must exist (Go's ``ResolvePath``)."""
-        if self.strict:
+        """With host checks, ``path`` must exist (Go's ``ResolvePath``)."""
+        if self.host is not None:
             try:
-                os.stat(path)
+                os.stat(self.host.asset(path))
             except FileNotFoundError:
                 raise self.error(f"file {os.path.abspath(path)} does not exist", *key) from None
             except OSError as exc:
@@ -1156,7 +1320,7 @@ class _Loader:
             "configuration_loaded",
             file=self.doc.file,
             hypervisor=str(config.hypervisor_type),
-            strict=self.strict,
+            host_checks=self.host is not None,
         )
         return config
 
@@ -1184,7 +1348,7 @@ class _Loader:
         self.hypervisor_name = name
         config.hypervisor_type = _HYPERVISOR_TYPES[name]
         config.hypervisor_config = _Hypervisor(
-            name, self.toml.hypervisor[name], self.doc, strict=self.strict
+            name, self.toml.hypervisor[name], self.doc, host=self.host
         ).build()
 
     def _only_kata(self, section: str, names: list[str], what: str) -> None:
@@ -1327,14 +1491,14 @@ class _Loader:
         memory = hc.memory_size
         if memory == 0:  # pragma: no cover - unreachable: unknown hypervisor tables are refused
             raise self.error("VM memory cannot be zero", *hv_key)
-        if not self.strict:
+        if self.host is None:
             return
         for path, field, is_initrd in ((hc.image_path, "image", False), (hc.initrd_path, "initrd", True)):
             if not path:
                 continue
             key = (*hv_key, field) if hv_key else ()
             try:
-                size = os.stat(path).st_size
+                size = os.stat(self.host.asset(path)).st_size
             except OSError as exc:
                 raise self.error(f"{path}: {exc.strerror or exc}", *key) from None
             if size == 0:
@@ -1389,8 +1553,29 @@ def find_config_file(env: Mapping[str, str] | None = None) -> Path:
     return _shipped_default()
 
 
+class _Legacy(enum.Enum):
+    """The ``host_checks`` default: Kata's host checks exactly when ``strict`` (kata-oci 0.1's rule)."""
+
+    FROM_STRICT = enum.auto()
+
+
+#: ``host_checks=FROM_STRICT`` (the default): host checks on with ``strict``, as before they were split.
+FROM_STRICT: Final = _Legacy.FROM_STRICT
+
+
+def _host(strict: bool, host_checks: HostChecks | _Legacy | None) -> HostChecks | None:
+    if host_checks is FROM_STRICT:
+        return HostChecks(vhost_vsock=_VHOST_VSOCK) if strict else None
+    return host_checks
+
+
 def runtime_config_from_toml(
-    data: str | bytes, *, file: str | None = None, strict: bool = False, builtin: bool = False
+    data: str | bytes,
+    *,
+    file: str | None = None,
+    strict: bool = False,
+    builtin: bool = False,
+    host_checks: HostChecks | _Legacy | None = FROM_STRICT,
 ) -> RuntimeConfig:
     """Map configuration text onto a :class:`RuntimeConfig`, as :func:`load_runtime_config` does.
 
@@ -1398,7 +1583,10 @@ def runtime_config_from_toml(
     """
     name = file or "<configuration>"
     doc = _Doc(name, _text(data, name))
-    return _Loader(_decode(doc), doc, strict=strict, builtin=builtin).load()
+    unknown: list[tuple[str, ...]] = []
+    toml = _decode(doc, unknown)
+    _report_unknown(doc, unknown, strict=strict)
+    return _Loader(toml, doc, host=_host(strict, host_checks), builtin=builtin).load()
 
 
 #: The largest configuration file read (Kata's are ~20 KiB).
@@ -1406,13 +1594,22 @@ MAX_CONFIG_FILE_SIZE = 16 << 20
 
 
 def load_runtime_config(
-    path: str | os.PathLike[str] | None = None, *, strict: bool = False, builtin: bool = False
+    path: str | os.PathLike[str] | None = None,
+    *,
+    strict: bool = False,
+    builtin: bool = False,
+    host_checks: HostChecks | _Legacy | None = FROM_STRICT,
 ) -> RuntimeConfig:
     """Load a Kata 1.x ``configuration.toml`` as Kata's ``LoadConfiguration`` does.
 
     ``path`` ``None`` means :func:`find_config_file` (with the process
-    environment). ``strict`` adds Kata's host checks: the files the
-    configuration names must exist (see the module documentation).
+    environment). ``strict`` makes a key Kata 1.x does not know an error
+    (otherwise it is logged as a warning). ``host_checks`` turns on Kata's host
+    checks (the files the configuration names must exist, ...; see the module
+    documentation): a :class:`~kata_oci.hostchecks.HostChecks`, or ``None`` for
+    none. Its default, :data:`FROM_STRICT`, keeps the rule of kata-oci 0.1,
+    where ``strict`` did both: host checks (with Kata's paths) exactly when
+    ``strict``.
     ``builtin`` applies containerd-shim-kata-v2's rules (built-in proxy and
     shim, long-lived agent connection) instead of the ``kata-runtime`` CLI's.
 
@@ -1420,10 +1617,19 @@ def load_runtime_config(
     error, a wrong type, a value out of range or a setting Kata would refuse.
     """
     file = find_config_file() if path is None else Path(path)
-    text = read_toml_text(
-        file,
-        what="configuration file",
-        limit=MAX_CONFIG_FILE_SIZE,
-        missing="Cannot find usable config file (file {path} does not exist)",  # Kata's words
+    data: str | bytes
+    try:
+        data = read_toml_text(
+            file,
+            what="configuration file",
+            limit=MAX_CONFIG_FILE_SIZE,
+            missing="Cannot find usable config file (file {path} does not exist)",  # Kata's words
+        )
+    except ConfigError as exc:
+        if not exc.reason.startswith("not valid UTF-8"):
+            raise
+        # Go's parser reads bytes that are not UTF-8 inside strings and comments (see go_toml_text)
+        data = read_regular_file(file, MAX_CONFIG_FILE_SIZE)
+    return runtime_config_from_toml(
+        data, file=str(file), strict=strict, builtin=builtin, host_checks=host_checks
     )
-    return runtime_config_from_toml(text, file=str(file), strict=strict, builtin=builtin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from importlib import resources
@@ -570,8 +571,9 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_directory_and_non_utf8(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the configuration file"):
         load_runtime_config(tmp_path)
+    # Not UTF-8 outside a string or a comment: an error, as in Go (BurntSushi/toml v0.3.1).
     path = tmp_path / "latin1.toml"
-    path.write_bytes(b'[hypervisor.qemu]\nimage = "/img"\nkernel = "/caf\xe9"\n')
+    path.write_bytes(b'[hypervisor.qemu]\nimage = "/img"\nkern\xe9l = "/k"\n')
     with pytest.raises(ConfigError) as info:
         load_runtime_config(path)
     assert info.value.line == 3
@@ -1066,3 +1068,94 @@ def test_config_error_for_every_failure_is_never_a_bare_exception(tmp_path: Path
     ):
         with pytest.raises(ConfigError):
             runtime_config_from_toml(text, file="t.toml")
+
+
+# --------------------------------------------------------------------------
+# Go's TOML parser (BurntSushi/toml v0.3.1, vendored by Kata 1.x) vs tomllib
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("02048", 2048), ("+02048", 2048), ("0_2048", 2048), ("00", 0), ("0", 0), ("2048", 2048)],
+)
+def test_leading_zero_integers_load_as_go_does(value: str, expected: int) -> None:
+    config = runtime_config_from_toml(
+        f'[hypervisor.qemu]\nimage = "/img"\ndefault_memory = {value}\nmemory_slots = 010 # 10\n'
+    )
+    assert config.hypervisor_config.memory_size == (expected or 2048)  # 0 means Kata's default
+    assert config.hypervisor_config.mem_slots == 10
+
+
+def test_leading_zeros_elsewhere_are_left_alone() -> None:
+    text = (
+        '[hypervisor.qemu]\nimage = "/img"\nkernel_params = "a=02048 b c=01"\n'
+        "enable_annotations = ['x = 01']\n# default_memory = 0999\n"
+        '[agent.kata]\nkernel_modules = ["m", "p=01"]\n'
+    )
+    config = runtime_config_from_toml(text)
+    hc = config.hypervisor_config
+    assert [p.value for p in hc.kernel_params[-3:]] == ["02048", "", "01"]
+    assert hc.enable_annotations == ["x = 01"]
+    assert config.agent_config is not None
+    assert config.agent_config.kernel_modules == ["m", "p=01"]
+
+
+def test_go_toml_text_rewrites_only_values() -> None:
+    from kata_oci.configfile import go_toml_text
+
+    assert go_toml_text("a = [01, 2,\n  003]\nb = { c = 07 }\n") == "a = [1, 2,\n  3]\nb = { c = 7 }\n"
+    assert (
+        go_toml_text("d = 1979-05-27\nt = 07:32:00\nf = 01.5\n") == "d = 1979-05-27\nt = 07:32:00\nf = 1.5\n"
+    )
+    untouched = "[t]\n01 = 2\ns = '''x = 01'''\n"
+    assert go_toml_text(untouched) == untouched
+
+
+def test_invalid_utf8_in_strings_and_comments_loads_as_go_does(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'# caf\xe9\n[hypervisor.qemu]\nimage = "/img"\nkernel = "/caf\xe9" # \xff\xfe\n')
+    config = load_runtime_config(path)
+    assert config.hypervisor_config.kernel_path == "/caf\ufffd"
+    assert runtime_config_from_toml(path.read_bytes()).hypervisor_config.kernel_path == "/caf\ufffd"
+
+
+def test_strict_means_unknown_keys_host_checks_are_their_own_switch(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kata_oci.hostchecks import HostChecks
+
+    text = '[hypervisor.qemu]\nimage = "/nonexistent/img"\nenable_nothing = true\n[netmon]\nfoo = 1\n'
+    with caplog.at_level(logging.WARNING, logger="kata_oci"):
+        runtime_config_from_toml(text)  # not strict: warned, not refused
+    assert "hypervisor.qemu.enable_nothing" in caplog.text
+    assert "netmon.foo" in caplog.text
+    with pytest.raises(ConfigError) as info:
+        runtime_config_from_toml(text, strict=True, host_checks=None)
+    assert info.value.key == "hypervisor.qemu.enable_nothing"
+    assert info.value.line == 3
+    clean = '[hypervisor.qemu]\nimage = "/nonexistent/img"\n'
+    runtime_config_from_toml(clean, strict=True, host_checks=None)  # strict alone: no host checks
+    with pytest.raises(ConfigError, match="does not exist"):
+        runtime_config_from_toml(clean, host_checks=HostChecks())  # host checks alone
+    with pytest.raises(ConfigError, match="does not exist"):
+        runtime_config_from_toml(clean, strict=True)  # the compatible default: strict does both
+
+
+def test_host_checks_facts_and_asset_root(tmp_path: Path) -> None:
+    from kata_oci.hostchecks import HostChecks
+
+    root = tmp_path / "root"
+    for p in ("usr/bin/qemu-lite-system-x86_64", "usr/share/kata-containers/vmlinuz.container", "img"):
+        (root / p).parent.mkdir(parents=True, exist_ok=True)
+        (root / p).write_bytes(b"x")
+    checks = HostChecks(asset_root=str(root), num_cpus=3, arch="ppc64le")
+    text = '[hypervisor.qemu]\nimage = "/img"\ndefault_vcpus = 8\n'
+    hc = runtime_config_from_toml(text, host_checks=checks).hypervisor_config
+    assert (hc.num_vcpus, hc.default_max_vcpus) == (3, 3)
+    assert hc.image_path == "/img"
+    assert (
+        runtime_config_from_toml(
+            text, host_checks=HostChecks(num_cpus=200, arch="ppc64le", asset_root=str(root))
+        ).hypervisor_config.default_max_vcpus
+        == 128
+    )
