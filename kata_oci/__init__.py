@@ -68,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "load_runtime_config": "configfile",
     "runtime_config_from_toml": "configfile",
     "find_config_file": "configfile",
+    "HostChecks": "hostchecks",
     # conversion
     "container_config": "convert",
     "sandbox_config": "convert",
@@ -213,6 +214,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         hookimpl as hookimpl,
         hookspec as hookspec,
     )
+    from .hostchecks import HostChecks as HostChecks
     from .identity import (
         container_type as container_type,
         cri_container_type_keys as cri_container_type_keys,

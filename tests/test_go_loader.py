@@ -893,3 +893,15 @@ def test_detect_scores() -> None:
         {"hypervisor": {"qemu": {}}, "runtime": {"vfio_mode": "vfio", "emptydir_mode": "x"}}
     )
     assert 0 < weak < strong <= 100
+
+
+def test_toml_rules_of_burntsushi_v1(tmp_path: Path) -> None:
+    # v1.6.0 skips a UTF-8 BOM, and refuses leading zeros and bytes that are not UTF-8
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbf[hypervisor.remote]\nmachine_type = "m"\n')
+    assert loader.load_runtime_config(path).hypervisor_config.hypervisor_machine_type == "m"
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        loader.runtime_config_from_toml("[hypervisor.remote]\nremote_hypervisor_timeout = 0600\n")
+    path.write_bytes(b'[hypervisor.remote]\nmachine_type = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="UTF-8"):
+        loader.load_runtime_config(path)

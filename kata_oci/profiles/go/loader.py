@@ -84,9 +84,13 @@ Deliberate differences
   kata-oci does not read it and leaves ``guest_numa_nodes`` empty (a warning
   says so) unless ``numa_mapping`` is empty too, where Go would also fail
   without sysfs.
-* **TOML**: ``tomllib`` (TOML 1.0) parses; BurntSushi v1.6.0 also accepts a
-  few TOML 1.1 forms (newlines in inline tables, ``\\e``, ``\\xHH``), which
-  kata-oci refuses with a syntax error. Messages are kata-oci's.
+* **TOML**: ``tomllib`` (TOML 1.0) parses, through
+  :func:`kata_oci.files.parse_toml`'s bounds. Like BurntSushi v1.6.0 it
+  refuses numbers with leading zeros and bytes that are not UTF-8, and a
+  leading UTF-8 BOM is skipped as Go does; but v1.6.0 enables TOML 1.1, whose
+  new forms (newlines and a trailing comma in inline tables, ``\\e`` and
+  ``\\xHH`` escapes, times without seconds) kata-oci refuses with a syntax
+  error. Messages are kata-oci's.
 * **Logging**: Go's info/warn messages go through :mod:`kata_oci.log`.
 """
 
@@ -425,8 +429,9 @@ _T = TypeVar("_T", bound=_Table)
 
 def _read_toml(doc: _Doc) -> dict[str, Any]:
     """Parse TOML text: the one place the go profile parses TOML (:func:`kata_oci.files.parse_toml`)."""
+    text = doc.text[1:] if doc.text.startswith("\ufeff") else doc.text  # BurntSushi v1 skips a UTF-8 BOM
     try:
-        return parse_toml(doc.text, file=doc.file, what="configuration file")
+        return parse_toml(text, file=doc.file, what="configuration file")
     except ConfigError as exc:
         raise _located(exc, doc) from None
 
