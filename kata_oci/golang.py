@@ -11,7 +11,8 @@ module re-implements the Go behaviour:
   :func:`go_quote` (``strconv.Quote``) for byte-exact error texts;
 * :func:`fields` and :func:`split` (``strings``);
 * :func:`clean`, :func:`join`, :func:`match`, :func:`glob` and :func:`glob_strict`
-  (``path/filepath`` on Linux), plus Kata's :func:`path_in_globs`;
+  (``path/filepath`` on Linux), plus Kata's :func:`path_in_globs`; :func:`path_match`
+  (``path.Match`` as containerd calls it for ``pod_annotations``);
 * :func:`compile_regexp`, :func:`match_string`, :func:`regexp_error` and Kata's
   :func:`regexp_contains` (``regexp``, RE2 syntax, through the ``google-re2`` package).
 
@@ -65,6 +66,7 @@ __all__ = [
     "parse_bool",
     "parse_uint",
     "path_in_globs",
+    "path_match",
     "regexp_contains",
     "regexp_error",
     "split",
@@ -535,6 +537,24 @@ def match(pattern: str, name: str) -> bool:
         BadPattern: if the pattern is malformed (``"syntax error in pattern"``).
     """
     return _match_bytes(_to_bytes(pattern), _to_bytes(name))
+
+
+def path_match(pattern: str, name: str) -> bool:
+    """Go's ``path.Match(pattern, name)`` with its error ignored, as containerd calls it.
+
+    containerd passes a pod annotation to the runtime when ``ok, _ :=
+    path.Match(pattern, key); ok`` for one of the runtime's ``pod_annotations``
+    patterns. ``path.Match`` is ``filepath.Match`` with ``/`` as the separator,
+    which on Linux is :func:`match`: anchored (the whole key must match), ``*``
+    and ``?`` never cross a ``/``, classes and ``\\`` escapes as in Go. A
+    malformed pattern (``io.katacontainers.[``) is an error containerd drops,
+    so it matches nothing. Later Go releases only check more of a malformed
+    pattern's syntax, which changes the error, never a match.
+    """
+    try:
+        return _match_bytes(_to_bytes(pattern), _to_bytes(name))
+    except BadPattern:
+        return False
 
 
 def _has_meta(p: bytes) -> bool:
