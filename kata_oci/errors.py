@@ -21,7 +21,8 @@ Hierarchy::
           ├── KernelParamError       a kernel parameter with an empty key
           ├── ShmSizeError           the /dev/shm bind-mount source is unreadable
           ├── AnnotationError        one or more annotation overrides rejected
-          └── ConfigError            a Kata configuration.toml Kata would refuse
+          ├── ConfigError            a Kata configuration.toml Kata would refuse
+          └── ManifestError          a Kubernetes manifest that cannot be read
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "EnvVarError",
     "KataOCIError",
     "KernelParamError",
+    "ManifestError",
     "NoLinuxError",
     "PluginError",
     "SandboxIDError",
@@ -237,3 +239,31 @@ class ConfigError(KataOCIError):
                 where += f":{column}"
         what = f" [{key}]" if key else ""
         super().__init__(f"{where}{what}: {reason}")
+
+
+class ManifestError(KataOCIError):
+    """A Kubernetes manifest (YAML or JSON) or node configuration that cannot be read.
+
+    ``file`` is the file (``"<stdin>"`` for standard input), ``line`` and
+    ``column`` (1-based) where the parser stopped, when it says; ``reason`` is
+    the cause alone.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.reason = reason
+        self.file = file
+        self.line = line
+        self.column = column
+        where = file or "<manifest>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {reason}")
