@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "AnnotationError": "errors",
     "AnnotationProblem": "errors",
     "ConfigError": "errors",
+    "ManifestError": "errors",
     # spec model
     "Spec": "spec",
     "State": "spec",
@@ -106,6 +107,11 @@ _EXPORTS: dict[str, str] = {
     "calculate_sandbox_sizing": "sizing",
     "calculate_container_sizing": "sizing",
     "calculate_vm_resources": "sizing",
+    # Kubernetes manifests
+    "check_manifests": "k8s",
+    "Cluster": "k8s",
+    "NodeConfig": "k8s",
+    "read_manifests": "k8s",
     # features document
     "features_document": "features",
     # engine and plugins
@@ -200,6 +206,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         EnvVarError as EnvVarError,
         KataOCIError as KataOCIError,
         KernelParamError as KernelParamError,
+        ManifestError as ManifestError,
         NoLinuxError as NoLinuxError,
         PluginError as PluginError,
         SandboxIDError as SandboxIDError,
@@ -224,6 +231,12 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         get_sandbox_config_path as get_sandbox_config_path,
         is_crio_container_manager as is_crio_container_manager,
         sandbox_id as sandbox_id,
+    )
+    from .k8s import (
+        Cluster as Cluster,
+        NodeConfig as NodeConfig,
+        check_manifests as check_manifests,
+        read_manifests as read_manifests,
     )
     from .log import (
         set_logger as set_logger,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ import kata_oci
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 ROOT = HERE.parent
-SHARED = (ROOT.parent / "shared").resolve()
+# ../shared beside the clone; KATA_OCI_SHARED points elsewhere (a git worktree has none beside it).
+SHARED = Path(os.environ.get("KATA_OCI_SHARED") or ROOT.parent / "shared").resolve()
 
 
 def shared_path(*parts: str) -> Path:

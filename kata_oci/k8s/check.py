@@ -1,0 +1,514 @@
+"""Checking pods layer by layer: Kubernetes, RuntimeClass, the CRI, Kata.
+
+For each pod (a Pod or a workload's pod template), every annotation that is an
+``io.katacontainers.`` key, looks like one (``kata`` in it), or makes the API
+server refuse the pod gets one :class:`~.records.Record` from the first layer
+that decides its fate:
+
+1. **kubernetes**: the API server's ``ValidateAnnotations`` (key syntax, 256 KiB
+   total), values that are not strings, the ``runtimeClassName`` syntax; a key
+   on a workload's own metadata instead of its pod template never reaches a pod;
+2. **runtimeclass**: ``runtimeClassName`` -> handler (a missing RuntimeClass
+   refuses the pod); no ``runtimeClassName`` means the CRI's default runtime;
+3. **cri**: the handler must exist and run a Kata shim; containerd passes only
+   the keys its ``pod_annotations`` match, CRI-O removes only its own keys;
+4. **kata**: the handler's configuration file and the profile's verdict
+   (:mod:`.kata`).
+
+A pod that fails at a layer also gets a record with ``key`` ``None``. Each
+pod's report holds the predicted sandbox sizing (:mod:`.kubelet`,
+:mod:`.containerd`, :func:`kata_oci.sizing.calculate_vm_resources`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from kata_oci import golang
+from kata_oci.overrides import Outcome
+from kata_oci.sizing import calculate_vm_resources, parse_go_int
+
+from . import apiserver, containerd, crio
+from .cluster import Cluster, Overhead
+from .documents import Document
+from .kata import plan_kata
+from .kubelet import pod_resources, sandbox_resources
+from .nodeconfig import CRIKind, Handler
+from .objects import Manifests, PodTemplate, RuntimeClassObject, collect
+from .records import CheckReport, Layer, PodReport, PodSizing, Record, Verdict
+
+__all__ = ["check_manifests", "check_pod"]
+
+KATA_PREFIX: Final = "io.katacontainers."
+_OUTCOME: Final = {
+    Outcome.APPLIED: Verdict.APPLIED,
+    Outcome.REJECTED: Verdict.REJECTED,
+    Outcome.IGNORED: Verdict.IGNORED,
+    Outcome.UNKNOWN: Verdict.UNKNOWN,
+}
+_PLAN_CACHE_LIMIT: Final = 4096
+_KATA_SHOWN: Final = 6
+
+
+def _kata_relevant(key: str) -> bool:
+    return key.startswith(KATA_PREFIX) or "kata" in key.lower()
+
+
+def _key_text(key: Any) -> str:
+    # sigs.k8s.io/yaml turns a non-string YAML key into its JSON text.
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return key if isinstance(key, str) else str(key)
+
+
+class _Pod:
+    """The working state of one pod's check."""
+
+    __slots__ = ("pod", "records", "report")
+
+    def __init__(self, pod: PodTemplate) -> None:
+        self.pod = pod
+        self.report = PodReport(pod.ref)
+        self.records = self.report.records
+
+    def add(
+        self,
+        key: str | None,
+        value: str | None,
+        verdict: Verdict,
+        layer: Layer,
+        reason: str,
+        fix: str | None = None,
+        **extra: Any,
+    ) -> None:
+        self.records.append(Record(self.pod.ref, key, value, verdict, layer, reason, fix, **extra))
+
+    def all_keys(
+        self, keys: Mapping[str, str], verdict: Verdict, layer: Layer, reason: str, fix: str | None = None
+    ) -> None:
+        for k, v in keys.items():
+            self.add(k, v, verdict, layer, reason, fix)
+
+
+# -- layer 1: Kubernetes ------------------------------------------------------------------------
+
+
+def _kubernetes(state: _Pod) -> dict[str, str] | None:
+    """The pod's annotations as the API server stores them, or ``None`` when it refuses the pod."""
+    pod = state.pod
+    where = pod.annotations_path
+    raw = pod.annotations
+    if raw is not None and not isinstance(raw, Mapping):
+        state.add(
+            None,
+            None,
+            Verdict.REJECTED,
+            Layer.KUBERNETES,
+            f"{where}: must be a map of strings, not {apiserver.json_type_name(raw)}",
+        )
+        return None
+    annotations: dict[str, str] = {}
+    refused: dict[str, str] = {}  # key -> why
+    for k, v in (raw or {}).items():
+        key = _key_text(k)
+        if v is None:
+            v = ""  # JSON null into a Go string map element: ""
+        if not isinstance(v, str):
+            refused[key] = (
+                f"{where}[{key}]: cannot unmarshal {apiserver.json_type_name(v)} into Go struct field "
+                "ObjectMeta.metadata.annotations of type string"
+            )
+            continue
+        annotations[key] = v
+        errs = apiserver.annotation_key_errors(key)
+        if errs:
+            refused[key] = f"{where}: Invalid value: {json.dumps(key)}: {errs[0]}"
+    size = apiserver.annotations_size(annotations)
+    too_big = size > apiserver.TOTAL_ANNOTATION_SIZE_LIMIT
+    rc_error = _runtime_class_name_error(pod) or _name_error(pod)
+    _outer(state)
+    if not refused and not too_big and rc_error is None:
+        return annotations
+    first = next(iter(refused.values()), None)
+    if too_big:
+        first = (
+            f"{where}: Too long: the annotations total {size} bytes, more than the "
+            f"{apiserver.TOTAL_ANNOTATION_SIZE_LIMIT} the API server allows"
+        )
+        state.add(
+            None,
+            None,
+            Verdict.REJECTED,
+            Layer.KUBERNETES,
+            first,
+            "keep the pod's annotations under 256 KiB (large initdata or policies: compress them)",
+        )
+    if rc_error is not None:
+        first = first or rc_error
+        state.add(
+            None,
+            None,
+            Verdict.REJECTED,
+            Layer.KUBERNETES,
+            rc_error,
+            "set spec.runtimeClassName to the name of a RuntimeClass",
+        )
+    for k, why in refused.items():
+        value = raw[k] if isinstance(raw, Mapping) and k in raw else None
+        shown = value if isinstance(value, str) else (None if value is None else repr(value))
+        fix = "quote the value: annotation values are strings" if "unmarshal" in why else _key_fix(k)
+        state.add(k, shown, Verdict.REJECTED, Layer.KUBERNETES, why, fix)
+    for k, v in annotations.items():
+        if k not in refused and _kata_relevant(k):
+            state.add(k, v, Verdict.REJECTED, Layer.KUBERNETES, f"the API server refuses the pod: {first}")
+    return None
+
+
+def _key_fix(key: str) -> str | None:
+    name = key.rpartition("/")[2]
+    if len(name.encode()) > apiserver.QUALIFIED_NAME_MAX_LENGTH and key.startswith(KATA_PREFIX):
+        return "use a shorter form of the key if Kata has one (Kata 4.1 has them for blk_logical_sector_size)"
+    return None
+
+
+def _name_error(pod: PodTemplate) -> str | None:
+    """``metadata.name`` must be a DNS subdomain (Pods and workloads; not a template's ``${VAR}``)."""
+    name = pod.ref.name
+    if not name or name.endswith("*"):  # absent (kubectl may set it) or generateName
+        return None
+    errs = apiserver.is_dns1123_subdomain(name)
+    return f"metadata.name: Invalid value: {json.dumps(name)}: {errs[0]}" if errs else None
+
+
+def _runtime_class_name_error(pod: PodTemplate) -> str | None:
+    name = pod.spec.get("runtimeClassName")
+    if name is None:
+        return None
+    path = f"{pod.path}.spec.runtimeClassName" if pod.path else "spec.runtimeClassName"
+    if not isinstance(name, str):
+        return f"{path}: must be a string, not {apiserver.json_type_name(name)}"
+    errs = apiserver.is_dns1123_subdomain(name)
+    if name and errs:
+        return f"{path}: Invalid value: {json.dumps(name)}: {errs[0]}"
+    return None
+
+
+def _outer(state: _Pod) -> None:
+    """Kata keys on a workload's own metadata: they never reach its pods."""
+    outer = state.pod.outer_annotations
+    if not isinstance(outer, Mapping):
+        return
+    template = f"{state.pod.path}.metadata.annotations"
+    for k, v in outer.items():
+        key = _key_text(k)
+        if _kata_relevant(key):
+            state.add(
+                key,
+                v if isinstance(v, str) else None,
+                Verdict.DROPPED,
+                Layer.KUBERNETES,
+                f"on the {state.pod.ref.kind}'s own metadata.annotations, which Kubernetes does not copy "
+                "to its pods",
+                f"move it to {template}",
+            )
+
+
+# -- layer 2: RuntimeClass ------------------------------------------------------------------------
+
+
+def _kata_classes(cluster: Cluster, extra: Mapping[str, RuntimeClassObject]) -> list[str]:
+    names = []
+    for rc in (*extra.values(), *cluster.runtime_classes.values()):
+        h = cluster.node.handlers.get(rc.handler)
+        if h is not None and h.kata and rc.name not in names:
+            names.append(rc.name)
+    return names
+
+
+def _runtime_class(
+    state: _Pod, cluster: Cluster, kata_keys: dict[str, str], extra: Mapping[str, RuntimeClassObject]
+) -> tuple[str, Overhead | None] | None:
+    """(handler name, overhead) of the pod, or ``None`` when this layer decided."""
+    name = state.pod.spec.get("runtimeClassName") or None
+    state.report.runtime_class = name
+    if cluster.handler_override is not None:
+        return cluster.handler_override, None
+    if name is None:
+        return "", None
+    rc = extra.get(name) or cluster.runtime_classes.get(name)
+    if rc is None:
+        from .katadeploy import table
+
+        known = _kata_classes(cluster, extra)
+        shown = ", ".join(known[:_KATA_SHOWN]) + (", ..." if len(known) > _KATA_SHOWN else "")
+        why = f"pod rejected: RuntimeClass {json.dumps(name)} not found"
+        hint = table()["not_created"].get(name)
+        if hint:
+            why += f" (kata-deploy {table()['version']}: {hint})"
+        fix = f"use a RuntimeClass that exists ({shown})" if known else "create the RuntimeClass"
+        state.add(None, None, Verdict.REJECTED, Layer.RUNTIMECLASS, why, fix)
+        state.all_keys(kata_keys, Verdict.REJECTED, Layer.RUNTIMECLASS, why, fix)
+        return None
+    return rc.handler, (cluster.overheads.get(name) if name not in extra else _overhead_of(rc))
+
+
+def _overhead_of(rc: RuntimeClassObject) -> Overhead:
+    from .cluster import _overhead
+
+    return _overhead(rc)
+
+
+# -- layer 3: the CRI ---------------------------------------------------------------------------
+
+
+def _cri(state: _Pod, cluster: Cluster, handler_name: str, kata_keys: dict[str, str]) -> Handler | None:
+    node = cluster.node
+    state.report.cri = str(node.cri)
+    handler = node.handler(handler_name)
+    shown_name = handler_name or node.default_handler
+    state.report.handler = shown_name
+    if handler is None:
+        if node.cri is CRIKind.CONTAINERD:
+            why = f"no runtime for {json.dumps(shown_name)} is configured"
+            fix = f"add a runtime {shown_name} to containerd's config (plugins.*.containerd.runtimes)"
+        else:
+            names = " ".join(sorted(node.handlers))
+            why = f"failed to find runtime handler {shown_name} from runtime list [{names}]"
+            fix = f"add [crio.runtime.runtimes.{shown_name}] to CRI-O's config"
+        from .katadeploy import table
+
+        h = table()["handlers"].get(shown_name)
+        if h is not None and not h["on_x86_64_node"]:
+            why += " (kata-deploy installs this shim only on another architecture)"
+        state.add(None, None, Verdict.REJECTED, Layer.CRI, why, fix)
+        state.all_keys(kata_keys, Verdict.REJECTED, Layer.CRI, why, fix)
+        return None
+    state.report.notes.extend(handler.problems)
+    if not handler.kata:
+        runs = handler.runtime_type or handler.runtime_path or "an OCI runtime"
+        if handler_name:
+            why = f"runtime {shown_name} runs {runs}, not a Kata shim"
+            fix = "use a Kata RuntimeClass"
+        else:
+            why = (
+                f"no runtimeClassName: the pod runs on the CRI's default runtime {shown_name} ({runs}), "
+                "not Kata"
+            )
+            fix = "set spec.runtimeClassName to a Kata RuntimeClass"
+        state.all_keys(
+            kata_keys, Verdict.IGNORED, Layer.CRI if handler_name else Layer.RUNTIMECLASS, why, fix
+        )
+        return None
+    return handler
+
+
+def _passed(state: _Pod, cluster: Cluster, handler: Handler, annotations: dict[str, str]) -> dict[str, str]:
+    """The annotations that reach the sandbox's spec; records for the kata keys that do not."""
+    if handler.cri is CRIKind.CONTAINERD:
+        patterns = handler.pod_annotations
+        passed = {k: v for k, v in annotations.items() if _matches(cluster, handler, k)}
+        for k, v in annotations.items():
+            if k not in passed and _kata_relevant(k):
+                listed = json.dumps(list(patterns))
+                why = (
+                    f"not passed: no pod_annotations pattern of runtime {handler.name} matches it ({listed})"
+                )
+                if k.startswith(KATA_PREFIX):
+                    fix = (
+                        f"add `io.katacontainers.*` to pod_annotations of runtime {handler.name} "
+                        "in containerd's config"
+                    )
+                else:
+                    fix = "use an io.katacontainers. key"
+                state.add(k, v, Verdict.DROPPED, Layer.CRI, why, fix)
+        return passed
+    passed = {}
+    for k, v in annotations.items():
+        prefix = crio.removed_by(handler.allowed_annotations, k)
+        if prefix is None:
+            passed[k] = v
+        elif _kata_relevant(k):
+            state.add(
+                k,
+                v,
+                Verdict.DROPPED,
+                Layer.CRI,
+                f"CRI-O removes it: {prefix!r} is not in allowed_annotations of runtime {handler.name}",
+                f"add {json.dumps(prefix)} to allowed_annotations of [crio.runtime.runtimes.{handler.name}]",
+            )
+    return passed
+
+
+def _matches(cluster: Cluster, handler: Handler, key: str) -> bool:
+    cache = cluster._match_cache
+    ck = (handler.name, key)
+    hit = cache.get(ck)
+    if hit is None:
+        hit = any(golang.path_match(p, key) for p in handler.pod_annotations)
+        if len(cache) < _PLAN_CACHE_LIMIT * 4:
+            cache[ck] = hit
+    return hit
+
+
+# -- sizing ---------------------------------------------------------------------------------------
+
+
+def _int(annotations: Mapping[str, str], key: str, *, signed: bool) -> int:
+    raw = annotations.get(key)
+    if raw is None:
+        return 0
+    try:
+        return parse_go_int(raw, signed=signed)
+    except golang.NumError:
+        return 0
+
+
+def _sizing(
+    state: _Pod,
+    cluster: Cluster,
+    handler: Handler | None,
+    passed: Mapping[str, str],
+    overhead: Overhead | None,
+    static: bool | None,
+) -> None:
+    res = pod_resources(state.pod.spec)
+    state.report.notes.extend(res.problems)
+    linux = sandbox_resources(res, exclusive_cpus=cluster.exclusive_cpus)
+    cpu_o = overhead.cpu_millis if overhead else None
+    mem_o = overhead.memory_bytes if overhead else None
+    if overhead is not None and overhead.problem:
+        state.report.notes.append(overhead.problem)
+    cri = handler.cri if handler is not None else cluster.node.cri
+    if cri is CRIKind.CONTAINERD:
+        sandbox = containerd.sandbox_sizing_annotations(linux)
+        sandbox.update((k, v) for k, v in passed.items() if k in sandbox)  # a passed key wins
+        workload = calculate_vm_resources(
+            _int(sandbox, containerd.SANDBOX_CPU_PERIOD, signed=False),
+            _int(sandbox, containerd.SANDBOX_CPU_QUOTA, signed=True),
+            _int(sandbox, containerd.SANDBOX_MEMORY, signed=True),
+            shares=_int(sandbox, containerd.SANDBOX_CPU_SHARES, signed=False),
+        )
+        note = None
+        if static is False:
+            note = "static_sandbox_resource_mgmt is off: the VM boots with its defaults and grows by hotplug"
+        state.report.sizing = PodSizing(sandbox, workload, cpu_o, mem_o, static, note)
+        return
+    fields = {
+        "cpu_period": linux.cpu_period,
+        "cpu_quota": linux.cpu_quota,
+        "cpu_shares": linux.cpu_shares,
+        "memory_limit_in_bytes": linux.memory_limit_in_bytes,
+    }
+    body = {name: v for name, v in fields.items() if v}  # protobuf JSON: omitempty
+    sandbox = {"pod-linux-resources.crio.io": json.dumps(body, separators=(",", ":"))}
+    state.report.sizing = PodSizing(
+        sandbox,
+        None,
+        cpu_o,
+        mem_o,
+        static,
+        "CRI-O writes no io.kubernetes.cri.sandbox-* keys and Kata 4.x does not read "
+        "pod-linux-resources.crio.io: no static sandbox sizing from the pod's resources",
+    )
+
+
+# -- layer 4: Kata --------------------------------------------------------------------------------
+
+
+def _fix(hint: str | None, config: str | None) -> str | None:
+    if hint is None:
+        return None
+    if config:
+        hint = hint.replace("of the configuration", f"of {os.path.basename(config)}")
+    return hint
+
+
+def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str]) -> bool | None:
+    target = cluster.kata_target(handler)
+    report = state.report
+    report.kata_config = target.path
+    report.profile = target.profile
+    if target.note:
+        report.notes.append(target.note)
+    kata_keys = {k: v for k, v in passed.items() if _kata_relevant(k)}
+    if target.error is not None:
+        report.notes.append(target.error)
+        state.all_keys(kata_keys, Verdict.UNKNOWN, Layer.KATA, f"not checked: {target.error}")
+        return None
+    cache_key = (handler.name, tuple(sorted(kata_keys.items())))
+    plan = cluster._plan_cache.get(cache_key)
+    if plan is None:
+        plan = plan_kata(target, kata_keys, strict=cluster.strict)
+        if len(cluster._plan_cache) < _PLAN_CACHE_LIMIT:
+            cluster._plan_cache[cache_key] = plan
+    for d in plan.decisions:
+        verdict = _OUTCOME[d.outcome]
+        reason = d.reason
+        if verdict is Verdict.APPLIED:
+            reason = f"applied: sets {d.target}" if d.target else "applied"
+        state.add(
+            d.key,
+            d.value,
+            verdict,
+            Layer.KATA,
+            reason,
+            _fix(d.hint, target.path),
+            target=d.target,
+            profile=target.profile,
+        )
+    if plan.config_error is not None:
+        state.add(None, None, Verdict.REJECTED, Layer.KATA, str(plan.config_error), profile=target.profile)
+    return target.static_sandbox_resource_mgmt
+
+
+# -- the entry points ----------------------------------------------------------------------------
+
+
+def check_pod(
+    pod: PodTemplate, cluster: Cluster, *, runtime_classes: Mapping[str, RuntimeClassObject] | None = None
+) -> PodReport:
+    """Check one pod (or pod template) against ``cluster``.
+
+    ``runtime_classes`` are RuntimeClasses defined beside the pod (in the same
+    manifests), which take precedence over the cluster's.
+    """
+    state = _Pod(pod)
+    annotations = _kubernetes(state)
+    if annotations is None:
+        return state.report
+    kata_keys = {k: v for k, v in annotations.items() if _kata_relevant(k)}
+    found = _runtime_class(state, cluster, kata_keys, runtime_classes or {})
+    if found is None:
+        return state.report
+    handler_name, overhead = found
+    handler = _cri(state, cluster, handler_name, kata_keys)
+    if handler is None:
+        if state.report.handler is not None and cluster.node.handler(handler_name) is not None:
+            _sizing(state, cluster, cluster.node.handler(handler_name), {}, overhead, None)
+        return state.report
+    passed = _passed(state, cluster, handler, annotations)
+    state.report.spec_keys = sorted(k for k in passed if k.startswith(KATA_PREFIX))
+    static = _kata(state, cluster, handler, passed)
+    _sizing(state, cluster, handler, passed, overhead, static)
+    return state.report
+
+
+def _documents(objects: Iterable[Any]) -> Iterable[Document]:
+    for i, obj in enumerate(objects):
+        yield obj if isinstance(obj, Document) else Document(obj, "<object>", i)
+
+
+def check_manifests(objects: Manifests | Iterable[Any], cluster: Cluster | None = None) -> CheckReport:
+    """Check every pod in ``objects`` against ``cluster`` (kata-deploy's defaults when ``None``).
+
+    ``objects`` is what :func:`~.objects.collect` returns, or parsed objects
+    (mappings, or :class:`~.documents.Document` from :func:`~.documents.read_documents`).
+    RuntimeClasses among them are used for the pods beside them.
+    """
+    found = objects if isinstance(objects, Manifests) else collect(_documents(objects))
+    cl = cluster if cluster is not None else Cluster()
+    extra = {rc.name: rc for rc in found.runtime_classes}
+    return CheckReport([check_pod(p, cl, runtime_classes=extra) for p in found.pods], list(found.notes))

@@ -1,0 +1,378 @@
+"""check_manifests: each layer's decision on real kata-deploy configuration files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from kata_oci.k8s import (
+    Cluster,
+    Layer,
+    Verdict,
+    check_manifests,
+    load_containerd_config,
+    load_crio_config,
+    parse_documents,
+)
+
+from helpers import FIXTURES
+
+K8S = FIXTURES / "k8s"
+KATA4_GO = K8S / "kata4-go"
+V = Verdict
+L = Layer
+HYP = "io.katacontainers.config.hypervisor."
+
+
+def _pod(ann: Any = None, rc: str | None = "kata-qemu", kind: str = "Pod", **spec: Any) -> dict[str, Any]:
+    pod_spec: dict[str, Any] = {"containers": [{"name": "c", "image": "busybox"}], **spec}
+    if rc is not None:
+        pod_spec["runtimeClassName"] = rc
+    meta: dict[str, Any] = {"name": "p", "namespace": "ns"}
+    if ann is not None:
+        meta["annotations"] = ann
+    return {"apiVersion": "v1", "kind": kind, "metadata": meta, "spec": pod_spec}
+
+
+def _verdicts(report: Any) -> dict[str | None, tuple[str, str]]:
+    return {r.key: (str(r.verdict), str(r.layer)) for r in report.records}
+
+
+@pytest.fixture(scope="module")
+def v3() -> Cluster:
+    node = load_containerd_config(K8S / "kata-deploy-4.1.0-derived-containerd-config-v3.toml")
+    return Cluster(node, kata_config_dirs=[KATA4_GO])
+
+
+@pytest.fixture(scope="module")
+def defaults() -> Cluster:
+    return Cluster(kata_config_dirs=[KATA4_GO])
+
+
+def test_kata_layer_verdicts_with_kata_deploy_containerd_v3(v3: Cluster) -> None:
+    ann = {
+        HYP + "default_vcpus": "2",  # not in enable_annotations of configuration-qemu.toml
+        HYP + "kernel_params": "agent.log=debug",  # enabled
+        "io.katacontainers.config.agent.kernel_modules": "e1000e",  # ungated
+        "io.katacontainers.config.hypervisor.no_such_key": "1",  # gated prefix, not enabled
+        "io.katacontainers.config.runtime.no_such_key": "1",  # unknown
+        "app": "web",  # not Kata's business: no record
+    }
+    report = check_manifests([_pod(ann)], v3)
+    (pod,) = report.pods
+    assert (pod.runtime_class, pod.handler, pod.cri, pod.profile) == (
+        "kata-qemu",
+        "kata-qemu",
+        "containerd",
+        "kata1",
+    )
+    assert pod.kata_config == str(KATA4_GO / "configuration-qemu.toml")
+    assert _verdicts(pod) == {
+        HYP + "default_vcpus": ("rejected", "kata"),
+        HYP + "kernel_params": ("applied", "kata"),
+        "io.katacontainers.config.agent.kernel_modules": ("applied", "kata"),
+        HYP + "no_such_key": ("rejected", "kata"),
+        "io.katacontainers.config.runtime.no_such_key": ("unknown", "kata"),
+    }
+    by_key = {r.key: r for r in pod.records}
+    rej = by_key[HYP + "default_vcpus"]
+    assert (
+        rej.fix == 'to allow it, add "^default_vcpus$" to enable_annotations in [hypervisor.qemu] '
+        "of configuration-qemu.toml"
+    )
+    assert rej.profile == "kata1" and rej.object.name == "p" and rej.object.namespace == "ns"
+    assert by_key[HYP + "kernel_params"].target == "hypervisor_config.kernel_params"
+    # The verdicts are Kata 1.x's, and the report says so.
+    assert any("kata1" in n and "not the verdicts of Kata 4.x" in n for n in pod.notes)
+    assert pod.spec_keys == sorted(k for k in ann if k.startswith("io.katacontainers."))
+    assert report.failed
+
+
+def test_containerd_v2_schema_gives_the_same_verdicts(v3: Cluster) -> None:
+    node = load_containerd_config(K8S / "kata-deploy-4.1.0-derived-containerd-config-v2.toml")
+    v2 = Cluster(node, kata_config_dirs=[KATA4_GO])
+    ann = {HYP + "default_vcpus": "2", HYP + "kernel_params": "a=b"}
+    assert _verdicts(check_manifests([_pod(ann)], v2).pods[0]) == _verdicts(
+        check_manifests([_pod(ann)], v3).pods[0]
+    )
+
+
+def test_pod_annotations_not_matching_are_dropped_at_the_cri(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        "version = 3\n"
+        '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.kata-qemu]\n'
+        'runtime_type = "io.containerd.kata-qemu.v2"\n'
+        'pod_annotations = ["io.katacontainers.config.hypervisor.*"]\n'
+        '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.kata-qemu.options]\n'
+        'ConfigPath = "/opt/kata/share/defaults/kata-containers/runtimes/qemu/configuration-qemu.toml"\n'
+    )
+    cl = Cluster(load_containerd_config(cfg), kata_config_dirs=[KATA4_GO])
+    ann = {
+        HYP + "kernel_params": "a=b",
+        "io.katacontainers.config.agent.kernel_modules": "e1000e",
+        "io.kata-containers.config.hypervisor.kernel_params": "typo",  # looks like Kata: reported
+    }
+    (pod,) = check_manifests([_pod(ann)], cl).pods
+    assert _verdicts(pod) == {
+        HYP + "kernel_params": ("applied", "kata"),
+        "io.katacontainers.config.agent.kernel_modules": ("dropped", "cri"),
+        "io.kata-containers.config.hypervisor.kernel_params": ("dropped", "cri"),
+    }
+    dropped = next(r for r in pod.records if r.key == "io.katacontainers.config.agent.kernel_modules")
+    assert (
+        dropped.fix
+        == "add `io.katacontainers.*` to pod_annotations of runtime kata-qemu in containerd's config"
+    )
+    assert "io.katacontainers.config.hypervisor.*" in dropped.reason
+
+
+def test_crio_passes_every_kata_key(tmp_path: Path) -> None:
+    cl = Cluster(load_crio_config(K8S / "crio.conf.d"), kata_config_dirs=[KATA4_GO])
+    ann = {HYP + "kernel_params": "a=b", "io.katacontainers.config.agent.kernel_modules": "e1000e"}
+    (pod,) = check_manifests([_pod(ann)], cl).pods
+    assert pod.cri == "crio"
+    assert _verdicts(pod) == dict.fromkeys(ann, ("applied", "kata"))
+    assert pod.sizing is not None and pod.sizing.workload is None
+    assert "pod-linux-resources.crio.io" in pod.sizing.cri_annotations
+    assert "Kata 4.x does not read" in (pod.sizing.note or "")
+
+
+def test_kubernetes_layer_refuses_bad_keys_values_and_size(defaults: Cluster) -> None:
+    long_key = HYP + "blk_logical_sector_size_for_the_rootfs_disk_too_long"
+    ann = {long_key: "512", HYP + "default_vcpus": 2, HYP + "kernel_params": "x"}
+    (pod,) = check_manifests([_pod(ann)], defaults).pods
+    assert _verdicts(pod) == {
+        long_key: ("rejected", "kubernetes"),
+        HYP + "default_vcpus": ("rejected", "kubernetes"),
+        HYP + "kernel_params": ("rejected", "kubernetes"),  # the whole pod is refused
+    }
+    by_key = {r.key: r for r in pod.records}
+    assert by_key[long_key].reason.endswith("name part must be no more than 63 characters")
+    assert "cannot unmarshal number into Go struct field" in by_key[HYP + "default_vcpus"].reason
+    assert by_key[HYP + "default_vcpus"].fix == "quote the value: annotation values are strings"
+    big = {HYP + "kernel_params": "x" * (256 * 1024)}
+    (pod,) = check_manifests([_pod(big)], defaults).pods
+    assert _verdicts(pod) == {
+        None: ("rejected", "kubernetes"),
+        HYP + "kernel_params": ("rejected", "kubernetes"),
+    }
+    assert "more than the 262144" in pod.records[0].reason
+
+
+def test_null_value_is_an_empty_string_as_the_api_server_stores_it(v3: Cluster) -> None:
+    (pod,) = check_manifests([_pod({HYP + "kernel_params": None})], v3).pods
+    (rec,) = pod.records
+    assert (rec.value, rec.layer) == ("", L.KATA)
+
+
+def test_workload_own_metadata_never_reaches_the_pods(defaults: Cluster) -> None:
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "annotations": {HYP + "kernel_params": "a=b"}},
+        "spec": {"template": {"metadata": {}, "spec": {"runtimeClassName": "kata-qemu", "containers": []}}},
+    }
+    (pod,) = check_manifests([deploy], defaults).pods
+    (rec,) = pod.records
+    assert (rec.verdict, rec.layer, rec.fix) == (
+        V.DROPPED,
+        L.KUBERNETES,
+        "move it to spec.template.metadata.annotations",
+    )
+
+
+def test_runtime_class_layer(defaults: Cluster) -> None:
+    ann = {HYP + "kernel_params": "a=b"}
+    (pod,) = check_manifests([_pod(ann, rc="kata")], defaults).pods
+    assert _verdicts(pod) == {
+        None: ("rejected", "runtimeclass"),
+        HYP + "kernel_params": ("rejected", "runtimeclass"),
+    }
+    assert pod.records[0].reason.startswith(
+        'pod rejected: RuntimeClass "kata" not found (kata-deploy 4.1.0: only with'
+    )
+    assert "kata-clh" in (pod.records[0].fix or "")
+    (pod,) = check_manifests([_pod(ann, rc=None)], defaults).pods
+    assert _verdicts(pod) == {HYP + "kernel_params": ("ignored", "runtimeclass")}
+    assert "default runtime runc" in pod.records[0].reason
+    (pod,) = check_manifests([_pod(ann, rc="${RUNTIME_CLASS}")], defaults).pods
+    assert _verdicts(pod) == {
+        None: ("rejected", "kubernetes"),
+        HYP + "kernel_params": ("rejected", "kubernetes"),
+    }
+
+
+def test_runtime_classes_beside_the_pod_are_used(defaults: Cluster) -> None:
+    rc = {
+        "apiVersion": "node.k8s.io/v1",
+        "kind": "RuntimeClass",
+        "metadata": {"name": "kata"},
+        "handler": "kata-qemu",
+    }
+    (pod,) = check_manifests([rc, _pod({HYP + "kernel_params": "a=b"}, rc="kata")], defaults).pods
+    assert _verdicts(pod) == {HYP + "kernel_params": ("applied", "kata")}
+    assert pod.handler == "kata-qemu"
+
+
+def test_cri_layer_unknown_and_non_kata_handlers(defaults: Cluster) -> None:
+    ann = {HYP + "kernel_params": "a=b"}
+    (pod,) = check_manifests([_pod(ann, rc="kata-qemu-se")], defaults).pods
+    assert _verdicts(pod) == {None: ("rejected", "cri"), HYP + "kernel_params": ("rejected", "cri")}
+    assert pod.records[0].reason == (
+        'no runtime for "kata-qemu-se" is configured '
+        "(kata-deploy installs this shim only on another architecture)"
+    )
+    runc = {
+        "apiVersion": "node.k8s.io/v1",
+        "kind": "RuntimeClass",
+        "metadata": {"name": "runc"},
+        "handler": "runc",
+    }
+    (pod,) = check_manifests([runc, _pod(ann, rc="runc")], defaults).pods
+    assert _verdicts(pod) == {HYP + "kernel_params": ("ignored", "cri")}
+
+
+def test_handler_override(defaults: Cluster) -> None:
+    cl = Cluster(kata_config_dirs=[KATA4_GO], handler="kata-qemu")
+    (pod,) = check_manifests([_pod({HYP + "kernel_params": "a=b"}, rc="kata")], cl).pods
+    assert _verdicts(pod) == {HYP + "kernel_params": ("applied", "kata")}
+
+
+def test_missing_kata_configuration_is_said_not_guessed(tmp_path: Path) -> None:
+    cl = Cluster(kata_config_dirs=[tmp_path])
+    (pod,) = check_manifests([_pod({HYP + "kernel_params": "a=b"})], cl).pods
+    (rec,) = pod.records
+    assert (rec.verdict, rec.layer) == (V.UNKNOWN, L.KATA)
+    assert rec.reason.startswith(
+        "not checked: Kata configuration /opt/kata/share/defaults/kata-containers/runtimes/qemu"
+    )
+
+
+def test_sandbox_sizing_from_resources_and_overhead(defaults: Cluster) -> None:
+    pod = _pod({}, containers=[{"name": "c", "resources": {"limits": {"cpu": "2", "memory": "4Gi"}}}])
+    (report,) = check_manifests([pod], defaults).pods
+    sizing = report.sizing
+    assert sizing is not None
+    assert sizing.cri_annotations == {
+        "io.kubernetes.cri.sandbox-cpu-period": "100000",
+        "io.kubernetes.cri.sandbox-cpu-quota": "200000",
+        "io.kubernetes.cri.sandbox-cpu-shares": "2048",
+        "io.kubernetes.cri.sandbox-memory": "4294967296",
+    }
+    assert sizing.workload is not None
+    assert (sizing.workload.vcpus, sizing.workload.memory_mb) == (2.0, 4096)
+    # kata-qemu's RuntimeClass overhead (250m, 320Mi): the pod's cgroup, not Kata's sizing.
+    assert (sizing.overhead_cpu_millis, sizing.overhead_memory_bytes) == (250, 320 * 2**20)
+
+
+def test_a_passed_sizing_key_overrides_containerds(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        "version = 3\n"
+        '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.kata-qemu]\n'
+        'runtime_type = "io.containerd.kata-qemu.v2"\npod_annotations = ["*"]\n'
+    )
+    cl = Cluster(load_containerd_config(cfg), kata_config_dirs=[KATA4_GO])
+    (report,) = check_manifests([_pod({"io.kubernetes.cri.sandbox-memory": str(8 * 2**30)})], cl).pods
+    assert report.sizing is not None and report.sizing.workload is not None
+    assert report.sizing.workload.memory_mb == 8192
+
+
+def test_a_pod_of_1000_containers() -> None:
+    containers = [
+        {"name": f"c{i}", "resources": {"limits": {"cpu": "10m", "memory": "1Mi"}}} for i in range(1000)
+    ]
+    text = json.dumps(_pod({HYP + "kernel_params": "a=b"}, containers=containers))
+    cl = Cluster(kata_config_dirs=[KATA4_GO])
+    start = time.perf_counter()
+    (report,) = check_manifests(parse_documents(text), cl).pods
+    elapsed = time.perf_counter() - start
+    assert report.sizing is not None and report.sizing.workload is not None
+    assert report.sizing.cri_annotations["io.kubernetes.cri.sandbox-cpu-quota"] == "1000000"  # 10 CPUs
+    assert (report.sizing.workload.vcpus, report.sizing.workload.memory_mb) == (10.0, 1000)
+    assert _verdicts(report) == {HYP + "kernel_params": ("applied", "kata")}
+    assert elapsed < 5  # a sanity bound, not a benchmark (benchmarks/ measures)
+
+
+def test_every_workload_kind_is_checked(defaults: Cluster) -> None:
+    template = {
+        "metadata": {"annotations": {HYP + "kernel_params": "a=b"}},
+        "spec": {"runtimeClassName": "kata-qemu"},
+    }
+    objs = [
+        {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"}, "template": template},
+        {
+            "apiVersion": "v1",
+            "kind": "ReplicationController",
+            "metadata": {"name": "rc"},
+            "spec": {"template": template},
+        },
+        *[
+            {
+                "apiVersion": api,
+                "kind": kind,
+                "metadata": {"name": kind.lower()},
+                "spec": {"template": template},
+            }
+            for kind, api in [
+                ("Deployment", "apps/v1"),
+                ("ReplicaSet", "apps/v1"),
+                ("StatefulSet", "apps/v1"),
+                ("DaemonSet", "apps/v1"),
+                ("Job", "batch/v1"),
+            ]
+        ],
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "cj"},
+            "spec": {"jobTemplate": {"spec": {"template": template}}},
+        },
+    ]
+    report = check_manifests(objs, defaults)
+    assert [p.object.kind for p in report.pods] == [
+        "PodTemplate",
+        "ReplicationController",
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+    ]
+    for p in report.pods:
+        assert _verdicts(p) == {HYP + "kernel_params": ("applied", "kata")}
+
+
+def test_records_encode_as_json(v3: Cluster) -> None:
+    report = check_manifests([_pod({HYP + "default_vcpus": "2"})], v3)
+    doc = json.loads(msgspec.json.encode(report.records))
+    assert doc[0]["object"] == {
+        "kind": "Pod",
+        "name": "p",
+        "namespace": "ns",
+        "source": "<object>",
+        "document": 0,
+    }
+    assert {k: doc[0][k] for k in ("key", "value", "verdict", "layer")} == {
+        "key": HYP + "default_vcpus",
+        "value": "2",
+        "verdict": "rejected",
+        "layer": "kata",
+    }
+
+
+def test_the_cluster_is_built_once_and_each_pod_is_cheap(v3: Cluster) -> None:
+    pods = [_pod({HYP + "kernel_params": f"a={i % 3}"}) for i in range(300)]
+    check_manifests(pods[:1], v3)  # loads the handler's configuration
+    start = time.perf_counter()
+    report = check_manifests(pods, v3)
+    assert len(report.pods) == 300
+    assert time.perf_counter() - start < 3
+    assert len(v3._targets) >= 1

@@ -1,0 +1,124 @@
+"""Every manifest of the corpus's k8s/pods/, checked against kata-deploy 4.1.0, with pinned verdicts.
+
+``fixtures/k8s/pods-expected.json`` holds, per scenario and file, one
+``[object, key, verdict, layer]`` row per record (``key`` null: the pod
+itself), or the parse error. The rows were reviewed by hand against the
+corpus's notes (PROVENANCE.md, containerd-code-facts.md, mapping.json):
+
+* kata-deploy 4.1 creates no RuntimeClass ``kata`` (``createDefault`` is
+  off), none for ``kata-remote`` (``shims.remote.enabled`` is off), and none
+  for AKS's ``kata-cc*`` or the ``kata-qemu-numa`` custom runtime: the pod is
+  refused at the RuntimeClass layer, its Kata keys with it;
+* it does render ``kata-qemu-se`` (every architecture) while an x86_64 node
+  has no such handler: refused by containerd (``no runtime for ...``);
+* ``runtimeClassName: ${VAR}`` and ``name: ${POD_NAME}`` or ``POD_NAME``
+  (CI templates) are not DNS subdomains: the API server refuses the pod;
+* with ``createDefault`` (Kata CI's setting) ``kata`` is ``kata-qemu-runtime-rs``:
+  ``agent.kernel_modules`` and ``runtime.disable_guest_seccomp`` are ungated,
+  ``hypervisor.kernel_params`` is in runtime-rs qemu's ``enable_annotations``,
+  so all three apply; the verdicts are ``kata1``'s until the ``go``/``rs``
+  profiles exist, and the rows say which profile gave them.
+
+Set ``KATA_OCI_REGENERATE=1`` to rewrite the file (then review the diff).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kata_oci.errors import ManifestError
+from kata_oci.k8s import (
+    Cluster,
+    ObjectRef,
+    RuntimeClassObject,
+    check_manifests,
+    kata_deploy_runtime_classes,
+    read_documents,
+)
+
+from helpers import FIXTURES, shared_path
+
+EXPECTED = FIXTURES / "k8s" / "pods-expected.json"
+
+
+def _clusters(kata_config: Path) -> dict[str, Cluster]:
+    dirs = [kata_config / "generated" / "kata4-go", kata_config / "generated" / "kata4-runtime-rs"]
+    default_rc = RuntimeClassObject(
+        ObjectRef("RuntimeClass", "kata"), "kata", "kata-qemu-runtime-rs", {"cpu": "250m", "memory": "160Mi"}
+    )
+    return {
+        "kata-deploy-defaults": Cluster(kata_config_dirs=dirs),
+        "kata-deploy-createDefault": Cluster(
+            runtime_classes=[*kata_deploy_runtime_classes(), default_rc], kata_config_dirs=dirs
+        ),
+    }
+
+
+def _observed(pods_dir: Path, cluster: Cluster) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in sorted(pods_dir.iterdir()):
+        try:
+            report = check_manifests(read_documents(f), cluster)
+        except ManifestError as exc:
+            out[f.name] = {"error": exc.reason, "line": exc.line}
+            continue
+        out[f.name] = [
+            [f"{r.object.kind}/{r.object.name}", r.key, str(r.verdict), str(r.layer)]
+            + ([r.profile] if r.profile else [])
+            for p in report.pods
+            for r in p.records
+        ]
+    return out
+
+
+@pytest.fixture(scope="module")
+def observed() -> dict[str, Any]:
+    pods = shared_path("corpus", "k8s", "pods")
+    kata_config = shared_path("corpus", "kata-config")
+    result = {name: _observed(pods, cl) for name, cl in _clusters(kata_config).items()}
+    if os.environ.get("KATA_OCI_REGENERATE"):
+        EXPECTED.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result
+
+
+def test_every_corpus_manifest_is_pinned(observed: dict[str, Any]) -> None:
+    expected = json.loads(EXPECTED.read_text())
+    assert set(expected) == set(observed)
+    for scenario, files in expected.items():
+        assert set(files) == set(observed[scenario]), scenario
+        for name, rows in files.items():
+            assert observed[scenario][name] == rows, (scenario, name)
+
+
+def test_all_73_manifests_are_covered(observed: dict[str, Any]) -> None:
+    files = observed["kata-deploy-defaults"]
+    assert len(files) == 73
+    errors = sorted(n for n, v in files.items() if isinstance(v, dict))
+    # The two files the corpus keeps invalid on purpose, and only those.
+    assert errors == [
+        "coco-operator-docs-PEERPODS-TEST-L26.yaml",
+        "kata-docs-NVIDIA-GPU-passthrough-and-Kata-QEMU-L73.yaml",
+    ]
+
+
+def test_hand_checked_rows(observed: dict[str, Any]) -> None:
+    d = observed["kata-deploy-defaults"]
+    c = observed["kata-deploy-createDefault"]
+    km = "io.katacontainers.config.agent.kernel_modules"
+    assert ["Pod/pod1", km, "rejected", "runtimeclass"] in d[
+        "kata-docs-how-to-load-kernel-modules-with-kata-L89.yaml"
+    ]
+    assert ["Pod/pod1", km, "applied", "kata", "kata1"] in c[
+        "kata-docs-how-to-load-kernel-modules-with-kata-L89.yaml"
+    ]
+    assert d["coco-charts-QUICKSTART-L115.yaml"] == [["Pod/confidential-pod-se", None, "rejected", "cri"]]
+    assert d["kata-tests-pod-config.yaml.in"] == [["Pod/test-e2e", None, "rejected", "kubernetes"]]
+    assert d["caa-webhook-hack-pod.yaml"] == [["Pod/nginx", None, "rejected", "runtimeclass"]]
+    assert d["kata-deploy-examples-nginx-deployment-qemu.yaml"] == []  # kata-qemu exists, no annotations
+    seccomp = "io.katacontainers.config.runtime.disable_guest_seccomp"
+    assert ["Pod/seccomp-container", seccomp, "applied", "kata", "kata1"] in c["kata-tests-pod-seccomp.yaml"]
