@@ -329,12 +329,13 @@ def test_containerd_version_1_and_imports(tmp_path: Path) -> None:
     assert any("/nonexistent/*.toml" in n for n in node.notes)
 
 
-def test_containerd_bad_toml_is_a_manifest_error(tmp_path: Path) -> None:
-    from kata_oci.errors import ManifestError
+def test_containerd_bad_toml_is_a_config_error(tmp_path: Path) -> None:
+    from kata_oci.errors import ConfigError
 
     (tmp_path / "c.toml").write_text("version = = 3\n")
-    with pytest.raises(ManifestError, match="not valid TOML"):
+    with pytest.raises(ConfigError) as exc:
         load_containerd_config(tmp_path / "c.toml")
+    assert (exc.value.file, exc.value.line) == (str(tmp_path / "c.toml"), 1)
 
 
 # -- CRI-O ----------------------------------------------------------------------------------------

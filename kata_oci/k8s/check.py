@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from kata_oci import golang
+from kata_oci.errors import cut
 from kata_oci.overrides import Outcome
 from kata_oci.sizing import calculate_vm_resources, parse_go_int
 
@@ -118,14 +119,14 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
             v = ""  # JSON null into a Go string map element: ""
         if not isinstance(v, str):
             refused[key] = (
-                f"{where}[{key}]: cannot unmarshal {apiserver.json_type_name(v)} into Go struct field "
+                f"{where}[{cut(key)}]: cannot unmarshal {apiserver.json_type_name(v)} into Go struct field "
                 "ObjectMeta.metadata.annotations of type string"
             )
             continue
         annotations[key] = v
         errs = apiserver.annotation_key_errors(key)
         if errs:
-            refused[key] = f"{where}: Invalid value: {json.dumps(key)}: {errs[0]}"
+            refused[key] = f"{where}: Invalid value: {json.dumps(cut(key))}: {errs[0]}"
     size = apiserver.annotations_size(annotations)
     too_big = size > apiserver.TOTAL_ANNOTATION_SIZE_LIMIT
     rc_error = _runtime_class_name_error(pod) or _name_error(pod)
@@ -180,7 +181,7 @@ def _name_error(pod: PodTemplate) -> str | None:
     if not name or name.endswith("*"):  # absent (kubectl may set it) or generateName
         return None
     errs = apiserver.is_dns1123_subdomain(name)
-    return f"metadata.name: Invalid value: {json.dumps(name)}: {errs[0]}" if errs else None
+    return f"metadata.name: Invalid value: {json.dumps(cut(name))}: {errs[0]}" if errs else None
 
 
 def _runtime_class_name_error(pod: PodTemplate) -> str | None:
@@ -192,7 +193,7 @@ def _runtime_class_name_error(pod: PodTemplate) -> str | None:
         return f"{path}: must be a string, not {apiserver.json_type_name(name)}"
     errs = apiserver.is_dns1123_subdomain(name)
     if name and errs:
-        return f"{path}: Invalid value: {json.dumps(name)}: {errs[0]}"
+        return f"{path}: Invalid value: {json.dumps(cut(name))}: {errs[0]}"
     return None
 
 

@@ -11,32 +11,22 @@ from __future__ import annotations
 
 import enum
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kata_oci.errors import ManifestError
-from kata_oci.files import read_regular_file
+from kata_oci import files
 
 __all__ = ["CRIKind", "Handler", "NodeConfig", "read_toml"]
 
-_MAX_TOML_BYTES = 4 * 1024 * 1024
-
 
 def read_toml(path: str | os.PathLike[str], *, what: str) -> dict[str, Any]:
-    """A CRI configuration file as TOML (the one place that reads TOML here)."""
-    try:
-        data = read_regular_file(path, _MAX_TOML_BYTES)
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ManifestError(f"cannot read {what}: {reason}", file=os.fspath(path)) from None
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"{what} is not UTF-8 (byte {exc.start})", file=os.fspath(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{what} is not valid TOML: {exc}", file=os.fspath(path)) from None
+    """A CRI configuration file as TOML, through kata-oci's one bounded TOML reader.
+
+    Raises :class:`~kata_oci.ConfigError` naming the file (and line) for a
+    file that cannot be read or is not TOML.
+    """
+    return files.read_toml(path, what=what)
 
 
 class CRIKind(enum.StrEnum):
