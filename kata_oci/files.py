@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
-import tomllib
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    import re
 
 __all__ = [
     "MAX_TOML_DEPTH",
@@ -32,20 +34,38 @@ __all__ = [
 ]
 
 
-def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+def read_regular_file(
+    path: str | os.PathLike[str],
+    limit: int,
+    *,
+    dir_fd: int | None = None,
+    follow_symlinks: bool = True,
+    owner: int | None = None,
+) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` of them.
 
+    ``dir_fd`` opens ``path`` relative to that directory, ``follow_symlinks``
+    false refuses a symbolic link at ``path`` (``ELOOP``), and ``owner`` (a
+    uid) refuses a file owned by anyone else or writable by its group or by
+    others: for files kata-oci wrote itself and trusts (its plugin snapshot).
+
     Raises :class:`OSError` (``strerror`` says why: the open's error, "Is a
-    directory", "not a regular file", "more than N bytes, the most kata-oci reads") or
-    :class:`ValueError` for a path holding a NUL byte.
+    directory", "not a regular file", "more than N bytes, the most kata-oci reads",
+    "not owned by uid N, or writable by others") or :class:`ValueError` for a
+    path holding a NUL byte.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
+    fd = os.open(path, flags, dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
         if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        if owner is not None and (st.st_uid != owner or st.st_mode & 0o022):
+            raise PermissionError(
+                errno.EPERM, f"not owned by uid {owner}, or writable by others", os.fspath(path)
+            )
         too_big = OSError(errno.EFBIG, f"more than {limit} bytes, the most kata-oci reads", os.fspath(path))
         if st.st_size > limit:
             raise too_big
@@ -78,24 +98,31 @@ MAX_TOML_HEADER_LENGTH = 1024
 
 _MISSING = "cannot read the {what}: file {path} does not exist"
 
-# What the pre-scan looks at: strings and comments (skipped whole), brackets, commas, newlines.
-_TOML_TOKEN = re.compile(
-    r'"""(?:[^"\\]++|\\.|"(?!""))*+"""(?:"{0,2})'
-    r"|'''(?:[^']++|'(?!''))*+'''(?:'{0,2})"
-    r'|"(?:[^"\\\n]++|\\.)*+"?'
-    r"|'[^'\n]*+'?"
-    r"|#[^\n]*+"
-    r"|[\[\]{},\n]",
-    re.S,
-)
-_KEY_PART = r'(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|\'[^\'\n]*+\')'
-# A key of at most MAX_TOML_KEY_PARTS parts; the group "more" sees one part too many.
-_TOML_KEY = re.compile(
-    rf"[ \t]*+{_KEY_PART}(?:[ \t]*+\.[ \t]*+{_KEY_PART}){{0,{MAX_TOML_KEY_PARTS - 1}}}"
-    rf"(?P<more>[ \t]*+\.[ \t]*+{_KEY_PART})?"
-)
-_TOML_LINE_START = re.compile(r"[ \t\r]*+(?P<header>\[\[?)?")
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The pre-scan's regular expressions, compiled on first use (not at import: start-up matters)."""
+    import re
+
+    # What the pre-scan looks at: strings and comments (skipped whole), brackets, commas, newlines.
+    token = re.compile(
+        r'"""(?:[^"\\]++|\\.|"(?!""))*+"""(?:"{0,2})'
+        r"|'''(?:[^']++|'(?!''))*+'''(?:'{0,2})"
+        r'|"(?:[^"\\\n]++|\\.)*+"?'
+        r"|'[^'\n]*+'?"
+        r"|#[^\n]*+"
+        r"|[\[\]{},\n]",
+        re.S,
+    )
+    part = r'(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|\'[^\'\n]*+\')'
+    # A key of at most MAX_TOML_KEY_PARTS parts; the group "more" sees one part too many.
+    key = re.compile(
+        rf"[ \t]*+{part}(?:[ \t]*+\.[ \t]*+{part}){{0,{MAX_TOML_KEY_PARTS - 1}}}"
+        rf"(?P<more>[ \t]*+\.[ \t]*+{part})?"
+    )
+    line_start = re.compile(r"[ \t\r]*+(?P<header>\[\[?)?")
+    position = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
+    return token, key, line_start, position
 
 
 def _position(text: str, pos: int) -> tuple[int, int]:
@@ -111,12 +138,14 @@ def _prescan_toml(text: str, file: str, what: str) -> None:
     outside any bracket, after ``{`` or after ``,`` inside an inline table).
     """
 
+    token, key_pattern, line_pattern, _ = _patterns()
+
     def fail(reason: str, pos: int) -> ConfigError:
         line, column = _position(text, pos)
         return ConfigError(reason, file=file, line=line, column=column)
 
     def key_at(pos: int) -> int:
-        m = _TOML_KEY.match(text, pos)
+        m = key_pattern.match(text, pos)
         if m is None:
             return pos  # not a key: tomllib will say what is wrong
         if m.group("more") is not None:
@@ -124,7 +153,7 @@ def _prescan_toml(text: str, file: str, what: str) -> None:
         return m.end()
 
     def line_start(pos: int) -> int:
-        m = _TOML_LINE_START.match(text, pos)
+        m = line_pattern.match(text, pos)
         assert m is not None  # the pattern matches the empty string
         start = m.end()
         if m.group("header") is None:
@@ -139,7 +168,7 @@ def _prescan_toml(text: str, file: str, what: str) -> None:
 
     stack: list[str] = []
     pos = line_start(0)
-    search = _TOML_TOKEN.search
+    search = token.search
     while (m := search(text, pos)) is not None:
         pos = m.end()
         c = text[m.start()]
@@ -184,11 +213,13 @@ def parse_toml(
     else:
         text = data
     _prescan_toml(text, name, what)
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        m = _TOML_POSITION.search(message)
+        m = _patterns()[3].search(message)
         line: int | None = None
         column: int | None = None
         if m is not None and m.group(1):

@@ -13,11 +13,22 @@ environment has not changed, the command builds its engine from that:
 
 The snapshot is keyed by the interpreter, ``sys.path`` and the modification
 times of the ``sys.path`` directories (installing or removing a distribution
-changes its site directory) and of each plugin module's file (an editable
-plugin can change in place). It lives in ``$KATA_OCI_CACHE_DIR``, or
+changes its site directory), and by the modification time and size of every
+file of each plugin distribution (its ``RECORD``) and every file and
+directory of each plugin's package (an editable plugin changes in place, a
+submodule included). It lives in ``$KATA_OCI_CACHE_DIR``, or
 ``$XDG_CACHE_HOME/kata-oci``, or ``~/.cache/kata-oci``; ``KATA_OCI_NO_CACHE=1``
 turns it off. Only the command uses it: the library's default engine always
 reads the installed entry points.
+
+A snapshot decides which code the command trusts, so it is handled as such:
+the directory is created 0700 and used only when owned by the user and
+writable by no one else; the file is written to an ``O_EXCL|O_NOFOLLOW``
+temporary file of unpredictable name, then renamed over the snapshot (a
+symlink, FIFO or directory there is replaced or, failing that, left alone,
+and the temporary file removed); it is read without following a symlink,
+without blocking, at most :data:`MAX_SNAPSHOT_SIZE` bytes, and only when it
+is a regular file owned by the user and writable by no one else.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from .cri import CRI
+from .files import read_regular_file
 from .plugins import PluginInfo
 from .types import Feature
 
@@ -39,7 +51,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Snapshot", "cache_file", "environment_key", "load", "save"]
 
-FORMAT = 1
+FORMAT = 2
+
+#: The largest snapshot read (one with the three built-in plugins is ~20 KiB).
+MAX_SNAPSHOT_SIZE = 8 << 20
+# The most files keyed per plugin: a bigger package gets no snapshot.
+_MAX_FILES = 20_000
 
 
 class _EntryPoint(msgspec.Struct, frozen=True):
@@ -58,7 +75,7 @@ class Snapshot(msgspec.Struct):
     features: list[Feature]
     plugins: list[PluginInfo]
     hooked: dict[str, list[str]]
-    files: dict[str, int]  # plugin module file -> mtime_ns
+    files: dict[str, tuple[int, int]]  # every plugin file and package directory -> (mtime_ns, size)
 
     def engine(self, *, strict: bool = False) -> Engine:
         """An engine over the cached declarations, importing no plugin."""
@@ -146,25 +163,91 @@ def environment_key() -> str:
 _decoder = msgspec.json.Decoder(Snapshot)
 
 
+def _private_dir(path: str, *, create: bool) -> int | None:
+    """A descriptor of directory ``path`` if it is the user's and writable by no one else."""
+    if create:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+        except (OSError, ValueError):
+            return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return None
+    st = os.fstat(fd)
+    if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def load() -> Snapshot | None:
-    """The snapshot of this environment, if there is one and it is current."""
+    """The snapshot of this environment, if there is one, it is current and it can be trusted."""
     path = cache_file()
     if path is None:
         return None
-    try:
-        with open(path, "rb") as f:
-            snapshot = _decoder.decode(f.read())
-    except (OSError, msgspec.DecodeError, UnicodeDecodeError):
+    dir_fd = _private_dir(os.path.dirname(path), create=False)
+    if dir_fd is None:
         return None
+    try:
+        data = read_regular_file(
+            os.path.basename(path),
+            MAX_SNAPSHOT_SIZE,
+            dir_fd=dir_fd,
+            follow_symlinks=False,
+            owner=os.geteuid(),
+        )
+        snapshot = _decoder.decode(data)
+    except (OSError, ValueError):  # msgspec.DecodeError is a ValueError
+        return None
+    finally:
+        os.close(dir_fd)
     if snapshot.key != environment_key():
         return None
-    for file, mtime in snapshot.files.items():
-        try:
-            if os.stat(file).st_mtime_ns != mtime:
-                return None
-        except OSError:
+    for file, seen in snapshot.files.items():
+        if _stamp(file) != tuple(seen):
             return None
     return snapshot
+
+
+def _plugin_files(plugin: object, info: PluginInfo | None, files: dict[str, tuple[int, int]]) -> bool:
+    """Add every file a plugin is made of; False when one cannot be looked at (no snapshot then)."""
+    paths: list[str] = []
+    file = getattr(plugin, "__file__", None)
+    if file:
+        paths.append(file)
+        if os.path.basename(file) == "__init__.py":  # a package: all of it, submodules included
+            for root, dirs, names in os.walk(os.path.dirname(file)):
+                dirs[:] = [d for d in dirs if d != "__pycache__"]
+                paths.append(root)
+                paths.extend(os.path.join(root, n) for n in names if not n.endswith((".pyc", ".pyo")))
+                if len(paths) > _MAX_FILES:
+                    return False
+    if info is not None and info.distribution:
+        from importlib import metadata
+
+        try:
+            dist = metadata.distribution(info.distribution)
+        except metadata.PackageNotFoundError:
+            return False
+        records = (dist.files or [])[:_MAX_FILES]
+        paths.extend(str(dist.locate_file(r)) for r in records if not str(r).endswith((".pyc", ".pyo")))
+    for p in paths:
+        seen = _stamp(p)
+        if seen is None:
+            if p == file:
+                return False
+            continue  # a RECORD entry not on disk (uninstalled pieces): the environment key sees it
+        files[p] = seen
+    return True
 
 
 def save(engine: Engine) -> None:
@@ -172,7 +255,7 @@ def save(engine: Engine) -> None:
     path = cache_file()
     if path is None or engine.plugin_manager is None:
         return
-    files: dict[str, int] = {}
+    files: dict[str, tuple[int, int]] = {}
     plugins = []
     for name, plugin in engine.plugin_manager.list_name_plugin():
         info = engine.plugin_infos.get(name)
@@ -184,12 +267,8 @@ def save(engine: Engine) -> None:
                 info.version if info else None,
             )
         )
-        file = getattr(plugin, "__file__", None)
-        if file:
-            try:
-                files[file] = os.stat(file).st_mtime_ns
-            except OSError:
-                return
+        if not _plugin_files(plugin, info, files):
+            return
     entry_points = [
         _EntryPoint(info.name, info.module, info.distribution, info.version)
         for info in engine.plugin_infos.values()
@@ -204,11 +283,37 @@ def save(engine: Engine) -> None:
         hooked=engine.hooked_plugins(),
         files=files,
     )
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(msgspec.json.encode(snapshot))
-        os.replace(tmp, path)
-    except OSError:
+    _write(path, msgspec.json.encode(snapshot))
+
+
+def _write(path: str, data: bytes) -> None:
+    """Write ``data`` at ``path`` atomically, in a private directory; nothing left behind on failure."""
+    dir_fd = _private_dir(os.path.dirname(path), create=True)
+    if dir_fd is None:
         return
+    name = os.path.basename(path)
+    tmp = f".{name}.{os.urandom(8).hex()}.tmp"
+    try:
+        fd = os.open(
+            tmp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o600,
+            dir_fd=dir_fd,
+        )
+    except OSError:
+        os.close(dir_fd)
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # replaces a symlink or FIFO itself
+        tmp = ""
+    except OSError:
+        pass
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp, dir_fd=dir_fd)
+            except OSError:
+                pass
+        os.close(dir_fd)
