@@ -16,7 +16,7 @@ import enum
 
 import msgspec
 
-from .errors import KataOCIError, KernelParamError
+from .errors import KataOCIError, KernelParamError, cut
 from .types import Feature
 
 __all__ = [
@@ -153,7 +153,7 @@ def serialize_params(params: list[Param], delim: str) -> list[str]:
 
 def _checked_param(param: Param) -> Param:
     if not param.key:
-        raise KernelParamError(f"empty kernel parameter key (value {param.value!r})")
+        raise KernelParamError(f"empty kernel parameter key (value {cut(param.value)!r})")
     return param
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import annotations as ka
 from .config import RuntimeConfig
-from .errors import DeviceError, EnvVarError, KataOCIError, NoLinuxError, ShmSizeError, SpecError
+from .errors import DeviceError, EnvVarError, KataOCIError, NoLinuxError, ShmSizeError, SpecError, cut
 from .golang import join as go_join
 from .log import log
 from .overrides import OverridePlan, apply_overrides, plan_overrides
@@ -75,11 +75,11 @@ def _cmd_envs(env: Sequence[str] | None) -> list[EnvVar]:
 def _device_info(index: int, d: LinuxDevice) -> DeviceInfo:
     if d.type not in _DEVICE_TYPES:
         raise DeviceError(
-            f"unexpected device type {d.type!r} for device {d.path!r} "
+            f"unexpected device type {cut(d.type)!r} for device {cut(d.path)!r} "
             f"(linux.devices[{index}]; allowed: {', '.join(_DEVICE_TYPES)})"
         )
     if not d.path:
-        raise DeviceError(f"path cannot be empty for device linux.devices[{index}] (type {d.type!r})")
+        raise DeviceError(f"path cannot be empty for device linux.devices[{index}] (type {cut(d.type)!r})")
     return DeviceInfo(
         container_path=d.path,
         dev_type=d.type,
@@ -186,7 +186,7 @@ def shm_size(mounts: Iterable[Mount]) -> int:
             except (OSError, ValueError) as exc:
                 reason = getattr(exc, "strerror", None) or str(exc)
                 raise ShmSizeError(
-                    f"cannot measure the /dev/shm bind mount source {m.source!r}: {reason}"
+                    f"cannot measure the /dev/shm bind mount source {cut(m.source)!r}: {cut(reason)}"
                 ) from None
             size = st.f_bsize * st.f_blocks
         break
@@ -321,10 +321,10 @@ def env_vars(envs: Sequence[str]) -> list[EnvVar]:
         name, sep, value = entry.partition("=")
         if not sep:
             raise EnvVarError(
-                f"wrong format for environment variable {entry!r} (entry {i}): expected NAME=VALUE"
+                f"wrong format for environment variable {cut(entry)!r} (entry {i}): expected NAME=VALUE"
             )
         if not name:
-            raise EnvVarError(f"environment variable {entry!r} (entry {i}) has an empty name")
+            raise EnvVarError(f"environment variable {cut(entry)!r} (entry {i}) has an empty name")
         out.append(EnvVar(var=name, value=value.strip("' ")))
     return out
 
@@ -360,5 +360,5 @@ def status_to_oci_state(status: ContainerStatus) -> State:
 def get_oci_config(status: ContainerStatus) -> Spec:
     """The OCI spec kept in a container status (Go's ``GetOCIConfig``)."""
     if status.spec is None:
-        raise KataOCIError(f"missing OCI spec for container {status.id!r}")
+        raise KataOCIError(f"missing OCI spec for container {cut(status.id)!r}")
     return status.spec

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from .cri import CRI
-from .errors import ContainerTypeError, KataOCIError, PluginError, SandboxIDError
+from .errors import ContainerTypeError, KataOCIError, PluginError, SandboxIDError, cut
 from .log import log
 from .plugins import PluginInfo
 from .pod import IDENTITY_FIELDS, CRIConflictError, PodIdentity, identity_from_keys
@@ -91,7 +91,7 @@ class SizingAnswer(msgspec.Struct, frozen=True):
 
 
 def _hook_failed(plugin: str, hook: str, exc: Exception) -> PluginError:
-    error = PluginError(plugin, f"{hook} failed: {type(exc).__name__}: {exc}")
+    error = PluginError(plugin, f"{hook} failed: {type(exc).__name__}: {cut(exc, 1000)}")
     error.__cause__ = exc
     return error
 
@@ -335,7 +335,7 @@ class Engine:
         except KataOCIError:
             raise
         except Exception as exc:
-            raise PluginError(plugin, f"{hook_name} failed: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(plugin, f"{hook_name} failed: {type(exc).__name__}: {cut(exc, 1000)}") from exc
 
     # -- answers ----------------------------------------------------------------
 
@@ -353,7 +353,7 @@ class Engine:
                 if ctype is None:
                     yield (
                         ContainerTypeError(
-                            f"unknown container type {value!r} in annotation {key} "
+                            f"unknown container type {cut(value)!r} in annotation {key} "
                             f"(CRI plugin {plugin!r} knows {sorted(values or ())})"
                         ),
                         Answer(plugin, key, value),
@@ -380,7 +380,8 @@ class Engine:
                     except ValueError:
                         result = PluginError(
                             plugin,
-                            f"kata_oci_resolve_container_type returned {result!r}, not a ContainerType",
+                            f"kata_oci_resolve_container_type returned {cut(repr(result))}, "
+                            "not a ContainerType",
                         )
                 yield result, answer
 
@@ -407,7 +408,7 @@ class Engine:
                     continue
                 if not isinstance(result, str):
                     result = PluginError(
-                        plugin, f"kata_oci_resolve_sandbox_id returned {result!r}, not a string"
+                        plugin, f"kata_oci_resolve_sandbox_id returned {cut(repr(result))}, not a string"
                     )
                     yield result, Answer(plugin, key, ann.get(key, "") if key else "")
                     continue
@@ -430,21 +431,23 @@ class Engine:
                 if strict and isinstance(other, PluginError):
                     raise other
                 conflicts.append(
-                    f"{what}: plugin {answer.plugin!r} says {str(value)!r} ({answer.key}={answer.value!r}) "
+                    f"{what}: plugin {answer.plugin!r} says {cut(value)!r} "
+                    f"({answer.key}={cut(answer.value)!r}) "
                     f"but plugin {by.plugin!r} cannot read {by.key or 'its annotations'}"
-                    f"{'=' + repr(by.value) if by.key else ''}: {other}"
+                    f"{'=' + repr(cut(by.value)) if by.key else ''}: {cut(other, 1000)}"
                 )
             elif other != value:
                 conflicts.append(
-                    f"{what}: plugin {answer.plugin!r} says {str(value)!r} ({answer.key}={answer.value!r}) "
-                    f"but plugin {by.plugin!r} says {str(other)!r} ({by.key}={by.value!r})"
+                    f"{what}: plugin {answer.plugin!r} says {cut(value)!r} "
+                    f"({answer.key}={cut(answer.value)!r}) "
+                    f"but plugin {by.plugin!r} says {cut(other)!r} ({by.key}={cut(by.value)!r})"
                 )
         if conflicts:
             if strict:
                 exc_type = ContainerTypeError if what == "container type" else SandboxIDError
                 raise exc_type("conflicting CRI annotations: " + "; ".join(conflicts))
             log.warning(
-                "cri_conflict", what=what, chosen=str(value), plugin=answer.plugin, conflicts=conflicts
+                "cri_conflict", what=what, chosen=cut(value), plugin=answer.plugin, conflicts=conflicts
             )
         return value, answer, tuple(conflicts)
 
@@ -592,13 +595,13 @@ class Engine:
                 mine, theirs = getattr(first[1], name), getattr(answer, name)
                 if mine is not None and theirs is not None and mine != theirs:
                     conflicts.append(
-                        f"{name.replace('_', ' ')}: plugin {first[0]!r} says {mine!r} "
-                        f"but plugin {plugin!r} says {theirs!r}"
+                        f"{name.replace('_', ' ')}: plugin {first[0]!r} says {cut(mine)!r} "
+                        f"but plugin {plugin!r} says {cut(theirs)!r}"
                     )
         if first is None:
             return PodIdentity()
         plugin, answer = first
-        self._settle("pod identity", plugin, str(answer.names()), conflicts, strict)
+        self._settle("pod identity", plugin, cut(answer.names(), 1000), conflicts, strict)
         return msgspec.structs.replace(answer, plugin=plugin, conflicts=tuple(conflicts))
 
     def sandbox_sizing_answer(
@@ -619,7 +622,8 @@ class Engine:
                 first = (plugin, answer)
             elif answer != first[1]:
                 conflicts.append(
-                    f"sandbox sizing: plugin {first[0]!r} says {first[1]} but plugin {plugin!r} says {answer}"
+                    f"sandbox sizing: plugin {first[0]!r} says {cut(first[1], 1000)} "
+                    f"but plugin {plugin!r} says {cut(answer, 1000)}"
                 )
         if first is None:
             return SizingAnswer(Sizing())

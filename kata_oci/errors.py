@@ -60,7 +60,7 @@ def cut(text: object, limit: int = MAX_SHOWN) -> str:
     marker says how long the text was: ``"aaaa...(1048576 characters)"``.
     Quote the result with ``!r`` as usual (``f"{cut(key)!r}"``).
     """
-    s = text if isinstance(text, str) else str(text)
+    s = text if type(text) is str else str(text)  # str() of a StrEnum is its value
     if len(s) <= limit:
         return s
     return s[:limit] + f"...({len(s)} characters)"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from . import annotations as ka
 from .engine import default_engine
-from .errors import ContainerTypeError
+from .errors import ContainerTypeError, cut
 from .log import log
 from .spec import Spec
 from .types import ContainerType
@@ -90,7 +90,7 @@ def get_container_type(annotations: Mapping[str, str] | None) -> ContainerType:
         return ContainerType(value)
     except ValueError:
         raise ContainerTypeError(
-            f"unknown container type {value!r} in annotation {ka.CONTAINER_TYPE_KEY}"
+            f"unknown container type {cut(value)!r} in annotation {ka.CONTAINER_TYPE_KEY}"
         ) from None
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from . import golang
+from .errors import cut
 from .log import log
 
 if TYPE_CHECKING:
@@ -209,9 +210,9 @@ def _read(annotations: Mapping[str, str], key: str, *, signed: bool, cri: str) -
         log.warning(
             "sandbox_sizing_value_invalid",
             key=key,
-            value=value,
+            value=cut(value),
             cri=cri,
-            reason=str(exc),
+            reason=cut(exc, 300),
             consequence="counts as 0",
         )
         return 0

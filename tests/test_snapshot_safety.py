@@ -151,7 +151,9 @@ def test_a_change_in_a_plugin_submodule_makes_the_snapshot_stale(
         "    return DECLARATION\n"
     )
     tables = pkg / "tables.py"
-    tables.write_text("from kata_oci import CRI\nDECLARATION = CRI(name='fake', sandbox_id_key='io.example/sid')\n")
+    tables.write_text(
+        "from kata_oci import CRI\nDECLARATION = CRI(name='fake', sandbox_id_key='io.example/sid')\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
     module = importlib.import_module("fake_pkg_plugin")
     try:

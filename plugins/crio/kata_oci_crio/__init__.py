@@ -108,8 +108,8 @@ def _metadata(annotations: Mapping[str, str]) -> dict[str, str]:
         return {}
     try:
         doc: Any = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        log.warning("crio_metadata_invalid", key=METADATA, value=raw[:200], reason=str(exc))
+    except (msgspec.DecodeError, RecursionError) as exc:  # RecursionError: nested too deep
+        log.warning("crio_metadata_invalid", key=METADATA, value=raw[:200], reason=str(exc)[:200])
         return {}
     if not isinstance(doc, dict):
         return {}
@@ -178,13 +178,13 @@ def _sizing(key: str, raw: str) -> Sizing | None:
     """The sizing of one JSON value; ``None`` for ``null``; zero, with a warning, if unreadable."""
     try:
         res = msgspec.json.decode(raw, type=LinuxContainerResources | None)
-    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
         log.warning(
             "sandbox_sizing_value_invalid",
             key=key,
             value=raw[:200],
             cri="crio",
-            reason=str(exc),
+            reason=str(exc)[:200],
             consequence="counts as 0",
         )
         return Sizing()
