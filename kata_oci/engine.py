@@ -29,6 +29,7 @@ from .pod import IDENTITY_FIELDS, CRIConflictError, PodIdentity, identity_from_k
 from .sizing import Sizing, sizing_from_keys
 from .spec import Spec
 from .types import ContainerType, Feature
+from .wellknown import UnreadKey, unread_keys, watch_list
 
 if TYPE_CHECKING:
     import pluggy
@@ -75,6 +76,7 @@ class Resolution(msgspec.Struct, frozen=True):
     sandbox_id: str | None
     sandbox_id_answer: Answer | None
     conflicts: tuple[str, ...] = ()
+    unread: tuple[UnreadKey, ...] = ()  # well-known CRI keys no registered plugin reads
 
 
 class SizingAnswer(msgspec.Struct, frozen=True):
@@ -135,6 +137,8 @@ class Engine:
         self._declared_keys: dict[str, frozenset[str]] = {
             plugin: decl.annotation_keys() for plugin, decl in self.cris
         }
+        # Well-known CRI keys that no registered plugin reads: seen in a spec, said (kata_oci.wellknown).
+        self._unread_watch = watch_list(k for keys in self._declared_keys.values() for k in keys)
         self._type_steps = self._steps("kata_oci_resolve_container_type", "container_type_key")
         self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
         # When every plugin is pure data (the usual case), the two questions are a
@@ -463,6 +467,8 @@ class Engine:
         :class:`ContainerTypeError` names both plugins and values.
         """
         ann = spec.annotations if type(spec) is Spec else _annotations(spec)
+        if self._unread_watch:
+            self._no_silent_default(ann, "container type", self.strict if strict is None else strict)
         table = self._type_table
         if table is not None:
             # Fast path: one CRI key present (or none) decides with no further question.
@@ -492,6 +498,8 @@ class Engine:
         CRIs are logged, or with ``strict`` raise :class:`SandboxIDError`.
         """
         ann = spec.annotations if type(spec) is Spec else _annotations(spec)
+        if self._unread_watch:
+            self._no_silent_default(ann, "sandbox ID", self.strict if strict is None else strict)
         table = self._sid_table
         if table is not None and ann:
             found: str | None = None
@@ -522,6 +530,7 @@ class Engine:
         """
         strict = self.strict if strict is None else strict
         ann = _annotations(spec)
+        unread = self._no_silent_default(ann, "container type", strict, "sandbox ID")
         ctype, tans, tconf = self._first_and_conflicts(self._type_answers(ann), "container type", strict)
         sid, sans, sconf = self._first_and_conflicts(self._sid_answers(ann), "sandbox ID", strict)
         return Resolution(
@@ -530,7 +539,31 @@ class Engine:
             sandbox_id=sid,
             sandbox_id_answer=sans,
             conflicts=tconf + sconf,
+            unread=unread,
         )
+
+    def unread_cri_keys(self, spec: Spec | Mapping[str, str] | None) -> tuple[UnreadKey, ...]:
+        """The well-known CRI keys in ``spec`` that no registered plugin reads (see kata_oci.wellknown)."""
+        return unread_keys(_annotations(spec), self._unread_watch)
+
+    def _no_silent_default(
+        self, ann: Mapping[str, str] | None, what: str, strict: bool, *also: str
+    ) -> tuple[UnreadKey, ...]:
+        """Warn about (``strict``: refuse) well-known CRI keys for ``what`` that nobody reads."""
+        found = unread_keys(ann, self._unread_watch)
+        relevant = [u for u in found if u.decides in (what, *also)]
+        if relevant:
+            if strict:
+                first = relevant[0].decides
+                exc_type = ContainerTypeError if first == "container type" else SandboxIDError
+                raise exc_type(f"cannot tell the {first}: " + "; ".join(map(str, relevant)))
+            log.warning(
+                "cri_key_unread",
+                keys=[u.key for u in relevant],
+                reason="no installed plugin reads these CRI keys: Kata's default is used",
+                hint="install " + " and ".join(sorted({u.distribution for u in relevant})),
+            )
+        return found
 
     # -- pod identity and sandbox sizing (on demand) ------------------------------------
 

@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
     engine = common.engine(False, spec)
     conflicts = common.cri_conflicts(engine, spec)
+    unread = common.unread(engine, spec)
     _, plan = plan_sandbox_config(
         spec,
         rc,
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         strict_annotations=args.strict,
     )
     rejected = any(d.outcome is Outcome.REJECTED for d in plan.decisions)
-    failed = rejected or plan.config_error is not None or (args.strict and bool(conflicts))
+    failed = rejected or plan.config_error is not None or (args.strict and bool(conflicts or unread))
     status = common.EXIT_REJECTED if failed else common.EXIT_OK
     if args.json:
         output.write_json(
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
                     for d in plan.decisions
                 ],
                 "cri_conflicts": conflicts,
+                "unread_cri_keys": common.unread_json(unread),
                 "configuration_error": str(plan.config_error) if plan.config_error else None,
             }
         )
@@ -96,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             tail = d.reason + (f"; {d.hint}" if d.hint else "")
             lines.append(f"{head}: {tail}")
     lines.extend(f"conflict {c}" for c in conflicts)
+    lines.extend(f"not read {u}" for u in unread)
     if plan.config_error is not None:
         lines.append(f"error    {output.one_line(str(plan.config_error))}")
     if len(lines) == 1:

@@ -156,6 +156,18 @@ def cri_conflicts(engine: Any, spec: Spec) -> list[Any]:
     ]
 
 
+def unread(engine: Any, spec: Spec) -> list[Any]:
+    """Well-known CRI keys in the spec that no installed plugin reads: with --strict, exit 1."""
+    return list(engine.unread_cri_keys(spec))
+
+
+def unread_json(found: list[Any]) -> list[dict[str, str]]:
+    return [
+        {"key": u.key, "value": u.value, "decides": u.decides, "cri": u.cri, "distribution": u.distribution}
+        for u in found
+    ]
+
+
 def default_id(bundle: str) -> str:
     """The container ID when none is given: the bundle directory's name.
 

@@ -36,6 +36,11 @@ def run(args: argparse.Namespace) -> int:
         raise common.Failure(
             f"CRI annotations conflict (--strict): {'; '.join(map(str, conflicts))}", common.EXIT_REJECTED
         )
+    if unread := common.unread(engine, spec):  # never a silent default
+        message = "; ".join(map(str, unread))
+        if args.strict:
+            raise common.Failure(f"CRI keys no plugin reads (--strict): {message}", common.EXIT_REJECTED)
+        output.warning_line(message)
     cid = args.id or common.default_id(bundle)
     if args.container:
         result: Any = engine.container_config(spec, bundle, cid, args.console, args.detach)

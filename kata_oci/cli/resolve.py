@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     sizing = engine.sandbox_sizing_answer(spec, strict=False)
     container_sizing = calculate_container_sizing(spec)
     conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
+    unread = list(found.unread)
     if args.json:
         doc: dict[str, Any] = {
             "bundle": bundle,
@@ -59,12 +60,19 @@ def run(args: argparse.Namespace) -> int:
             "sandbox_sizing_from": sizing.plugin,
             "container_sizing": container_sizing,
             "conflicts": conflicts,
+            "unread_cri_keys": common.unread_json(unread),
         }
         output.write_json(doc)
-        return _status(args, conflicts)
+        return _status(args, conflicts, unread)
+    guessed = any(u.decides == "container type" for u in unread)
     lines = [
         f"container type: {found.container_type}"
-        + _by(found.container_type_answer, "(no CRI key: Kata's default)")
+        + _by(
+            found.container_type_answer,
+            "(Kata's default: no installed plugin reads the CRI key below)"
+            if guessed
+            else "(no CRI key: Kata's default)",
+        )
     ]
     sid = found.sandbox_id_answer
     lines.append(
@@ -82,12 +90,16 @@ def run(args: argparse.Namespace) -> int:
     )
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
+    lines.extend(f"not read:       {u}" for u in unread)
     output.write_lines(lines)
-    return _status(args, conflicts)
+    return _status(args, conflicts, unread)
 
 
-def _status(args: argparse.Namespace, conflicts: list[Any]) -> int:
-    if args.strict and conflicts:
+def _status(args: argparse.Namespace, conflicts: list[Any], unread: list[Any]) -> int:
+    if not args.strict:
+        return common.EXIT_OK
+    if conflicts:
         output.error_line(f"CRI annotations conflict (--strict): {'; '.join(map(str, conflicts))}")
-        return common.EXIT_REJECTED
-    return common.EXIT_OK
+    if unread:
+        output.error_line(f"CRI keys no plugin reads (--strict): {'; '.join(map(str, unread))}")
+    return common.EXIT_REJECTED if conflicts or unread else common.EXIT_OK
