@@ -1,6 +1,7 @@
 """kata-oci: turn an OCI runtime bundle into a Kata Containers sandbox configuration.
 
-A Python re-implementation of Kata Containers 1.x ``virtcontainers/pkg/oci``,
+A Python re-implementation of Kata Containers' ``pkg/oci``, one runtime profile
+per Kata implementation (``kata1``: Kata 1.13; see :mod:`kata_oci.profiles`),
 with the CRI-specific annotation keys supplied by plugins.
 
 Every public name is importable from here. Importing ``kata_oci`` is cheap:
@@ -30,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "AnnotationProblem": "errors",
     "ConfigError": "errors",
     "ManifestError": "errors",
+    "ProfileError": "errors",
     # spec model
     "Spec": "spec",
     "State": "spec",
@@ -65,15 +67,25 @@ _EXPORTS: dict[str, str] = {
     "ContainerState": "sandbox",
     "StateString": "sandbox",
     "DEFAULT_SHM_SIZE": "sandbox",
-    # Kata configuration files
-    "load_runtime_config": "configfile",
+    # runtime profiles
+    "Profile": "profiles",
+    "SandboxPlan": "profiles",
+    "get_profile": "profiles",
+    "list_profiles": "profiles",
+    "detect_profile": "profiles",
+    "runtime_profile": "api",
+    "ConfigChoice": "api",
+    # Kata configuration files (load_runtime_config follows the file's profile)
+    "load_runtime_config": "api",
+    "find_runtime_config": "api",
     "runtime_config_from_toml": "configfile",
     "find_config_file": "configfile",
     "HostChecks": "hostchecks",
-    # conversion
-    "container_config": "convert",
-    "sandbox_config": "convert",
-    "plan_sandbox_config": "convert",
+    # conversion (following the runtime configuration's profile)
+    "container_config": "api",
+    "sandbox_config": "api",
+    "plan_sandbox_config": "api",
+    "plan_annotations": "api",
     "network_config": "convert",
     "shm_size": "convert",
     "env_vars": "convert",
@@ -91,8 +103,8 @@ _EXPORTS: dict[str, str] = {
     "CRI": "cri",
     "IdentityKeys": "cri",
     "SizingKeys": "cri",
-    "container_type": "identity",
-    "sandbox_id": "identity",
+    "container_type": "api",
+    "sandbox_id": "api",
     "get_container_type": "identity",
     "get_sandbox_config_path": "identity",
     "is_crio_container_manager": "identity",
@@ -104,8 +116,8 @@ _EXPORTS: dict[str, str] = {
     "pod_identity": "pod",
     "CRIConflictError": "pod",
     "Sizing": "sizing",
-    "calculate_sandbox_sizing": "sizing",
-    "calculate_container_sizing": "sizing",
+    "calculate_sandbox_sizing": "api",
+    "calculate_container_sizing": "api",
     "calculate_vm_resources": "sizing",
     # Kubernetes manifests
     "check_manifests": "k8s",
@@ -139,6 +151,8 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
+    if name == "profiles":  # the package, callable: kata_oci.profiles() lists the profiles
+        return importlib.import_module(".profiles", __name__)
     if module is None:
         raise AttributeError(f"module 'kata_oci' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
@@ -151,6 +165,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
+    from .api import (
+        ConfigChoice as ConfigChoice,
+        calculate_container_sizing as calculate_container_sizing,
+        calculate_sandbox_sizing as calculate_sandbox_sizing,
+        container_config as container_config,
+        container_type as container_type,
+        find_runtime_config as find_runtime_config,
+        load_runtime_config as load_runtime_config,
+        plan_annotations as plan_annotations,
+        plan_sandbox_config as plan_sandbox_config,
+        runtime_profile as runtime_profile,
+        sandbox_config as sandbox_config,
+        sandbox_id as sandbox_id,
+    )
     from .config import (
         AgentType as AgentType,
         FactoryConfig as FactoryConfig,
@@ -169,16 +197,12 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .configfile import (
         find_config_file as find_config_file,
-        load_runtime_config as load_runtime_config,
         runtime_config_from_toml as runtime_config_from_toml,
     )
     from .convert import (
-        container_config as container_config,
         env_vars as env_vars,
         get_oci_config as get_oci_config,
         network_config as network_config,
-        plan_sandbox_config as plan_sandbox_config,
-        sandbox_config as sandbox_config,
         shm_size as shm_size,
         state_to_oci_state as state_to_oci_state,
         status_to_oci_state as status_to_oci_state,
@@ -209,6 +233,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         ManifestError as ManifestError,
         NoLinuxError as NoLinuxError,
         PluginError as PluginError,
+        ProfileError as ProfileError,
         SandboxIDError as SandboxIDError,
         ShmSizeError as ShmSizeError,
         SpecError as SpecError,
@@ -223,14 +248,12 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .hostchecks import HostChecks as HostChecks
     from .identity import (
-        container_type as container_type,
         cri_container_type_keys as cri_container_type_keys,
         cri_container_types as cri_container_types,
         cri_sandbox_id_keys as cri_sandbox_id_keys,
         get_container_type as get_container_type,
         get_sandbox_config_path as get_sandbox_config_path,
         is_crio_container_manager as is_crio_container_manager,
-        sandbox_id as sandbox_id,
     )
     from .k8s import (
         Cluster as Cluster,
@@ -253,6 +276,13 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         PodIdentity as PodIdentity,
         pod_identity as pod_identity,
     )
+    from .profiles import (
+        Profile as Profile,
+        SandboxPlan as SandboxPlan,
+        detect_profile as detect_profile,
+        get_profile as get_profile,
+        list_profiles as list_profiles,
+    )
     from .sandbox import (
         DEFAULT_SHM_SIZE as DEFAULT_SHM_SIZE,
         Cmd as Cmd,
@@ -269,8 +299,6 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .sizing import (
         Sizing as Sizing,
-        calculate_container_sizing as calculate_container_sizing,
-        calculate_sandbox_sizing as calculate_sandbox_sizing,
         calculate_vm_resources as calculate_vm_resources,
     )
     from .spec import (

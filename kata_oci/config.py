@@ -312,6 +312,15 @@ class RuntimeConfig(_Struct):
     enable_agent_pid_ns: bool = False
     experimental: list[Feature] = msgspec.field(default_factory=list)
 
+    @property
+    def profile(self) -> str:
+        """The runtime profile these settings are for: always ``"kata1"``.
+
+        Not a Go field, and not a struct field: it is not encoded, so kata1's
+        JSON is the seed's, byte for byte.
+        """
+        return "kata1"
+
     def add_kernel_param(self, param: Param) -> None:
         """Append a kernel parameter to the hypervisor configuration (``RuntimeConfig.AddKernelParam``).
 

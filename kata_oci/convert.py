@@ -42,6 +42,7 @@ __all__ = [
     "get_oci_config",
     "network_config",
     "plan_sandbox_config",
+    "runtime_sandbox_config",
     "sandbox_config",
     "shm_size",
     "state_to_oci_state",
@@ -285,10 +286,20 @@ def _base_sandbox(
     container = container_config(spec, bundle_path, cid, console, detach, engine=eng)
     shm = shm_size(container.mounts)
     network = network_config(spec, runtime_config)
-    rc = runtime_config
-    return SandboxConfig(
+    return _sandbox(
+        runtime_config,
+        network,
         id=cid,
         hostname=spec.hostname,
+        containers=[container],
+        annotations={ka.BUNDLE_PATH_KEY: bundle_path},
+        shm_size=shm,
+        systemd_cgroup=systemd_cgroup,
+    )
+
+
+def _sandbox(rc: RuntimeConfig, network: NetworkConfig, **fields: object) -> SandboxConfig:
+    return SandboxConfig(
         hypervisor_type=rc.hypervisor_type,
         hypervisor_config=rc.hypervisor_config,
         agent_type=rc.agent_type,
@@ -298,15 +309,30 @@ def _base_sandbox(
         shim_type=rc.shim_type,
         shim_config=rc.shim_config,
         network_config=network,
-        containers=[container],
-        annotations={ka.BUNDLE_PATH_KEY: bundle_path},
-        shm_size=shm,
-        systemd_cgroup=systemd_cgroup,
         sandbox_cgroup_only=rc.sandbox_cgroup_only,
         enable_agent_pid_ns=rc.enable_agent_pid_ns,
         disable_guest_seccomp=rc.disable_guest_seccomp,
         experimental=list(rc.experimental),
+        **fields,  # type: ignore[arg-type]
     )
+
+
+def runtime_sandbox_config(runtime_config: RuntimeConfig) -> SandboxConfig:
+    """The sandbox configuration the runtime configuration alone gives: no spec, no container.
+
+    What annotation verdicts without a bundle are decided against (a pod
+    manifest's, an admission webhook's): the same hypervisor, agent, proxy,
+    shim and runtime settings as :func:`sandbox_config`'s base, with no
+    network namespace path, container, hostname or ``/dev/shm`` size.
+    """
+    rc = runtime_config
+    netmon = rc.netmon_config
+    network = NetworkConfig(
+        disable_new_net_ns=rc.disable_new_net_ns,
+        netmon_config=type(netmon)(path=netmon.path, debug=netmon.debug, enable=netmon.enable),
+        interworking_model=rc.inter_network_model,
+    )
+    return _sandbox(rc, network)
 
 
 def env_vars(envs: Sequence[str]) -> list[EnvVar]:

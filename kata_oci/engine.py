@@ -16,6 +16,7 @@ concurrent first use.
 from __future__ import annotations
 
 import _thread
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from .config import RuntimeConfig
+    from .profiles.base import Profile
     from .sandbox import ContainerConfig, SandboxConfig
 
 __all__ = [
@@ -98,6 +100,24 @@ def _hook_failed(plugin: str, hook: str, exc: Exception) -> PluginError:
     return error
 
 
+_PROFILE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+
+
+def _profile_problem(profile: object, base: type) -> str | None:
+    """What is wrong with a declared profile, or ``None``."""
+    if not isinstance(profile, base):
+        return f"returned {type(profile).__name__}, not a kata_oci.Profile"
+    name = getattr(profile, "name", None)
+    if not isinstance(name, str) or not _PROFILE_NAME.match(name):
+        return f"profile name {name!r} must match ^[a-z][a-z0-9_-]*$ (at most 32 characters)"
+    for attr in ("version", "title"):
+        if not isinstance(getattr(profile, attr, None), str):
+            return f"profile {name!r} has no {attr} string"
+    if not isinstance(getattr(profile, "default_container_type", None), ContainerType):
+        return f"profile {name!r}: default_container_type is not a kata_oci.ContainerType"
+    return None
+
+
 def _annotations(spec: Spec | Mapping[str, str] | None) -> Mapping[str, str]:
     if isinstance(spec, Spec):
         return spec.annotations or _EMPTY
@@ -153,6 +173,8 @@ class Engine:
             if all(fn is None for *_, fn in self._sid_steps)
             else None
         )
+        self._profiles: dict[str, Profile] | None = None
+        self._profile_owners: dict[str, str] = {}
         self._identity_steps = self._hook_steps("kata_oci_pod_identity", "identity")
         self._sizing_steps = self._hook_steps("kata_oci_sandbox_sizing", "sizing")
         if not self._type_steps and not self._sid_steps:
@@ -227,6 +249,13 @@ class Engine:
         ):
             for plugin in self._custom_hooks(name):
                 out.setdefault(plugin, []).append(name)
+        # A plugin's profile is only known from its hook: an engine of cached
+        # declarations (which knows the built-in profiles only) will not do.
+        from .plugins import DEFAULT_PLUGINS
+
+        for plugin in self._custom_hooks("kata_oci_declare_profile"):
+            if plugin not in DEFAULT_PLUGINS:
+                out.setdefault(plugin, []).append("kata_oci_declare_profile")
         return out
 
     def _collect_declarations(self) -> tuple[tuple[str, CRI], ...]:
@@ -288,6 +317,96 @@ class Engine:
                 features[feature.name] = feature
                 owners[feature.name] = plugin
         return features
+
+    # -- runtime profiles ---------------------------------------------------------
+
+    @property
+    def profiles(self) -> Mapping[str, Profile]:
+        """The registered runtime profiles by name, built-in ones first.
+
+        Collected from ``kata_oci_declare_profile`` the first time they are
+        asked for. An engine without a plugin manager (from cached
+        declarations) has the built-in profiles only
+        (:data:`kata_oci.plugins.BUILTIN_PROFILES`).
+        """
+        found = self._profiles
+        if found is None:
+            found = self._profiles = self._collect_profiles()
+        return found
+
+    def profile(self, name: str) -> Profile:
+        """The profile registered as ``name``; :class:`~kata_oci.ProfileError` when there is none."""
+        found = self.profiles.get(name)
+        if found is not None:
+            return found
+        from .errors import ProfileError
+        from .plugins import BUILTIN_PROFILES, KNOWN_PROFILES
+
+        known = ", ".join(self.profiles) or "none"
+        if name in KNOWN_PROFILES and name not in BUILTIN_PROFILES:
+            reason = (
+                f"the {KNOWN_PROFILES[name]} profile is not part of this kata-oci yet "
+                f"(no module kata_oci.profiles.{name}); available profiles: {known}"
+            )
+        else:
+            reason = f"no such runtime profile is registered (available: {known})"
+        raise ProfileError(name, reason)
+
+    def profile_plugin(self, name: str) -> str | None:
+        """The plugin that declared profile ``name``."""
+        self.profiles  # noqa: B018 - collect them
+        return self._profile_owners.get(name)
+
+    def _collect_profiles(self) -> dict[str, Profile]:
+        from .profiles.base import Profile
+
+        answers: list[tuple[str, Any]] = []
+        hook = (
+            getattr(self.plugin_manager.hook, "kata_oci_declare_profile", None)
+            if self.plugin_manager
+            else None
+        )
+        if hook is None:
+            import importlib
+
+            from .plugins import BUILTIN_PROFILES
+
+            answers = [
+                (f"{module}.plugin", importlib.import_module(module).PROFILE)
+                for module in BUILTIN_PROFILES.values()
+            ]
+        else:
+            # pluggy calls implementations in reverse order of get_hookimpls().
+            for impl in reversed(hook.get_hookimpls()):
+                try:
+                    answers.append((impl.plugin_name, impl.function()))
+                except Exception as exc:
+                    raise PluginError(
+                        impl.plugin_name, f"kata_oci_declare_profile failed: {type(exc).__name__}: {exc}"
+                    ) from exc
+        # The core's own profiles first (pluggy consults the core's plugins last), so
+        # that a plugin declaring a built-in name is the one found at fault.
+        from .plugins import DEFAULT_PLUGINS
+
+        answers.sort(key=lambda item: item[0] not in DEFAULT_PLUGINS)
+        found: dict[str, Profile] = {}
+        owners: dict[str, str] = {}
+        for plugin, answer in answers:
+            for profile in answer if isinstance(answer, list | tuple) else [answer]:
+                if profile is None:
+                    continue
+                problem = _profile_problem(profile, Profile)
+                if problem:
+                    raise PluginError(plugin, f"kata_oci_declare_profile: {problem}")
+                if profile.name in found:
+                    raise PluginError(
+                        plugin,
+                        f"profile {profile.name!r} is already declared by plugin {owners[profile.name]!r}",
+                    )
+                found[profile.name] = profile
+                owners[profile.name] = plugin
+        self._profile_owners = owners
+        return found
 
     def _steps(self, hook_name: str, key_field: str) -> tuple[_Step, ...]:
         custom = self._custom_hooks(hook_name)
@@ -456,15 +575,21 @@ class Engine:
         return value, answer, tuple(conflicts)
 
     def container_type(
-        self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None
+        self,
+        spec: Spec | Mapping[str, str] | None,
+        *,
+        strict: bool | None = None,
+        default: ContainerType = ContainerType.POD_SANDBOX,
     ) -> ContainerType:
         """The container type (Kata 1.x ``oci.ContainerType``).
 
         The first CRI plugin, in order, whose type key is present decides; a
         value that CRI does not write raises :class:`ContainerTypeError`; no
-        CRI key at all gives :attr:`ContainerType.POD_SANDBOX`. When a later
-        CRI's key disagrees, a warning is logged, or with ``strict`` a
-        :class:`ContainerTypeError` names both plugins and values.
+        CRI key at all gives ``default``: :attr:`ContainerType.POD_SANDBOX` as
+        in Kata 1.x (a profile passes its own: Kata 2.0 and later say
+        ``SINGLE_CONTAINER``). When a later CRI's key disagrees, a warning is
+        logged, or with ``strict`` a :class:`ContainerTypeError` names both
+        plugins and values.
         """
         ann = spec.annotations if type(spec) is Spec else _annotations(spec)
         if self._unread_watch:
@@ -473,7 +598,7 @@ class Engine:
         if table is not None:
             # Fast path: one CRI key present (or none) decides with no further question.
             if not ann:
-                return ContainerType.POD_SANDBOX
+                return default
             found = None
             for key, values in table:
                 value = ann.get(key)
@@ -485,10 +610,10 @@ class Engine:
                     if found is None:
                         break  # a value the CRI does not write: the general path says so
             else:
-                return ContainerType.POD_SANDBOX if found is None else found
+                return default if found is None else found
         strict = self.strict if strict is None else strict
         ctype, _, _ = self._first_and_conflicts(self._type_answers(ann or _EMPTY), "container type", strict)
-        return ContainerType.POD_SANDBOX if ctype is None else ctype
+        return default if ctype is None else ctype
 
     def sandbox_id(self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> str:
         """The sandbox ID (Kata 1.x ``oci.SandboxID``).
@@ -522,11 +647,18 @@ class Engine:
             )
         return str(sid)
 
-    def resolve(self, spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> Resolution:
+    def resolve(
+        self,
+        spec: Spec | Mapping[str, str] | None,
+        *,
+        strict: bool | None = None,
+        default: ContainerType = ContainerType.POD_SANDBOX,
+    ) -> Resolution:
         """Container type and sandbox ID together, with the plugins that answered.
 
         Unlike :meth:`sandbox_id`, a missing sandbox ID is not an error here:
-        ``sandbox_id`` is then ``None``.
+        ``sandbox_id`` is then ``None``. ``default`` is the container type
+        when no CRI key is present (see :meth:`container_type`).
         """
         strict = self.strict if strict is None else strict
         ann = _annotations(spec)
@@ -534,7 +666,7 @@ class Engine:
         ctype, tans, tconf = self._first_and_conflicts(self._type_answers(ann), "container type", strict)
         sid, sans, sconf = self._first_and_conflicts(self._sid_answers(ann), "sandbox ID", strict)
         return Resolution(
-            container_type=ContainerType.POD_SANDBOX if ctype is None else ctype,
+            container_type=default if ctype is None else ctype,
             container_type_answer=tans,
             sandbox_id=sid,
             sandbox_id_answer=sans,

@@ -22,6 +22,9 @@ Hierarchy::
           ├── ShmSizeError           the /dev/shm bind-mount source is unreadable
           ├── AnnotationError        one or more annotation overrides rejected
           ├── ConfigError            a Kata configuration.toml Kata would refuse
+          │                          (or whose profile cannot be told)
+          ├── ProfileError           a runtime profile that is unknown or not installed,
+          │                          or a runtime configuration of another profile
           └── ManifestError          a Kubernetes manifest that cannot be read
 """
 
@@ -41,6 +44,7 @@ __all__ = [
     "ManifestError",
     "NoLinuxError",
     "PluginError",
+    "ProfileError",
     "SandboxIDError",
     "ShmSizeError",
     "SpecError",
@@ -267,3 +271,17 @@ class ManifestError(KataOCIError):
             if column is not None:
                 where += f":{column}"
         super().__init__(f"{where}: {reason}")
+
+
+class ProfileError(KataOCIError):
+    """A runtime profile (``kata1``, ``go``, ``rs``, or a plugin's) that cannot be used.
+
+    ``profile`` names it; ``reason`` says why: no such profile is registered
+    (the message lists those that are), or a runtime configuration of one
+    profile was handed to another.
+    """
+
+    def __init__(self, profile: str, reason: str) -> None:
+        self.profile = profile
+        self.reason = reason
+        super().__init__(f"profile {profile!r}: {reason}")

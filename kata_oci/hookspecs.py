@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .config import Feature
     from .cri import CRI
     from .pod import PodIdentity
+    from .profiles.base import Profile
     from .sizing import Sizing
     from .types import ContainerType
 
@@ -157,4 +158,29 @@ def kata_oci_experimental_features() -> list[Feature]:  # type: ignore[empty-bod
     stable). Called once, when an engine is built. kata-oci registers Kata
     1.x's one feature, ``newstore``, itself; two plugins registering the same
     name is a :class:`kata_oci.PluginError`.
+    """
+
+
+@hookspec
+def kata_oci_declare_profile() -> Profile | list[Profile] | None:
+    """Declare one or more runtime profiles: the rules of a Kata implementation.
+
+    Return a :class:`kata_oci.Profile` (or a list of them): an instance of a
+    subclass naming the profile (``name``, what ``--kata`` and ``profile=``
+    take; lower-case letters, digits, ``-`` and ``_``), the Kata ``version`` it
+    mirrors, its annotation table, configuration loader and types, conversion
+    and sizing (see :mod:`kata_oci.profiles.base`). Called once, the first
+    time an engine is asked for its profiles; keep the module cheap to import
+    and load heavy code inside the profile's methods. kata-oci declares its
+    own profiles (``kata1``, ``go``, ``rs``) through this hook too. Two plugins
+    declaring the same name, or an answer that is not a Profile, is a
+    :class:`kata_oci.PluginError`::
+
+        class MyKata(kata_oci.Profile):
+            name, version, title = "mykata", "4.1.0-mine", "Kata 4.1 with our patches"
+            ...
+
+        @hookimpl
+        def kata_oci_declare_profile():
+            return MyKata()
     """

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_PLUGINS",
+    "BUILTIN_PROFILES",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "PluginInfo",
@@ -36,8 +37,21 @@ ENTRY_POINT_GROUP = "kata_oci"
 #: Entry-point names of the built-in CRI plugins, in Kata's order.
 BUILTIN_PLUGINS: tuple[str, ...] = ("containerd", "crio", "dockershim")
 
-#: Core modules registered in every engine (Kata's own experimental features).
-DEFAULT_PLUGINS: tuple[str, ...] = ("kata_oci.experimental",)
+#: Core modules registered in every engine: Kata's own experimental features, and
+#: one plugin per built-in runtime profile (its ``kata_oci_declare_profile``).
+DEFAULT_PLUGINS: tuple[str, ...] = ("kata_oci.experimental", "kata_oci.profiles.kata1.plugin")
+
+#: The built-in runtime profiles: name -> the module whose ``PROFILE`` the core's
+#: plugin declares. An engine built without plugins (from cached declarations)
+#: takes its profiles from here, without importing pluggy.
+BUILTIN_PROFILES: dict[str, str] = {"kata1": "kata_oci.profiles.kata1"}
+
+#: Every profile kata-oci is meant to have, for messages when one is missing.
+KNOWN_PROFILES: dict[str, str] = {
+    "kata1": "Kata Containers 1.13 (kata-runtime)",
+    "go": "Kata Containers 4.1 Go runtime (containerd-shim-kata-v2)",
+    "rs": "Kata Containers 4.1 runtime-rs",
+}
 
 
 class PluginInfo(msgspec.Struct, frozen=True):

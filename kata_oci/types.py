@@ -18,11 +18,16 @@ class ContainerType(enum.StrEnum):
 
     POD_SANDBOX = "pod_sandbox"
     POD_CONTAINER = "pod_container"
+    #: A container started without a CRI (Kata 2.0 and later; never a Kata 1.x answer).
+    SINGLE_CONTAINER = "single_container"
     UNKNOWN = "unknown_container_type"
 
     def is_sandbox(self) -> bool:
-        """True for the container that creates the pod sandbox (Kata's ``IsSandbox``)."""
-        return self is ContainerType.POD_SANDBOX
+        """True for the container that creates the sandbox (Kata's ``IsSandbox``).
+
+        A pod sandbox, or (Kata 2.0 and later) a single container, which is its own sandbox.
+        """
+        return self is ContainerType.POD_SANDBOX or self is ContainerType.SINGLE_CONTAINER
 
 
 class Feature(msgspec.Struct, kw_only=True, frozen=True):

@@ -1,0 +1,399 @@
+"""kata-oci's public functions, each following a runtime profile's rules.
+
+``kata_oci.sandbox_config``, ``plan_sandbox_config``, ``container_config``,
+``container_type``, ``sandbox_id``, ``calculate_sandbox_sizing``,
+``calculate_container_sizing`` and ``load_runtime_config`` are these. Each
+finds its profile (:mod:`kata_oci.profiles`), from the runtime configuration
+it is given (``runtime_config.profile``) or a ``profile=`` argument (a name
+such as ``"go"``, or a :class:`~kata_oci.Profile`), and hands the work to it
+with the default engine's CRI plugins (or ``engine=``'s). Without either,
+the functions that take no runtime configuration follow ``kata1``, the
+seed's rules, so Kata 1.x code keeps its answers.
+
+The profiles' own code is in their packages; the ``kata1`` functions these
+call are :mod:`kata_oci.convert`, :mod:`kata_oci.identity`,
+:mod:`kata_oci.sizing` and :mod:`kata_oci.configfile`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .engine import default_engine
+from .errors import ConfigError, ProfileError
+from .profiles import DEFAULT_PROFILE, detect_profile, detection_scores, get_profile
+from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, SandboxPlan, find_config_file
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .overrides import OverridePlan
+    from .sizing import Sizing
+    from .spec import Spec
+    from .types import ContainerType
+
+__all__ = [
+    "ConfigChoice",
+    "calculate_container_sizing",
+    "calculate_sandbox_sizing",
+    "container_config",
+    "container_type",
+    "find_runtime_config",
+    "load_runtime_config",
+    "plan_annotations",
+    "plan_sandbox_config",
+    "runtime_profile",
+    "sandbox_config",
+    "sandbox_id",
+]
+
+#: What ``profile=`` takes: a profile's name, a Profile, or ``None``.
+ProfileArg = str | Profile | None
+
+
+def _engine(engine: Engine | None) -> Engine:
+    return default_engine() if engine is None else engine
+
+
+def _kata1(profile: ProfileArg, engine: Engine) -> Profile:
+    return get_profile("kata1" if profile is None else profile, engine=engine)
+
+
+def runtime_profile(
+    runtime_config: Any, profile: ProfileArg = None, *, engine: Engine | None = None
+) -> Profile:
+    """The profile of ``runtime_config`` (its ``profile`` attribute), checked against ``profile``.
+
+    Raises :class:`~kata_oci.ProfileError` when the configuration names a
+    profile other than ``profile``, or names none and ``profile`` is not given.
+    """
+    eng = _engine(engine)
+    name = getattr(runtime_config, "profile", None)
+    if profile is None:
+        if not isinstance(name, str):
+            raise ProfileError(
+                "?", f"a {type(runtime_config).__name__} names no profile: pass profile= to say whose it is"
+            )
+        return eng.profile(name)
+    chosen = get_profile(profile, engine=eng)
+    if isinstance(name, str) and name != chosen.name:
+        raise ProfileError(
+            chosen.name,
+            f"the runtime configuration is profile {name!r}'s, not {chosen.name!r}'s: load it with "
+            f"profile={chosen.name!r}, or leave profile= out to follow the configuration",
+        )
+    return chosen
+
+
+# -- the configuration file ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigChoice:
+    """Which configuration file, read under which profile, and why.
+
+    ``source`` says where the path came from: ``"argument"``,
+    ``"$KATA_CONF_FILE"``, ``"default path"`` (Kata's look-up) or
+    ``"shipped"`` (none found: the profile's shipped configuration).
+    ``detected`` is true when the profile was told from the file, with each
+    profile's ``scores``; false when it was given (or, for a file that
+    cannot be read, :data:`~kata_oci.profiles.DEFAULT_PROFILE`, whose loader
+    then says what is wrong).
+    """
+
+    path: Path
+    profile: Profile
+    source: str
+    detected: bool = False
+    scores: Mapping[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for people: ``profile kata1 (detected), file /etc/... (default path)``."""
+        how = "detected" if self.detected else "given" if self.source != "shipped" else "default"
+        return f"profile {self.profile.name} ({how}), file {self.path} ({self.source})"
+
+
+def _skeleton(text: str) -> dict[str, Any]:
+    """A document of the table headers alone, for a file the TOML parser refuses."""
+    import re
+
+    doc: dict[str, Any] = {}
+    for m in re.finditer(r"(?m)^[ \t]*\[\[?[ \t]*([A-Za-z0-9_.\- \t]+?)[ \t]*\]\]?", text):
+        where: dict[str, Any] = doc
+        for part in m.group(1).split("."):
+            node = where.setdefault(part.strip(), {})
+            if not isinstance(node, dict):  # pragma: no cover - headers only make tables
+                break
+            where = node
+    return doc
+
+
+def _detect_file(path: Path, engine: Engine) -> tuple[Profile, Mapping[str, int]] | None:
+    """The profile detected from the file, or ``None`` when it cannot be read as TOML at all."""
+    from .files import MAX_TOML_SIZE, parse_toml, read_regular_file
+
+    try:
+        data = read_regular_file(path, MAX_TOML_SIZE)
+    except (OSError, ValueError):
+        return None
+    # Detection needs the structure only: bytes Go's TOML parser takes and
+    # tomllib refuses (invalid UTF-8 in a comment, a leading-zero integer)
+    # fall back to the table headers.
+    text = data.decode("utf-8", errors="replace")
+    try:
+        doc: Mapping[str, Any] = parse_toml(text, file=str(path))
+    except ConfigError:
+        doc = _skeleton(text)
+        if not doc:
+            return None
+    scores = detection_scores(doc, engine=engine)
+    return detect_profile(doc, engine=engine, file=str(path)), scores
+
+
+def find_runtime_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    profile: ProfileArg = None,
+    env: Mapping[str, str] | None = None,
+    engine: Engine | None = None,
+) -> ConfigChoice:
+    """Decide which configuration file to read and under which profile (see :class:`ConfigChoice`).
+
+    ``path`` ``None`` means Kata's look-up (``$KATA_CONF_FILE``, then
+    ``/etc/kata-containers/configuration.toml``, then
+    ``/usr/share/defaults/kata-containers/configuration.toml``; the same in
+    Kata 1.x and 4.1), and with no file found, the shipped configuration of
+    ``profile`` or of :data:`~kata_oci.profiles.DEFAULT_PROFILE`. Without
+    ``profile``, the profile is detected from the file
+    (:func:`kata_oci.detect_profile`): a tie or no match is a
+    :class:`~kata_oci.ConfigError`.
+    """
+    eng = _engine(engine)
+    chosen = None if profile is None else get_profile(profile, engine=eng)
+    if path is not None:
+        file, source = Path(path), "argument"
+    else:
+        found = find_config_file(env, chosen.config_paths if chosen else DEFAULT_CONFIG_PATHS)
+        if found is None:
+            fallback = chosen or get_profile(DEFAULT_PROFILE, engine=eng)
+            shipped = fallback.shipped_config()
+            if shipped is None:
+                raise ConfigError(
+                    f"no configuration file found (${CONFIG_FILE_ENV} unset, none of "
+                    f"{', '.join(fallback.config_paths)} exists) and profile {fallback.name!r} ships none"
+                )
+            return ConfigChoice(shipped, fallback, "shipped")
+        file, source = found
+    if chosen is not None:
+        return ConfigChoice(file, chosen, source)
+    detected = _detect_file(file, eng)
+    if detected is None:
+        return ConfigChoice(file, get_profile(DEFAULT_PROFILE, engine=eng), source)
+    return ConfigChoice(file, detected[0], source, detected=True, scores=detected[1])
+
+
+def load_runtime_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    profile: ProfileArg = None,
+    strict: bool = False,
+    host_checks: Any = None,
+    builtin: bool = False,
+    env: Mapping[str, str] | None = None,
+    engine: Engine | None = None,
+) -> Any:
+    """Load a Kata ``configuration.toml`` under its profile's rules; the result names its profile.
+
+    The file and profile are chosen by :func:`find_runtime_config` (``path``
+    ``None``: Kata's look-up; ``profile`` ``None``: detected from the file).
+    ``strict`` makes unknown keys errors; ``host_checks`` turns on the checks
+    Kata's loader makes of the host (for ``kata1``, either turns on its one
+    strict mode, as before); ``builtin`` (``kata1`` only) applies
+    containerd-shim-kata-v2's rules. Raises :class:`~kata_oci.ConfigError`.
+    """
+    choice = find_runtime_config(path, profile=profile, env=env, engine=engine)
+    options: dict[str, Any] = {"strict": strict, "host_checks": host_checks}
+    if builtin:
+        options["builtin"] = True
+    return choice.profile.load_runtime_config(choice.path, **options)
+
+
+# -- conversion -----------------------------------------------------------------------------
+
+
+def sandbox_config(
+    spec: Spec,
+    runtime_config: Any,
+    bundle_path: str,
+    cid: str,
+    console: str = "",
+    detach: bool = False,
+    systemd_cgroup: bool = False,
+    *,
+    engine: Engine | None = None,
+    strict_annotations: bool = False,
+    profile: ProfileArg = None,
+) -> Any:
+    """Convert a spec into the sandbox configuration of ``runtime_config``'s profile.
+
+    For ``kata1``, :func:`kata_oci.convert.sandbox_config` (Go's
+    ``oci.SandboxConfig``): the container configuration, ``/dev/shm`` size,
+    network, then every ``io.katacontainers.config.*`` override or none
+    (:class:`~kata_oci.AnnotationError`). ``strict_annotations`` rejects
+    unknown ``io.katacontainers.`` keys. ``profile`` must agree with the
+    runtime configuration's (:class:`~kata_oci.ProfileError` otherwise).
+    """
+    eng = _engine(engine)
+    return runtime_profile(runtime_config, profile, engine=eng).sandbox_config(
+        spec,
+        runtime_config,
+        bundle_path,
+        cid,
+        engine=eng,
+        console=console,
+        detach=detach,
+        systemd_cgroup=systemd_cgroup,
+        strict=strict_annotations,
+    )
+
+
+def plan_sandbox_config(
+    spec: Spec,
+    runtime_config: Any,
+    bundle_path: str,
+    cid: str,
+    console: str = "",
+    detach: bool = False,
+    systemd_cgroup: bool = False,
+    *,
+    engine: Engine | None = None,
+    strict_annotations: bool = False,
+    profile: ProfileArg = None,
+) -> SandboxPlan:
+    """The sandbox configuration before overrides, and each override's decision.
+
+    Unpacks as ``base, plan``; ``plan.apply(base)`` (or ``.sandbox``) is
+    :func:`sandbox_config`'s result.
+    """
+    eng = _engine(engine)
+    return runtime_profile(runtime_config, profile, engine=eng).plan_sandbox_config(
+        spec,
+        runtime_config,
+        bundle_path,
+        cid,
+        engine=eng,
+        console=console,
+        detach=detach,
+        systemd_cgroup=systemd_cgroup,
+        strict=strict_annotations,
+    )
+
+
+def plan_annotations(
+    annotations: Mapping[str, str] | None,
+    runtime_config: Any,
+    *,
+    strict: bool = False,
+    engine: Engine | None = None,
+    profile: ProfileArg = None,
+) -> OverridePlan:
+    """Each annotation's verdict under ``runtime_config``'s profile, without a bundle.
+
+    What a pod manifest's annotations would do once they reach Kata: the
+    decisions :func:`plan_sandbox_config` makes, against the sandbox the
+    runtime configuration alone gives.
+    """
+    eng = _engine(engine)
+    return runtime_profile(runtime_config, profile, engine=eng).plan_annotations(
+        annotations, runtime_config, engine=eng, strict=strict
+    )
+
+
+def container_config(
+    spec: Spec,
+    bundle_path: str,
+    cid: str,
+    console: str = "",
+    detach: bool = False,
+    *,
+    engine: Engine | None = None,
+    profile: ProfileArg = None,
+) -> Any:
+    """The container configuration of ``spec`` under ``profile`` (default ``kata1``)."""
+    eng = _engine(engine)
+    return _kata1(profile, eng).container_config(
+        spec, bundle_path, cid, engine=eng, console=console, detach=detach
+    )
+
+
+# -- container type, sandbox ID, sizing ------------------------------------------------------
+
+
+def container_type(
+    spec: Spec | Mapping[str, str] | None,
+    *,
+    strict: bool | None = None,
+    profile: ProfileArg = None,
+    engine: Engine | None = None,
+) -> ContainerType:
+    """The container type from the CRI annotations (Go's ``oci.ContainerType``).
+
+    The first CRI plugin (containerd, CRI-O, dockershim, then third-party
+    ones) whose type key is present decides; a value that CRI does not write
+    raises :class:`~kata_oci.ContainerTypeError`. No CRI key gives the
+    profile's default: ``POD_SANDBOX`` for ``kata1`` (the default profile
+    here), ``SINGLE_CONTAINER`` for Kata 2.0 and later. ``strict`` turns
+    disagreeing CRI keys into an error (default: the engine's setting).
+    """
+    eng = _engine(engine)
+    if profile is None:  # kata1's rule, which is the engine's: no profile look-up on the hot path
+        return eng.container_type(spec, strict=strict)
+    return get_profile(profile, engine=eng).container_type(spec, engine=eng, strict=strict)
+
+
+def sandbox_id(
+    spec: Spec | Mapping[str, str] | None,
+    *,
+    strict: bool | None = None,
+    profile: ProfileArg = None,
+    engine: Engine | None = None,
+) -> str:
+    """The sandbox ID from the CRI annotations (Go's ``oci.SandboxID``).
+
+    The first CRI sandbox-ID key present gives its value, even ``""``; none
+    raises :class:`~kata_oci.SandboxIDError`.
+    """
+    eng = _engine(engine)
+    if profile is None:  # kata1's rule, which is the engine's
+        return eng.sandbox_id(spec, strict=strict)
+    return get_profile(profile, engine=eng).sandbox_id(spec, engine=eng, strict=strict)
+
+
+def calculate_sandbox_sizing(
+    spec: Spec | Mapping[str, str] | None,
+    *,
+    strict: bool | None = None,
+    profile: ProfileArg = None,
+    engine: Engine | None = None,
+) -> Sizing:
+    """The pod sandbox's resources from its CRI's annotations (Go's ``CalculateSandboxSizing``).
+
+    See :func:`kata_oci.sizing.calculate_sandbox_sizing` for the rules
+    (``kata1`` applies Kata 2.x's arithmetic, the only one Kata has had).
+    """
+    eng = _engine(engine)
+    return _kata1(profile, eng).calculate_sandbox_sizing(spec, engine=eng, strict=strict)
+
+
+def calculate_container_sizing(
+    spec: Spec | None, *, profile: ProfileArg = None, engine: Engine | None = None
+) -> Sizing:
+    """A container's resources from its ``linux.resources`` (Go's ``CalculateContainerSizing``)."""
+    if profile is None or profile == "kata1":
+        from .sizing import calculate_container_sizing as kata1_sizing
+
+        return kata1_sizing(spec)  # no engine needed: no plugin is involved
+    return get_profile(profile, engine=_engine(engine)).calculate_container_sizing(spec)

@@ -1,0 +1,175 @@
+"""The ``kata1`` :class:`~kata_oci.Profile`: Kata 1.13's rules, through the seed's modules.
+
+Every method hands the work to the module that has always done it, with the
+same arguments, so a result through the profile is byte-identical to the
+seed's. The modules load on first use: importing the profile is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kata_oci.profiles.base import Profile, SandboxPlan
+from kata_oci.types import ContainerType
+
+if TYPE_CHECKING:
+    from kata_oci.annotations import Declaration
+    from kata_oci.config import RuntimeConfig
+    from kata_oci.engine import Engine
+    from kata_oci.overrides import OverridePlan
+    from kata_oci.sandbox import ContainerConfig, SandboxConfig
+    from kata_oci.spec import Spec
+
+__all__ = ["PROFILE", "Kata1Profile"]
+
+_convert_module: ModuleType | None = None
+
+
+def _convert() -> Any:
+    """:mod:`kata_oci.convert`, imported on first use (once: this is on every conversion's path)."""
+    global _convert_module
+    if _convert_module is None:
+        from kata_oci import convert
+
+        _convert_module = convert
+    return _convert_module
+
+
+class Kata1Profile(Profile):
+    """Kata Containers 1.13: ``virtcontainers/pkg/oci`` and ``pkg/katautils`` of kata-containers/runtime."""
+
+    name: ClassVar[str] = "kata1"
+    version: ClassVar[str] = "1.13.0"
+    title: ClassVar[str] = "Kata Containers 1.13 (kata-runtime, virtcontainers/pkg/oci)"
+    default_container_type: ClassVar[ContainerType] = ContainerType.POD_SANDBOX
+
+    @property
+    def declarations(self) -> Sequence[Declaration]:
+        from kata_oci.annotations import DECLARATIONS
+
+        return DECLARATIONS
+
+    @property
+    def runtime_config_type(self) -> type[RuntimeConfig]:
+        from kata_oci.config import RuntimeConfig
+
+        return RuntimeConfig
+
+    def load_runtime_config(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        strict: bool = False,
+        host_checks: Any = None,
+        builtin: bool = False,
+    ) -> RuntimeConfig:
+        """:func:`kata_oci.configfile.load_runtime_config`.
+
+        Kata 1.x's loader has one switch today: its ``strict`` both checks
+        the host (the files the configuration names must exist) and is the
+        strict mode. Either ``strict`` or ``host_checks`` turns it on.
+        ``builtin`` applies containerd-shim-kata-v2's rules.
+        """
+        from kata_oci.configfile import load_runtime_config
+
+        return load_runtime_config(path, strict=strict or host_checks is not None, builtin=builtin)
+
+    def shipped_config(self) -> Path:
+        """Kata 1.x's generated ``configuration-qemu.toml``, shipped inside kata-oci."""
+        from kata_oci.configfile import _shipped_default
+
+        return _shipped_default()
+
+    def detect(self, doc: Mapping[str, Any]) -> int:
+        from .detect import detect
+
+        return detect(doc)
+
+    def container_config(
+        self,
+        spec: Spec,
+        bundle_path: str,
+        cid: str,
+        *,
+        engine: Engine,
+        console: str = "",
+        detach: bool = False,
+    ) -> ContainerConfig:
+        config: ContainerConfig = _convert().container_config(
+            spec, bundle_path, cid, console, detach, engine=engine
+        )
+        return config
+
+    def plan_sandbox_config(
+        self,
+        spec: Spec,
+        runtime_config: Any,
+        bundle_path: str,
+        cid: str,
+        *,
+        engine: Engine,
+        console: str = "",
+        detach: bool = False,
+        systemd_cgroup: bool = False,
+        strict: bool = False,
+    ) -> SandboxPlan:
+        base, plan = _convert().plan_sandbox_config(
+            spec,
+            runtime_config,
+            bundle_path,
+            cid,
+            console,
+            detach,
+            systemd_cgroup,
+            engine=engine,
+            strict_annotations=strict,
+        )
+        return SandboxPlan(base, plan)
+
+    def sandbox_config(
+        self,
+        spec: Spec,
+        runtime_config: Any,
+        bundle_path: str,
+        cid: str,
+        *,
+        engine: Engine,
+        console: str = "",
+        detach: bool = False,
+        systemd_cgroup: bool = False,
+        strict: bool = False,
+    ) -> SandboxConfig:
+        sandbox: SandboxConfig = _convert().sandbox_config(
+            spec,
+            runtime_config,
+            bundle_path,
+            cid,
+            console,
+            detach,
+            systemd_cgroup,
+            engine=engine,
+            strict_annotations=strict,
+        )
+        return sandbox
+
+    def plan_annotations(
+        self,
+        annotations: Mapping[str, str] | None,
+        runtime_config: Any,
+        *,
+        engine: Engine,
+        strict: bool = False,
+    ) -> OverridePlan:
+        """The overrides' decisions against the sandbox the runtime configuration alone gives."""
+        from kata_oci.convert import runtime_sandbox_config
+        from kata_oci.overrides import plan_overrides
+
+        base = runtime_sandbox_config(runtime_config)
+        return plan_overrides(annotations, base, runtime_config, features=engine.features, strict=strict)
+
+
+PROFILE = Kata1Profile()
