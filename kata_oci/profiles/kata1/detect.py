@@ -9,7 +9,7 @@ folds them): keys 1.x does not know are what later Katas added.
 
 Scores: 0 for a hypervisor 1.x does not have, or for a file with keys 1.x
 does not know and none of its own tables; 95 for a file with 1.x's own
-tables and only 1.x keys, less 5 per unknown key down to 60; 10 for a file
+tables and only 1.x keys, less 5 per unknown key down to 60; 5 for a file
 that has nothing 1.x lacks and nothing only 1.x has (a minimal file that any
 Kata would load).
 """
@@ -84,4 +84,4 @@ def detect(doc: Mapping[str, Any]) -> int:
     unknown = len(unknown_keys(doc))
     if marks:
         return max(60, 95 - 5 * unknown)
-    return 0 if unknown else 10
+    return 0 if unknown else 5

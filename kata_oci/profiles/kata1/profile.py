@@ -69,14 +69,20 @@ class Kata1Profile(Profile):
     ) -> RuntimeConfig:
         """:func:`kata_oci.configfile.load_runtime_config`.
 
-        Kata 1.x's loader has one switch today: its ``strict`` both checks
-        the host (the files the configuration names must exist) and is the
-        strict mode. Either ``strict`` or ``host_checks`` turns it on.
-        ``builtin`` applies containerd-shim-kata-v2's rules.
+        Until Kata 1.x's loader takes ``host_checks`` itself, it has one
+        switch, its ``strict``, which checks the host (the files the
+        configuration names must exist): either ``strict`` (its meaning in
+        the seed's API) or ``host_checks`` turns it on. ``builtin`` applies
+        containerd-shim-kata-v2's rules.
         """
         from kata_oci.configfile import load_runtime_config
 
-        return load_runtime_config(path, strict=strict or host_checks is not None, builtin=builtin)
+        if "host_checks" in (load_runtime_config.__kwdefaults__ or {}):
+            options: dict[str, Any] = {"strict": strict, "host_checks": host_checks}
+        else:
+            options = {"strict": strict or host_checks is not None}
+        config: RuntimeConfig = load_runtime_config(path, builtin=builtin, **options)
+        return config
 
     def shipped_config(self) -> Path:
         """Kata 1.x's generated ``configuration-qemu.toml``, shipped inside kata-oci."""
