@@ -50,6 +50,9 @@ __all__ = [
     "sandbox_id",
 ]
 
+#: ``host_checks`` left out: each profile's default.
+_UNSET: Any = object()
+
 #: What ``profile=`` takes: a profile's name, a Profile, or ``None``.
 ProfileArg = str | Profile | None
 
@@ -200,7 +203,7 @@ def load_runtime_config(
     *,
     profile: ProfileArg = None,
     strict: bool = False,
-    host_checks: Any = None,
+    host_checks: Any = _UNSET,
     builtin: bool = False,
     env: Mapping[str, str] | None = None,
     engine: Engine | None = None,
@@ -209,13 +212,17 @@ def load_runtime_config(
 
     The file and profile are chosen by :func:`find_runtime_config` (``path``
     ``None``: Kata's look-up; ``profile`` ``None``: detected from the file).
-    ``strict`` makes unknown keys errors; ``host_checks`` turns on the checks
-    Kata's loader makes of the host (for ``kata1``, either turns on its one
-    strict mode, as before); ``builtin`` (``kata1`` only) applies
-    containerd-shim-kata-v2's rules. Raises :class:`~kata_oci.ConfigError`.
+    ``strict`` makes unknown keys errors; ``host_checks`` (a
+    :class:`~kata_oci.HostChecks`, or ``None``) turns on the checks Kata's
+    loader makes of the host; left out, the profile's default (``kata1``: the
+    seed's rule, host checks exactly when ``strict``). ``builtin`` (``kata1``
+    only) applies containerd-shim-kata-v2's rules. Raises
+    :class:`~kata_oci.ConfigError`.
     """
     choice = find_runtime_config(path, profile=profile, env=env, engine=engine)
-    options: dict[str, Any] = {"strict": strict, "host_checks": host_checks}
+    options: dict[str, Any] = {"strict": strict}
+    if host_checks is not _UNSET:
+        options["host_checks"] = host_checks
     if builtin:
         options["builtin"] = True
     return choice.profile.load_runtime_config(choice.path, **options)

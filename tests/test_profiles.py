@@ -579,3 +579,15 @@ def test_profile_docs_name_the_hook() -> None:
     text = (ROOT / "docs" / "profiles.md").read_text()
     for needle in ("kata_oci_declare_profile", "detect", "--kata", "get_profile"):
         assert needle in text, needle
+
+
+def test_kata1_strict_keeps_the_seeds_meaning_unless_host_checks_is_given() -> None:
+    path = KATA1_FIXTURES[0]  # names a hypervisor and kernel this host does not have
+    if Path("/usr/share/kata-containers").exists():
+        pytest.skip("this host has Kata's files")
+    with pytest.raises(ConfigError) as info:
+        kata_oci.load_runtime_config(path, strict=True)
+    with pytest.raises(ConfigError) as direct:
+        kata1_load(path, strict=True)
+    assert str(info.value) == str(direct.value)
+    assert kata_oci.load_runtime_config(path, strict=True, host_checks=None).profile == "kata1"

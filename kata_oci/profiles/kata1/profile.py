@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from kata_oci.sandbox import ContainerConfig, SandboxConfig
     from kata_oci.spec import Spec
 
-__all__ = ["PROFILE", "Kata1Profile"]
+__all__ = ["FROM_STRICT", "PROFILE", "Kata1Profile"]
+
+#: ``host_checks`` left out: the 1.x loader's default (:data:`kata_oci.configfile.FROM_STRICT`).
+FROM_STRICT: Any = object()
 
 _convert_module: ModuleType | None = None
 
@@ -64,24 +67,20 @@ class Kata1Profile(Profile):
         path: str | os.PathLike[str],
         *,
         strict: bool = False,
-        host_checks: Any = None,
+        host_checks: Any = FROM_STRICT,
         builtin: bool = False,
     ) -> RuntimeConfig:
         """:func:`kata_oci.configfile.load_runtime_config`.
 
-        Until Kata 1.x's loader takes ``host_checks`` itself, it has one
-        switch, its ``strict``, which checks the host (the files the
-        configuration names must exist): either ``strict`` (its meaning in
-        the seed's API) or ``host_checks`` turns it on. ``builtin`` applies
-        containerd-shim-kata-v2's rules.
+        ``strict``: unknown keys are errors. ``host_checks``: a
+        :class:`~kata_oci.HostChecks`, or ``None`` for none; left out, the
+        seed's rule (host checks exactly when ``strict``). ``builtin``
+        applies containerd-shim-kata-v2's rules.
         """
         from kata_oci.configfile import load_runtime_config
 
-        if "host_checks" in (load_runtime_config.__kwdefaults__ or {}):
-            options: dict[str, Any] = {"strict": strict, "host_checks": host_checks}
-        else:
-            options = {"strict": strict or host_checks is not None}
-        config: RuntimeConfig = load_runtime_config(path, builtin=builtin, **options)
+        options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
+        config: RuntimeConfig = load_runtime_config(path, strict=strict, builtin=builtin, **options)
         return config
 
     def shipped_config(self) -> Path:
