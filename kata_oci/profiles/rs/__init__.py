@@ -1,0 +1,1 @@
+"""The ``rs`` profile: runtime-rs (kata-types) 4.1.0."""
