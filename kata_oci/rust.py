@@ -160,7 +160,9 @@ def parse_bool(s: str) -> bool:
     raise RustParseError("bool", s, "provided string was not `true` or `false`")
 
 
-_FLOAT_RE: Final = re.compile(r"[+-]?(?:(?i:inf|infinity|nan)|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+_FLOAT_RE: Final = re.compile(
+    r"[+-]?(?:(?i:inf|infinity|nan)|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+)
 _F32_MAX: Final = 3.4028234663852886e38
 
 

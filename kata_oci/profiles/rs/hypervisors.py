@@ -30,14 +30,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import ConfigError
+from kata_oci.errors import ConfigError
+
 from .types import Agent, Hypervisor, TomlConfig
 
 __all__ = [
     "PLUGINS",
     "HostFacts",
     "Plugin",
+    "add_kernel_params",
     "adjust_config",
+    "adjust_cpu_info",
+    "agent_kernel_params",
     "validate",
     "validate_block_device_sector_size",
 ]
@@ -76,13 +80,19 @@ class HostFacts:
 
     @classmethod
     def of(cls, checks: Any) -> HostFacts | None:
-        if checks is None:
-            return None
-        if isinstance(checks, HostFacts):
+        """From a :class:`kata_oci.hostchecks.HostChecks` (or a HostFacts; None stays None).
+
+        CPUs: ``num_cpus::get()``, the CPUs this process may run on (``go_num_cpu``);
+        memory: ``sysinfo`` total RAM in MiB; paths under ``asset_root``.
+        """
+        if checks is None or isinstance(checks, HostFacts):
             return checks
-        cpus = _first_attr(checks, ("cpus", "cpu_count", "num_cpu", "host_cpus"))
-        mem = _first_attr(checks, ("memory_mib", "host_memory_mib", "mem_total_mib"))
-        root = _first_attr(checks, ("root", "asset_root")) or "/"
+        cpus = checks.go_num_cpu() if hasattr(checks, "go_num_cpu") else _first_attr(checks, ("cpus",))
+        if hasattr(checks, "total_memory_bytes"):
+            mem = checks.total_memory_bytes() // (1 << 20)
+        else:
+            mem = _first_attr(checks, ("memory_mib",))
+        root = _first_attr(checks, ("asset_root", "root")) or "/"
         if cpus is None:
             cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if mem is None:
@@ -92,7 +102,8 @@ class HostFacts:
     def resolve(self, path: str) -> str:
         """``Path::canonicalize``: the real path, or OSError when it does not exist."""
         full = path
-        if self.root not in ("", "/") and os.path.isabs(path):
+        if self.root not in ("", "/"):
+            # A relative path is taken from the root (runtime-rs: from its working directory).
             full = os.path.join(self.root, path.lstrip("/"))
         elif not os.path.isabs(path):
             full = os.path.abspath(path)
@@ -202,14 +213,18 @@ def _qemu_validate(hv: Hypervisor, conf: TomlConfig, host: HostFacts | None) -> 
         raise _err("Path for QEMU jailer should be empty")
     if hv.valid_jailer_paths:
         raise _err("Valid Qemu jailer path list should be empty")
-    if not hv.blockdev_info.disable_block_device_use and hv.blockdev_info.block_device_driver == "virtio-blk-mmio":
+    if (
+        not hv.blockdev_info.disable_block_device_use
+        and hv.blockdev_info.block_device_driver == "virtio-blk-mmio"
+    ):
         raise _err("Qemu doesn't support virtio-blk-mmio")
     _coco_mmio(hv)
     if not hv.boot_info.kernel:
         raise _err("Guest kernel image for qemu is empty")
-    if not hv.boot_info.image and not hv.boot_info.initrd:
-        if not (hv.boot_info.vm_rootfs_driver.endswith("ccw") and hv.security_info.confidential_guest):
-            raise _err("Both guest boot image and initrd for qemu are empty")
+    # IBM SE (CCW + confidential guest) needs neither image nor initrd.
+    ibm_se = hv.boot_info.vm_rootfs_driver.endswith("ccw") and hv.security_info.confidential_guest
+    if not hv.boot_info.image and not hv.boot_info.initrd and not ibm_se:
+        raise _err("Both guest boot image and initrd for qemu are empty")
     if _vcpu_limit(hv, 256):
         raise _err(f"Qemu hypervisor can not support {hv.cpu_info.default_maxvcpus} vCPUs")
     if hv.device_info.default_bridges > 5:
@@ -440,7 +455,9 @@ def _adjust_hypervisor(hv: Hypervisor, host: HostFacts | None) -> None:
             b.vhost_user_store_path = ""
         elif not b.vhost_user_store_path:
             b.vhost_user_store_path = DEFAULT_VHOST_USER_STORE_PATH
-        b.vhost_user_store_path = _resolve(host, b.vhost_user_store_path, "Invalid vhost-user-store-path {}: {}")
+        b.vhost_user_store_path = _resolve(
+            host, b.vhost_user_store_path, "Invalid vhost-user-store-path {}: {}"
+        )
 
     boot = hv.boot_info
     boot.kernel = _resolve(host, boot.kernel, "guest kernel image file {} is invalid: {}")
@@ -452,20 +469,7 @@ def _adjust_hypervisor(hv: Hypervisor, host: HostFacts | None) -> None:
     for extra in hv.guest_extension_images:
         extra.path = _resolve(host, extra.path, "extra image file {} is invalid: {}")
 
-    c = hv.cpu_info
-    c.cpu_features = ",".join(_rust_trim(v) for v in c.cpu_features.split(","))
-    if host is not None:
-        cpus = float(host.cpus)
-        if c.default_maxvcpus == 0 or c.default_maxvcpus > cpus:
-            c.default_maxvcpus = host.cpus
-        if c.default_vcpus < 0.0 or c.default_vcpus > cpus:
-            c.default_vcpus = cpus
-        elif c.default_vcpus == 0.0:
-            c.default_vcpus = float(DEFAULT_GUEST_VCPUS)
-        if c.default_vcpus > c.default_maxvcpus:
-            c.default_vcpus = float(c.default_maxvcpus)
-    elif c.default_vcpus == 0.0:
-        c.default_vcpus = float(DEFAULT_GUEST_VCPUS)
+    adjust_cpu_info(hv.cpu_info, None if host is None else host.cpus)
 
     if hv.device_info.default_bridges > MAX_BRIDGE_SIZE:
         hv.device_info.default_bridges = MAX_BRIDGE_SIZE
@@ -496,7 +500,9 @@ def _adjust_hypervisor(hv: Hypervisor, host: HostFacts | None) -> None:
             fs.shared_fs = DEFAULT_SHARED_FS_TYPE
         if fs.shared_fs in ("virtio-fs", "inline-virtio-fs", "virtio-fs-nydus"):
             if fs.shared_fs != "inline-virtio-fs":
-                fs.virtio_fs_daemon = _resolve(host, fs.virtio_fs_daemon, "Virtio-fs daemon path {} is invalid: {}")
+                fs.virtio_fs_daemon = _resolve(
+                    host, fs.virtio_fs_daemon, "Virtio-fs daemon path {} is invalid: {}"
+                )
             if not fs.virtio_fs_cache or fs.virtio_fs_cache == "none":
                 fs.virtio_fs_cache = DEFAULT_VIRTIO_FS_CACHE_MODE
             if fs.virtio_fs_is_dax and fs.virtio_fs_cache_size == 0:
@@ -507,8 +513,26 @@ def _adjust_hypervisor(hv: Hypervisor, host: HostFacts | None) -> None:
     hv.prefetch_list_path = _resolve(host, hv.prefetch_list_path, "prefetch_list_path `{}` is invalid: {}")
 
 
+def adjust_cpu_info(c: Any, cpus: int | None) -> None:
+    """``CpuInfo::adjust_config``: trim the features, clamp to the host's ``cpus`` (if known)."""
+    c.cpu_features = ",".join(_rust_trim(v) for v in c.cpu_features.split(","))
+    if cpus is None:
+        if c.default_vcpus == 0.0:
+            c.default_vcpus = float(DEFAULT_GUEST_VCPUS)
+        return
+    n = float(cpus)
+    if c.default_maxvcpus == 0 or c.default_maxvcpus > n:
+        c.default_maxvcpus = cpus
+    if c.default_vcpus < 0.0 or c.default_vcpus > n:
+        c.default_vcpus = n
+    elif c.default_vcpus == 0.0:
+        c.default_vcpus = float(DEFAULT_GUEST_VCPUS)
+    if c.default_vcpus > c.default_maxvcpus:
+        c.default_vcpus = float(c.default_maxvcpus)
+
+
 def _rust_trim(s: str) -> str:
-    from ...rust import trim
+    from kata_oci.rust import trim
 
     return trim(s)
 
@@ -610,7 +634,10 @@ def _validate_hypervisor(hv: Hypervisor, host: HostFacts | None) -> None:
                 raise _err(f"guest_extension_images '{extra.name}' has invalid verity_params: {why}")
     c = hv.cpu_info
     if c.default_vcpus > c.default_maxvcpus and (host is not None or c.default_maxvcpus != 0):
-        raise _err(f"The default_vcpus({_rust_float(c.default_vcpus)}) is greater than default_maxvcpus({c.default_maxvcpus})")
+        raise _err(
+            f"The default_vcpus({_rust_float(c.default_vcpus)}) is greater than "
+            f"default_maxvcpus({c.default_maxvcpus})"
+        )
     d = hv.device_info
     if d.default_bridges > MAX_BRIDGE_SIZE:
         raise _err(f"The configured PCI bridges {d.default_bridges} are too many")
@@ -647,7 +674,7 @@ def parse_kernel_verity_params(params: str) -> str | None:
     ``data_block_size`` and ``hash_block_size`` are required, the sizes non-zero ``u64``
     multiples of 512.
     """
-    from ...rust import RustParseError, parse_u64, trim
+    from kata_oci.rust import RustParseError, parse_u64, trim
 
     if trim(params) == "":
         return None
@@ -727,7 +754,7 @@ def _validate_shared_mount(sm: Any) -> None:
 
 def _rust_shared_mount_path(value: str) -> bool:
     """``^(/[-\\w.]+)+/?$`` with Rust's Unicode ``\\w``."""
-    from ...rust import RegexSet
+    from kata_oci.rust import RegexSet
 
     return RegexSet([r"^(/[-\w.]+)+/?$"]).is_match(value)
 
@@ -759,6 +786,11 @@ def validate(conf: TomlConfig, host: HostFacts | None = None) -> None:
             _validate_agent(agent)
     except _Fail as e:
         raise ConfigError(str(e), file=conf.path) from None
+
+
+def add_kernel_params(current: str, params: list[str]) -> str:
+    """``BootInfo::add_kernel_params``: the new parameters first, so the configured ones win."""
+    return " ".join([*params, current] if current else params)
 
 
 def agent_kernel_params(conf: TomlConfig) -> dict[str, str]:
@@ -804,5 +836,7 @@ def agent_kernel_params(conf: TomlConfig) -> dict[str, str]:
             ):
                 v = getattr(ma, field)
                 if v is not None:
-                    kv[f"agent.mem_agent_{field}"] = ("true" if v else "false") if isinstance(v, bool) else str(v)
+                    kv[f"agent.mem_agent_{field}"] = (
+                        ("true" if v else "false") if isinstance(v, bool) else str(v)
+                    )
     return dict(sorted(kv.items()))

@@ -20,17 +20,26 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from ...errors import ConfigError
+from kata_oci.errors import ConfigError
+from kata_oci.files import parse_toml, read_toml
+
 from . import hypervisors
 from .types import F32_FIELDS, FLATTENED, Agent, Hypervisor, Runtime, TomlConfig
 
-__all__ = ["DEFAULT_RUNTIME_CONFIGURATIONS", "load_runtime_config", "loads", "merge"]
+__all__ = [
+    "DEFAULT_RUNTIME_CONFIGURATIONS",
+    "detect",
+    "from_document",
+    "load_runtime_config",
+    "loads",
+    "merge",
+    "read_document",
+]
 
 #: kata-types' ``DEFAULT_RUNTIME_CONFIGURATIONS``, in lookup order.
 DEFAULT_RUNTIME_CONFIGURATIONS: tuple[str, ...] = (
@@ -39,28 +48,12 @@ DEFAULT_RUNTIME_CONFIGURATIONS: tuple[str, ...] = (
     "/opt/kata/share/defaults/kata-containers/runtime-rs/configuration.toml",
 )
 
-_MAX_FILE = 4 << 20
 _U32_MAX = 0xFFFF_FFFF
 
 
 def _read_toml(path: str) -> dict[str, Any]:
-    """One TOML file as a document (the one place to switch to ``kata_oci.files.read_toml``)."""
-    from ...files import read_regular_file
-
-    try:
-        data = read_regular_file(path, _MAX_FILE)
-    except OSError as e:
-        raise ConfigError(f"cannot read: {e.strerror or e}", file=path) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("stream did not contain valid UTF-8", file=path) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"TOML parse error: {e}", file=path) from None
-    except RecursionError:
-        raise ConfigError("TOML parse error: nested too deeply", file=path) from None
+    """One TOML file as a document, through the bounded reader every loader uses."""
+    return read_toml(path, what="runtime-rs configuration")
 
 
 def merge(base: dict[str, Any], dropin: dict[str, Any]) -> None:
@@ -88,7 +81,8 @@ def _find(path: str | os.PathLike[str] | None) -> str:
     )
 
 
-def _read_with_dropins(path: str) -> dict[str, Any]:
+def read_document(path: str) -> dict[str, Any]:
+    """The file at ``path`` with its ``config.d/`` drop-ins merged (``drop_in::load``'s tree)."""
     doc = _read_toml(path)
     dropin_dir = os.path.join(os.path.dirname(path), "config.d")
     try:
@@ -206,13 +200,14 @@ def _agent(name: str, raw: Any, problems: _Problems) -> Agent:
                 f"invalid value: expected u32 seconds, found {secs!r}", f"{where}.create_container_timeout"
             )
         table["create_container_timeout"] = min(secs * 1000, _U32_MAX)  # saturating_mul(1000)
-    return _convert(table, Agent, where, problems)
+    agent: Agent = _convert(table, Agent, where, problems)
+    return agent
 
 
 def _runtime(raw: Any, problems: _Problems) -> Runtime:
     table = _table(raw, "runtime", problems)
     names = _field_names(Runtime)
-    rt = _convert({k: v for k, v in table.items() if k in names}, Runtime, "runtime", problems)
+    rt: Runtime = _convert({k: v for k, v in table.items() if k in names}, Runtime, "runtime", problems)
     for key in table:
         if key not in names:
             problems.unknown(f"runtime.{key}")
@@ -223,20 +218,22 @@ def from_document(doc: dict[str, Any], *, file: str | None = None, strict: bool 
     """A merged TOML document as kata-types' ``TomlConfig`` (serde rules, before adjusting)."""
     problems = _Problems(file, strict)
     agents = {n: _agent(n, t, problems) for n, t in _table(doc.get("agent", {}), "agent", problems).items()}
-    hvs = {n: _hypervisor(n, t, problems) for n, t in _table(doc.get("hypervisor", {}), "hypervisor", problems).items()}
+    hvs = {
+        n: _hypervisor(n, t, problems)
+        for n, t in _table(doc.get("hypervisor", {}), "hypervisor", problems).items()
+    }
     runtime = _runtime(doc["runtime"], problems) if "runtime" in doc else Runtime()
     for key in doc:
         if key not in ("agent", "hypervisor", "runtime"):
             problems.unknown(key)
-    return TomlConfig(agent=agents, hypervisor=hvs, runtime=runtime, path=file, warnings=tuple(problems.warnings))
+    return TomlConfig(
+        agent=agents, hypervisor=hvs, runtime=runtime, path=file, warnings=tuple(problems.warnings)
+    )
 
 
 def loads(text: str, *, strict: bool = False, host_checks: Any = None) -> TomlConfig:
     """``TomlConfig::load(content)``: a configuration from TOML text (no drop-ins), adjusted."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"TOML parse error: {e}") from None
+    doc = parse_toml(text, what="runtime-rs configuration")
     config = from_document(doc, strict=strict)
     hypervisors.adjust_config(config, hypervisors.HostFacts.of(host_checks))
     return config
@@ -255,7 +252,7 @@ def load_runtime_config(
         ConfigError: naming the file, the key and the reason.
     """
     file = _find(path)
-    doc = _read_with_dropins(file)
+    doc = read_document(file)
     config = from_document(doc, file=str(Path(file)), strict=strict)
     hypervisors.adjust_config(config, hypervisors.HostFacts.of(host_checks))
     return config
