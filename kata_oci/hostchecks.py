@@ -24,10 +24,34 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["THIS_HOST", "HostCheckError", "HostChecks"]
+__all__ = ["THIS_HOST", "HostCheckError", "HostChecks", "parse_cpuset"]
+
+
+def parse_cpuset(s: str) -> list[int]:
+    """The sorted members of a Linux CPU list (``"0-3,8"``), as k8s ``cpuset.Parse`` reads it.
+
+    Raises :class:`HostCheckError` for a malformed list.
+    """
+    out: set[int] = set()
+    if not s:
+        return []
+    for part in s.split(","):
+        lo, sep, hi = part.partition("-")
+        try:
+            first = int(lo) if lo.isdigit() else None
+            last = (int(hi) if hi.isdigit() else None) if sep else first
+        except ValueError:  # pragma: no cover - isdigit() guards it
+            first = last = None
+        if first is None or last is None or first > last:
+            raise HostCheckError(f"invalid CPU list {s!r}: bad element {part!r}")
+        if last - first > 1 << 16:
+            raise HostCheckError(f"invalid CPU list {s!r}: range {part!r} too large")
+        out.update(range(first, last + 1))
+    return sorted(out)
 
 
 class HostCheckError(Exception):
@@ -62,6 +86,9 @@ class HostChecks:
     ``arch``
         The architecture, for per-architecture limits (``govmm.MaxVCPUs()``).
         ``None``: ``platform.machine()``.
+    ``sysfs_node``
+        The host NUMA topology (``online``, ``node<N>/cpulist``) that Kata 4.x
+        reads for ``enable_numa``.
     """
 
     asset_root: str = ""
@@ -70,6 +97,7 @@ class HostChecks:
     num_cpus: int | None = None
     total_memory: int | None = None
     arch: str | None = None
+    sysfs_node: str = "/sys/devices/system/node"
 
     # -- facts
 
@@ -106,6 +134,36 @@ class HostChecks:
             return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
             return 0
+
+    def _read_sysfs(self, name: str) -> str:
+        path = os.path.join(self.sysfs_node, name)
+        try:
+            with open(path, "rb") as f:
+                data = f.read(1 << 20)
+        except OSError as exc:
+            raise HostCheckError(f"open {path}: {exc.strerror or exc}") from None
+        return data.decode("utf-8", "replace").removesuffix("\n")
+
+    def guest_numa_nodes(self, numa_mapping: Sequence[str]) -> list[tuple[str, str]]:
+        """Go's ``utils.GetGuestNUMANodes``: (host nodes, host CPUs) per guest node.
+
+        One guest node per ``numa_mapping`` entry, else one per online host
+        node. Raises :class:`HostCheckError` when the topology cannot be read
+        or a mapping is not a CPU list.
+        """
+        nodes: list[tuple[str, str]] = []
+        if numa_mapping:
+            for host_nodes in numa_mapping:
+                cpus = ""
+                for i in parse_cpuset(host_nodes):
+                    if cpus:
+                        cpus += ","
+                    cpus += self._read_sysfs(f"node{i}/cpulist")
+                nodes.append((host_nodes, cpus))
+            return nodes
+        return [
+            (str(i), self._read_sysfs(f"node{i}/cpulist")) for i in parse_cpuset(self._read_sysfs("online"))
+        ]
 
     # -- checks
 

@@ -905,3 +905,221 @@ def test_toml_rules_of_burntsushi_v1(tmp_path: Path) -> None:
     path.write_bytes(b'[hypervisor.remote]\nmachine_type = "caf\xe9"\n')
     with pytest.raises(ConfigError, match="UTF-8"):
         loader.load_runtime_config(path)
+
+
+# --------------------------------------------------------------------------
+# TestConfigLoadConfiguration and its failure variants (createAllRuntimeConfigFiles)
+
+
+def _all_runtime_config_files(tmp_path: Path) -> tuple[Path, RuntimeConfig]:
+    """Go's createAllRuntimeConfigFiles: the file, its assets, and the RuntimeConfig Kata loads from it."""
+    from kata_oci.profiles.go.types import FactoryConfig, HypervisorConfig
+
+    d = tmp_path / "test"
+    d.mkdir()
+    hypervisor, kernel, image, virtiofsd = (
+        str(d / n) for n in ("hypervisor", "kernel", "image", "virtiofsd")
+    )
+    for f in (hypervisor, kernel, image):
+        Path(f).write_text("foo")
+    text = f"""
+    # Runtime configuration file
+
+    [hypervisor.qemu]
+    path = "{hypervisor}"
+    kernel = "{kernel}"
+    block_device_driver =  "virtio-scsi"
+    block_device_aio =  "io_uring"
+    kernel_params = "foo=bar xyz"
+    image = "{image}"
+    rootfs_type = "ext4"
+    machine_type = "machineType"
+    default_vcpus = 1
+    default_maxvcpus = 0
+    default_memory = 2048
+    disable_block_device_use =  true
+    enable_iothreads =  true
+    indep_iothreads = 0
+    cold_plug_vfio =  "bridge-port"
+    hot_plug_vfio =   "no-port"
+    pcie_root_port = 0
+    pcie_switch_port = 0
+    msize_9p = 8192
+    enable_debug = false
+    guest_hook_path = ""
+    shared_fs = "virtio-9p"
+    virtio_fs_daemon = "{virtiofsd}"
+
+    [agent.kata]
+    enable_debug = false
+    enable_tracing = false
+
+    [runtime]
+    enable_debug = false
+    enable_tracing = false
+    disable_new_netns= false
+    enable_pprof= true
+    jaeger_endpoint= "localhost"
+    jaeger_user= "jaeger_user1"
+    jaeger_password= "jaeger_password1"
+    """
+    config_path = d / "runtime.toml"
+    config_path.write_text(text)
+    (d / "link-to-configuration.toml").symlink_to(config_path)
+    expected = RuntimeConfig(
+        hypervisor_type=HypervisorType.QEMU,
+        hypervisor_config=HypervisorConfig(
+            hypervisor_path=hypervisor,
+            kernel_path=kernel,
+            image_path=image,
+            rootfs_type="ext4",
+            kernel_params=[
+                Param(key="systemd.unit", value="kata-containers.target"),
+                Param(key="systemd.mask", value="systemd-networkd.service"),
+                Param(key="systemd.mask", value="systemd-networkd.socket"),
+                Param(key="scsi_mod.scan", value="none"),
+                Param(key="foo", value="bar"),
+                Param(key="xyz", value=""),
+            ],
+            hypervisor_machine_type="machineType",
+            num_vcpus_f=1.0,
+            default_max_vcpus=4,  # getCurrentCpuNum() of the pinned host
+            memory_size=2048,
+            default_max_memory_size=8192,
+            disable_block_device_use=True,
+            block_device_driver="virtio-scsi",
+            block_device_aio="io_uring",
+            default_bridges=1,
+            enable_iothreads=True,
+            hot_plug_vfio=PCIePort.NO_PORT,
+            cold_plug_vfio=PCIePort.BRIDGE_PORT,
+            msize_9p=8192,
+            mem_slots=10,
+            entropy_source="/dev/urandom",
+            vhost_user_store_path="/var/run/kata-containers/vhost-user/",
+            shared_fs="virtio-9p",
+            hypervisor_loglevel=1,
+            virtio_fs_daemon=virtiofsd,
+            virtio_fs_cache="never",
+            measurement_algo="sha512",
+        ),
+        agent_config=KataAgentConfig(long_live_conn=True),
+        enable_pprof=True,
+        jaeger_endpoint="localhost",
+        jaeger_user="jaeger_user1",
+        jaeger_password="jaeger_password1",
+        factory_config=FactoryConfig(
+            template_path="/run/vc/vm/template", vm_cache_endpoint="/var/run/kata-containers/cache.sock"
+        ),
+        empty_dir_mode="shared-fs",
+    )
+    return config_path, expected
+
+
+def test_config_load_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config_path, expected = _all_runtime_config_files(tmp_path)
+    facts = host(tmp_path)
+    link = config_path.parent / "link-to-configuration.toml"
+    monkeypatch.setattr(loader, "DEFAULT_CONFIG_PATHS", ("/nonexistent/etc.toml", str(config_path)))
+    for path in (config_path, link, None):
+        assert loader.load_runtime_config(path, host_checks=facts) == expected, path
+
+
+def test_config_load_configuration_fail_broken_symlink(tmp_path: Path) -> None:
+    config_path, _ = _all_runtime_config_files(tmp_path)
+    link = config_path.parent / "link-to-configuration.toml"
+    config_path.unlink()
+    with pytest.raises(ConfigError, match="Cannot find usable config file"):
+        loader.load_runtime_config(link, host_checks=host(tmp_path))
+
+
+def test_config_load_configuration_fail_symlink_loop(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(ConfigError, match="symbolic links"):
+        loader.load_runtime_config(a)
+
+
+@pytest.mark.parametrize(("asset", "key"), [("hypervisor", "path"), ("image", "image"), ("kernel", "kernel")])
+def test_config_load_configuration_fail_missing_asset(tmp_path: Path, asset: str, key: str) -> None:
+    config_path, _ = _all_runtime_config_files(tmp_path)
+    (config_path.parent / asset).unlink()
+    with pytest.raises(ConfigError) as info:
+        loader.load_runtime_config(config_path, host_checks=host(tmp_path))
+    assert info.value.key == f"hypervisor.qemu.{key}"
+    assert info.value.reason == f"file {config_path.parent / asset} does not exist"
+
+
+def test_config_load_configuration_fail_invalid_contents(tmp_path: Path) -> None:
+    path = write(tmp_path, "<?xml version='1.0'?>\n<foo>I am not TOML! ;-)</foo>\n<bar>I am invalid XML!")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        loader.load_runtime_config(path)
+
+
+def test_config_load_configuration_fail_duplicated_data(tmp_path: Path) -> None:
+    config_path, _ = _all_runtime_config_files(tmp_path)
+    text = config_path.read_text()
+    config_path.write_text(text + text)
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        loader.load_runtime_config(config_path, host_checks=host(tmp_path))
+
+
+# --------------------------------------------------------------------------
+# NUMA (defaultGuestNUMANodes, checkNumaConfig), from a tmp sysfs
+
+
+def _sysfs(tmp_path: Path, cpus: dict[int, str]) -> str:
+    root = tmp_path / "node"
+    root.mkdir()
+    (root / "online").write_text(f"0-{max(cpus)}\n")
+    for i, cpulist in cpus.items():
+        (root / f"node{i}").mkdir()
+        (root / f"node{i}" / "cpulist").write_text(cpulist + "\n")
+    return str(root)
+
+
+def test_numa_nodes_from_the_host_topology(tmp_path: Path) -> None:
+    import dataclasses
+
+    checks = dataclasses.replace(host(tmp_path), sysfs_node=_sysfs(tmp_path, {0: "0-3", 1: "4-7"}))
+    text = qemu(tmp_path, "enable_numa = true") + "\n[runtime]\nstatic_sandbox_resource_mgmt = true\n"
+    nodes = load(tmp_path, text, host_checks=checks).hypervisor_config.guest_numa_nodes
+    assert [(n.host_nodes, n.host_cpus) for n in nodes] == [("0", "0-3"), ("1", "4-7")]
+    mapped = text.replace("enable_numa = true", 'enable_numa = true\nnuma_mapping = ["0-1"]')
+    nodes = load(tmp_path, mapped, host_checks=checks).hypervisor_config.guest_numa_nodes
+    assert [(n.host_nodes, n.host_cpus) for n in nodes] == [("0-1", "0-3,4-7")]
+    # more than one node needs static sizing and amd64/arm64
+    dynamic = text.replace("static_sandbox_resource_mgmt = true", "")
+    assert "requires static_sandbox_resource_mgmt" in error(tmp_path, dynamic, host_checks=checks).reason
+    ppc = dataclasses.replace(checks, arch="ppc64le")
+    assert error(tmp_path, text, host_checks=ppc).reason == (
+        'multi-NUMA support is only available on amd64 and arm64, got "ppc64le"'
+    )
+
+
+def test_numa_without_topology_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import dataclasses
+
+    checks = dataclasses.replace(host(tmp_path), sysfs_node=str(tmp_path / "missing"))
+    with caplog.at_level(logging.WARNING, logger="kata_oci"):
+        hc = load(tmp_path, qemu(tmp_path, "enable_numa = true"), host_checks=checks).hypervisor_config
+    assert hc.guest_numa_nodes == []
+    assert "Cannot construct guest NUMA nodes" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", []), ("0", [0]), ("0-3,5", [0, 1, 2, 3, 5]), ("3,1-2", [1, 2, 3])]
+)
+def test_parse_cpuset(text: str, expected: list[int]) -> None:
+    from kata_oci.hostchecks import parse_cpuset
+
+    assert parse_cpuset(text) == expected
+
+
+@pytest.mark.parametrize("text", ["a", "3-1", "1-", ",", "1,,2", " 1"])
+def test_parse_cpuset_refuses(text: str) -> None:
+    from kata_oci.hostchecks import HostCheckError, parse_cpuset
+
+    with pytest.raises(HostCheckError):
+        parse_cpuset(text)

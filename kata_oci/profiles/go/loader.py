@@ -80,10 +80,6 @@ Deliberate differences
 * **An invalid ``hot_plug_vfio``/``cold_plug_vfio``** is refused for every
   hypervisor and machine type; Go refuses it only for qemu/clh on q35/virt and
   otherwise keeps a value no code accepts.
-* **``enable_numa``**: the guest NUMA nodes come from the host's sysfs in Go;
-  kata-oci does not read it and leaves ``guest_numa_nodes`` empty (a warning
-  says so) unless ``numa_mapping`` is empty too, where Go would also fail
-  without sysfs.
 * **TOML**: ``tomllib`` (TOML 1.0) parses, through
   :func:`kata_oci.files.parse_toml`'s bounds. Like BurntSushi v1.6.0 it
   refuses numbers with leading zeros and bytes that are not UTF-8, and a
@@ -115,6 +111,7 @@ from kata_oci.profiles.go.types import (
     FactoryConfig,
     Feature,
     GuestExtensionImage,
+    GuestNUMANode,
     HypervisorConfig,
     HypervisorType,
     KataAgentConfig,
@@ -938,14 +935,20 @@ class _Hypervisor:
             return 0
         return value
 
-    def numa(self) -> list[Any]:
-        if self.h.enable_numa:
+    def numa(self) -> list[GuestNUMANode]:
+        """Go's ``defaultGuestNUMANodes``: a failure is a warning and no nodes, as in Go."""
+        if not self.h.enable_numa:
+            return []
+        try:
+            found = self.facts.guest_numa_nodes(self.h.numa_mapping)
+        except HostCheckError as exc:
             log.warning(
-                "configuration_numa_not_modelled",
+                "configuration_numa_nodes_unavailable",
                 key=f"hypervisor.{self.name}.enable_numa",
-                reason="Kata reads the host NUMA topology from sysfs; kata-oci leaves guest_numa_nodes empty",
+                reason=f"Cannot construct guest NUMA nodes: {exc.reason}",
             )
-        return []
+            return []
+        return [GuestNUMANode(host_nodes=nodes, host_cpus=cpus) for nodes, cpus in found]
 
     def common(self) -> dict[str, Any]:
         """Fields every builder but remote sets the same way."""
@@ -1585,10 +1588,14 @@ class _Loader:
     def check_numa(self, config: RuntimeConfig) -> None:
         if len(config.hypervisor_config.guest_numa_nodes) <= 1:
             return
-        arch = (self.host or THIS_HOST).machine()  # pragma: no cover - guest NUMA nodes are never built
-        if arch not in ("x86_64", "amd64", "aarch64", "arm64"):  # pragma: no cover
-            raise self.error(f"multi-NUMA support is only available on amd64 and arm64, got {arch!r}")
-        if not config.static_sandbox_resource_mgmt:  # pragma: no cover
+        arch = (self.host or THIS_HOST).machine()
+        if arch not in ("x86_64", "amd64", "aarch64", "arm64"):
+            goarch = {"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}.get(arch, arch)
+            raise self.error(
+                f"multi-NUMA support is only available on amd64 and arm64, got {golang.go_quote(goarch)}",
+                *self.hv_key("enable_numa"),
+            )
+        if not config.static_sandbox_resource_mgmt:
             raise self.error(
                 "NUMA support requires static_sandbox_resource_mgmt to be enabled; "
                 "NUMA topology is not compatible with dynamic CPU/memory hotplug",
