@@ -200,6 +200,19 @@ class _Base(
     def extra(self, members: dict[str, Any]) -> None:
         self.__dict__["_extra"] = dict(members)
 
+    # Copies and pickles keep ``extra`` and what the document had (msgspec's own keep fields only).
+    def __copy__(self) -> Any:
+        return _rebuild(type(self), msgspec.structs.asdict(self), dict(self.__dict__))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), msgspec.structs.asdict(self), dict(self.__dict__)))
+
+
+def _rebuild(cls: type[_Base], fields: dict[str, Any], state: dict[str, Any]) -> Any:
+    obj = cls(**fields)
+    obj.__dict__.update(state)
+    return obj
+
 
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
 

@@ -9,7 +9,9 @@ the runtime-spec's JSON schema (a copy in ``tests/fixtures/runtime-spec-schema``
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -436,3 +438,56 @@ def test_spec_error_messages_are_bounded() -> None:
     assert len(str(info.value)) < 2_000
     assert "(1000000 characters)" in str(info.value)
     assert info.value.path.startswith("$.annotations['kkk")
+
+
+def test_a_file_name_with_control_characters_is_escaped_in_the_message(tmp_path: Path) -> None:
+    with pytest.raises(SpecFileError) as info:
+        parse_config_json(tmp_path / "a\x1b[31m\nb")
+    message = str(info.value)
+    assert "\x1b" not in message and "\n" not in message
+    assert "a\\x1b[31m\\nb" in message
+    assert info.value.file == str(
+        tmp_path / "a\x1b[31m\nb" / "config.json"
+    )  # the attribute is the name itself
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, str])
+def test_every_input_type_round_trips(kind: type) -> None:
+    doc = b'{"process": {"terminal": false, "user": {}, "x": 1}, "linux": {"resources": {"devices": []}}}'
+    data = doc.decode() if kind is str else kind(doc)
+    spec = decode_spec(data)
+    if kind is bytearray:
+        data[:] = b" " * len(doc)  # the caller may reuse its buffer: the spec does not depend on it
+    assert value(encode_spec(spec)) == value(doc)
+
+
+def test_custom_spec_is_the_spec_and_encodes_to_the_config_json() -> None:
+    from importlib import resources
+
+    from kata_oci.configfile import DEFAULT_CONFIG_RESOURCE
+
+    rc = kata_oci.load_runtime_config(Path(str(resources.files("kata_oci") / DEFAULT_CONFIG_RESOURCE)))
+    doc = json.loads((FIXTURES / "conformance" / "runtime-spec-good-spec-example.json").read_bytes())
+    doc["x-engine"] = {"kept": True}
+    doc["process"]["terminal"] = False
+    doc["linux"]["resources"]["devices"].append({"allow": False, "access": "rwm", "x-rule": 1})
+    data = json.dumps(doc).encode()
+    spec = decode_spec(data)
+    sandbox = kata_oci.sandbox_config(spec, rc, "/run/bundle", "cid")
+    container = sandbox.containers[0]
+    assert container.custom_spec is spec
+    assert value(encode_spec(container.custom_spec)) == doc
+    assert spec.linux is not None and container.resources is spec.linux.resources
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    [copy.copy, copy.deepcopy, lambda s: pickle.loads(pickle.dumps(s))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_copies_and_pickles_keep_unknown_members_and_zero_values(duplicate: Any) -> None:
+    doc = b'{"x-engine": 1, "process": {"terminal": false, "user": {}, "x-process": [2]}}'
+    spec = decode_spec(doc)
+    twin = duplicate(spec)
+    assert twin == spec
+    assert value(encode_spec(twin)) == value(doc)
