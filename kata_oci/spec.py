@@ -1028,30 +1028,69 @@ def _line_column(raw: bytes, offset: int) -> tuple[int, int]:
     return head.count(b"\n") + 1, len(head[start:].decode("utf-8", "replace")) + 1
 
 
-def _name_map_key(data: Any, path: str) -> str:
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _map_item_class(cls: type[_Base], head: str) -> type[_Base] | None:
+    """The struct class of the values of the map at JSON path ``head``, if it holds structs."""
+    pending: _Child = None
+    for name, index in _PATH_PART.findall(head[1:]):
+        if index:
+            if not (isinstance(pending, tuple) and pending[0] == _LIST):
+                return None
+            cls, pending = pending[1], None
+            continue
+        entry = _shape(cls)[1].get(name)
+        if entry is None:
+            return None
+        child = entry[1]
+        if isinstance(child, tuple):
+            pending = child
+        elif isinstance(child, type):
+            cls, pending = child, None
+        else:
+            return None
+    return pending[1] if isinstance(pending, tuple) and pending[0] == _MAP else None
+
+
+def _fits(value: Any, cls: type[_Base] | None) -> bool:
+    if cls is None:
+        return isinstance(value, str)
+    try:
+        msgspec.convert(value, cls)
+    except (msgspec.ValidationError, RecursionError):
+        return False
+    return True
+
+
+def _name_map_key(cls: type[_Base], data: Any, path: str) -> str:
     """Replace msgspec's ``[...]`` (a map value) by the key at fault, when it can be found.
 
-    msgspec reports a bad value in a string map as ``$.annotations[...]``;
-    a person needs the key. Only called on the error path.
+    msgspec reports a bad value in a map as ``$.annotations[...]`` or
+    ``$.linux.netDevices[...].name``; a person needs the key. Only called on
+    the error path.
     """
     head, sep, tail = path.partition("[...]")
-    if not sep or tail:
+    if not sep or "[...]" in tail:
         return path
     try:
+        item_cls = _map_item_class(cls, head)
         node = msgspec.json.decode(data)
-        for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", head[1:]):
-            node = node[part[0]] if part[0] else node[int(part[1])]
-        bad = next(k for k, v in node.items() if not isinstance(v, str))
+        for name, index in _PATH_PART.findall(head[1:]):
+            node = node[name] if name else node[int(index)]
+        bad = next(k for k, v in node.items() if not _fits(v, item_cls))
     except Exception:  # the document is what it is: keep msgspec's path
         return path
-    return f"{head}[{cut(bad)!r}]"
+    return f"{head}[{cut(bad)!r}]{tail}"
 
 
-def _spec_error(exc: msgspec.DecodeError, data: Any, source: str | None) -> SpecError:
+def _spec_error(
+    exc: msgspec.DecodeError, data: Any, source: str | None, cls: type[_Base] | None = None
+) -> SpecError:
     message = str(exc)
     match = _AT.search(message)
     if match:
-        path = _name_map_key(data, match.group(1))
+        path = _name_map_key(cls or Spec, data, match.group(1))
         reason = message[: match.start()]
         reason, _, field = reason.partition(" - field ")
         if field:
@@ -1149,9 +1188,9 @@ def _decode(cls: type[_Base], decoder: msgspec.json.Decoder[Any], data: Any, sou
         return decoder.decode(data)
     except msgspec.ValidationError as exc:
         if not str(exc).startswith(_UNKNOWN_FIELD):
-            raise _spec_error(exc, data, source) from None
+            raise _spec_error(exc, data, source, cls) from None
     except msgspec.DecodeError as exc:
-        raise _spec_error(exc, data, source) from None
+        raise _spec_error(exc, data, source, cls) from None
     except (UnicodeDecodeError, UnicodeEncodeError):
         raise _unicode_error(data, source) from None
     except RecursionError:
@@ -1164,7 +1203,7 @@ def _decode(cls: type[_Base], decoder: msgspec.json.Decoder[Any], data: Any, sou
     try:
         obj = msgspec.convert(tree, cls)
     except msgspec.ValidationError as exc:
-        raise _spec_error(exc, data, source) from None
+        raise _spec_error(exc, data, source, cls) from None
     except RecursionError:
         raise SpecError("JSON nested too deeply", bundle=source) from None
     for at, extra in found:

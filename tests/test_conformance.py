@@ -103,8 +103,8 @@ CONFIG_GOOD: dict[str, tuple[type[KataOCIError] | None, str | None]] = {
 # have): accepted by Go and by kata-oci alike, listed in docs/conformance.md.
 CONFIG_BAD_DECODE: dict[str, str] = {
     "invalid-json.json": "$",
-    "linux-rdma.json": "$.linux.resources.rdma[...].hcaHandles",
-    "linux-netdevice.json": "$.linux.netDevices[...].name",  # netDevices is in the 1.3 model
+    "linux-rdma.json": "$.linux.resources.rdma['mlx5_1'].hcaHandles",
+    "linux-netdevice.json": "$.linux.netDevices['eth0'].name",  # netDevices is in the 1.3 model
 }
 CONFIG_BAD_SCHEMA_ONLY: dict[str, tuple[type[KataOCIError], str]] = {
     "freebsd-vnet-disable.json": (SpecError, "$.process"),

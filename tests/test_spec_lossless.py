@@ -265,8 +265,8 @@ def corpus_specs() -> list[Any]:
 
 CORPUS_DECODE_ERRORS = {  # runtime-spec's bad examples with a JSON type Go refuses too
     "invalid-json.json": "$",
-    "linux-rdma.json": "$.linux.resources.rdma[...].hcaHandles",
-    "linux-netdevice.json": "$.linux.netDevices[...].name",
+    "linux-rdma.json": "$.linux.resources.rdma['mlx5_1'].hcaHandles",
+    "linux-netdevice.json": "$.linux.netDevices['eth0'].name",
 }
 
 
@@ -491,3 +491,24 @@ def test_copies_and_pickles_keep_unknown_members_and_zero_values(duplicate: Any)
     twin = duplicate(spec)
     assert twin == spec
     assert value(encode_spec(twin)) == value(doc)
+
+
+@pytest.mark.parametrize(
+    ("doc", "path"),
+    [
+        (
+            b'{"linux": {"netDevices": {"ok": {"name": "a"}, "bad": {"name": 23}}}}',
+            "$.linux.netDevices['bad'].name",
+        ),
+        (
+            b'{"linux": {"resources": {"rdma": {"a": {"hcaHandles": 1}, "b": 5}}}}',
+            "$.linux.resources.rdma['b']",
+        ),
+        (b'{"linux": {"timeOffsets": {"boottime": {"secs": "1"}}}}', "$.linux.timeOffsets['boottime'].secs"),
+        (b'{"annotations": {"a": "1", "b": null}}', "$.annotations['b']"),
+    ],
+)
+def test_a_bad_value_in_a_map_names_its_key(doc: bytes, path: str) -> None:
+    with pytest.raises(SpecError) as info:
+        decode_spec(doc)
+    assert info.value.path == path
