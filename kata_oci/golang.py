@@ -7,7 +7,8 @@ and which patterns ``regexp`` compiles. Python's look-alikes (``bool()``, ``int(
 ``str.split()``, :mod:`glob`, :mod:`fnmatch`, :mod:`re`) differ in many corner cases, so this
 module re-implements the Go behaviour:
 
-* :func:`parse_bool`, :func:`parse_uint` and :class:`NumError` (``strconv``), with
+* :func:`parse_bool`, :func:`parse_uint`, :func:`parse_float` and :class:`NumError`
+  (``strconv``), with
   :func:`go_quote` (``strconv.Quote``) for byte-exact error texts;
 * :func:`fields` and :func:`split` (``strings``);
 * :func:`clean`, :func:`join`, :func:`match`, :func:`glob` and :func:`glob_strict`
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 import _thread
 import bisect
+import math
 import os
 import re
 import stat
@@ -64,6 +66,7 @@ __all__ = [
     "match",
     "match_string",
     "parse_bool",
+    "parse_float",
     "parse_uint",
     "path_in_globs",
     "path_match",
@@ -286,6 +289,202 @@ def parse_uint(s: str, bit_size: int = 32) -> int:
         if n > max_val:
             raise NumError("ParseUint", s, ERR_RANGE)
     return n
+
+
+# strconv.ParseFloat: the syntax of readFloat/special, then one correct rounding.
+_FLOAT_FORMATS: Final = {32: (24, -126, 127), 64: (53, -1022, 1023)}  # mantissa bits, min/max exponent
+_MAX_DIGITS: Final = 800  # significant digits kept exactly; the rest only count as "not zero"
+_EXP_CAP: Final = 10000  # Go stops accumulating a decimal exponent here
+
+
+def _special_float(s: str) -> float | None:
+    """Go's ``special``: ``[+-]inf``, ``[+-]infinity``, ``nan``, any case, the whole string."""
+    body, sign = s, 1.0
+    if s[:1] in ("+", "-"):
+        body, sign = s[1:], (-1.0 if s[0] == "-" else 1.0)
+        if body.lower() in ("inf", "infinity"):
+            return sign * float("inf")
+        return None
+    low = s.lower()
+    if low in ("inf", "infinity"):
+        return float("inf")
+    if low == "nan":
+        return float("nan")
+    return None
+
+
+def _underscore_ok(s: str) -> bool:
+    """Go's ``underscoreOK``: every ``_`` sits between two digits (or after a base prefix)."""
+    saw = "^"
+    i = 0
+    if s[:1] in ("+", "-"):
+        s = s[1:]
+    hexa = False
+    if len(s) >= 2 and s[0] == "0" and s[1].lower() in "box":
+        i, saw, hexa = 2, "0", s[1].lower() == "x"
+    while i < len(s):
+        c = s[i]
+        if "0" <= c <= "9" or (hexa and "a" <= c.lower() <= "f"):
+            saw = "0"
+        elif c == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        else:
+            if saw == "_":
+                return False
+            saw = "!"
+        i += 1
+    return saw != "_"
+
+
+def _read_float(s: str) -> tuple[bool, int, int, int, bool] | None:
+    """Go's ``readFloat`` on the whole string: (negative, mantissa, exponent, base, sticky).
+
+    The value is ``mantissa * base**exponent`` (base 10 or 2), plus a little when
+    ``sticky`` (digits beyond the first 800 that are not all zero). ``None`` is a syntax error.
+    """
+    n = len(s)
+    i = 0
+    neg = False
+    if i < n and s[i] in "+-":
+        neg = s[i] == "-"
+        i += 1
+    hexa = i + 2 < n and s[i] == "0" and s[i + 1] in "xX"
+    if hexa:
+        i += 2
+    digits: list[str] = []
+    sticky = False
+    saw_dot = saw_digits = underscores = False
+    nd = dp = 0  # digits seen (after leading zeros), decimal point position
+    while i < n:
+        c = s[i]
+        if c == "_":
+            underscores = True
+        elif c == ".":
+            if saw_dot:
+                break
+            saw_dot = True
+            dp = nd
+        elif "0" <= c <= "9" or (hexa and c in "abcdefABCDEF"):
+            saw_digits = True
+            if c == "0" and nd == 0:  # leading zero: only moves the point
+                dp -= 1
+            else:
+                nd += 1
+                if len(digits) < _MAX_DIGITS:
+                    digits.append(c)
+                elif c != "0":
+                    sticky = True
+        else:
+            break
+        i += 1
+    if not saw_digits:
+        return None
+    if not saw_dot:
+        dp = nd
+    exp_char = "p" if hexa else "e"
+    exp = 0
+    if i < n and s[i].lower() == exp_char:
+        i += 1
+        if i >= n:
+            return None
+        esign = 1
+        if s[i] == "+":
+            i += 1
+        elif s[i] == "-":
+            i += 1
+            esign = -1
+        if i >= n or not "0" <= s[i] <= "9":
+            return None
+        e = 0
+        while i < n and ("0" <= s[i] <= "9" or s[i] == "_"):
+            if s[i] == "_":
+                underscores = True
+            elif e < _EXP_CAP:
+                e = e * 10 + ord(s[i]) - 48
+            i += 1
+        exp = e * esign
+    elif hexa:
+        return None  # a hexadecimal mantissa needs a p exponent
+    if i != n:
+        return None
+    if underscores and not _underscore_ok(s):
+        return None
+    mant = int("".join(digits), 16 if hexa else 10) if digits else 0
+    # value = 0.d1d2... * base**dp: shift to an integer mantissa
+    if hexa:
+        return neg, mant, 4 * (dp - len(digits)) + exp, 2, sticky
+    return neg, mant, dp - len(digits) + exp, 10, sticky
+
+
+def _round_binary(num: int, den: int, sticky: bool, bits: int, emin: int, emax: int) -> float | None:
+    """``num / den`` (> 0, plus a hair when ``sticky``) rounded to nearest, ties to even.
+
+    ``None`` when the result overflows the format (``bits`` of mantissa, exponents
+    ``emin``..``emax``); below the normal range the quantum stays ``2**(emin - bits + 1)``.
+    """
+    k = num.bit_length() - den.bit_length()  # now 2**(k-1) < num/den < 2**(k+1)
+    if (num << -k if k < 0 else num) < (den if k < 0 else den << k):
+        k -= 1  # so that 2**k <= num/den < 2**(k+1)
+    shift = max(k, emin) - (bits - 1)  # the quantum is 2**shift
+    n, d = (num, den << shift) if shift >= 0 else (num << -shift, den)
+    whole, rem = divmod(n, d)
+    if 2 * rem > d or (2 * rem == d and (sticky or whole & 1)):
+        whole += 1
+    if whole == 0:
+        return 0.0
+    if whole.bit_length() - 1 + shift > emax:
+        return None
+    return math.ldexp(whole, shift)
+
+
+def parse_float(s: str, bit_size: int = 64) -> float:
+    """``strconv.ParseFloat(s, bit_size)`` for ``bit_size`` 32 or 64.
+
+    Go's syntax exactly: an optional sign; decimal digits with an optional
+    ``.`` and ``e`` exponent, or ``0x`` hexadecimal digits with a mandatory
+    ``p`` exponent; ``_`` only between digits; ``inf``, ``infinity`` (signed
+    or not) and ``nan`` in any case; no spaces. The result is the nearest
+    float32 (for 32) or float64, ties to even, returned as a Python float;
+    beyond the format's range it is an error (Go also returns ±Inf then).
+
+    Raises:
+        NumError: ``"invalid syntax"`` or ``"value out of range"``.
+    """
+    if bit_size not in _FLOAT_FORMATS:
+        raise NumError("ParseFloat", s, f"invalid bit size {bit_size}")
+    if s == "":
+        raise NumError("ParseFloat", s, ERR_SYNTAX)
+    special = _special_float(s)
+    if special is not None:
+        return special
+    read = _read_float(s)
+    if read is None:
+        raise NumError("ParseFloat", s, ERR_SYNTAX)
+    neg, mant, exp, base, sticky = read
+    bits, emin, emax = _FLOAT_FORMATS[bit_size]
+    sign = -1.0 if neg else 1.0
+    if mant == 0:
+        return sign * 0.0
+    digits10 = len(str(mant)) if base == 10 else 0
+    if base == 10:
+        if exp + digits10 > 400:  # beyond 1e400: out of every range
+            raise NumError("ParseFloat", s, ERR_RANGE)
+        if exp + digits10 < -400:  # below 1e-400: rounds to zero
+            return sign * 0.0
+        num, den = (mant * 10**exp, 1) if exp >= 0 else (mant, 10**-exp)
+    else:
+        top = mant.bit_length() + exp
+        if top > emax + 2:
+            raise NumError("ParseFloat", s, ERR_RANGE)
+        if top < emin - bits - 2:
+            return sign * 0.0
+        num, den = (mant << exp, 1) if exp >= 0 else (mant, 1 << -exp)
+    value = _round_binary(num, den, sticky, bits, emin, emax)
+    if value is None:
+        raise NumError("ParseFloat", s, ERR_RANGE)
+    return sign * value
 
 
 # --------------------------------------------------------------------------- strings
