@@ -21,7 +21,7 @@ import os
 import platform
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 from msgspec import structs
@@ -43,14 +43,23 @@ from .sandbox import SandboxConfig
 
 __all__ = [
     "KATA1_KEY_INDEX",
+    "KATA1_TABLE",
     "MAX_QEMU_VCPUS",
+    "AnnotationTable",
+    "Context",
     "Decision",
+    "Finish",
+    "Ignored",
     "OverridePlan",
     "Outcome",
+    "Rejected",
     "apply_overrides",
     "host_cpus",
     "plan_overrides",
 ]
+
+#: A profile's SandboxConfig (a msgspec Struct): what the applier copies and updates.
+_S = TypeVar("_S", bound=msgspec.Struct)
 
 # Go's vc.MaxQemuVCPUs() for each architecture Kata 1.x builds for.
 _QEMU_MAX_BY_ARCH = {"x86_64": 240, "aarch64": 123, "arm64": 123, "ppc64le": 128, "s390x": 248}
@@ -137,15 +146,13 @@ class OverridePlan:
         if self.config_error is not None:
             raise self.config_error
 
-    def apply(self, sandbox: SandboxConfig) -> SandboxConfig:
+    def apply(self, sandbox: _S) -> _S:
         """A new ``SandboxConfig`` with every update made; ``sandbox`` is left as it is."""
         self.raise_for_rejected()
         return _apply(sandbox, self.groups, self.assets)
 
 
-def _apply(
-    sandbox: SandboxConfig, groups: Mapping[str, Mapping[str, Any]], assets: Mapping[str, str]
-) -> SandboxConfig:
+def _apply(sandbox: _S, groups: Mapping[str, Mapping[str, Any]], assets: Mapping[str, str]) -> _S:
     if not groups and not assets:
         return sandbox
     top = dict(groups.get("", {}))
@@ -153,19 +160,27 @@ def _apply(
         if head:
             top[head] = structs.replace(getattr(sandbox, head), **changes)
     if assets:
-        top["annotations"] = {**sandbox.annotations, **assets}
+        top["annotations"] = {**sandbox.annotations, **assets}  # type: ignore[attr-defined]
     return structs.replace(sandbox, **top)
 
 
-class _Rejected(Exception):
+class Rejected(Exception):
+    """Raised by a planner or a check: the annotation is rejected, with the reason and a hint."""
+
     def __init__(self, reason: str, hint: str | None = None) -> None:
         self.reason = reason
         self.hint = hint
 
 
-class _Ignored(Exception):
+class Ignored(Exception):
+    """Raised by a planner: the value is valid but changes nothing (the reason says why)."""
+
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+_Rejected = Rejected
+_Ignored = Ignored
 
 
 _shown = cut
@@ -184,14 +199,17 @@ def _not_enabled(key: str, runtime_config: RuntimeConfig) -> _Rejected:
 
 
 class _Context:
+    """What a planner may consult: the runtime configuration, the sandbox before overrides, the features."""
+
     __slots__ = ("features", "runtime_config", "sandbox")
 
-    def __init__(
-        self, runtime_config: RuntimeConfig, sandbox: SandboxConfig, features: Mapping[str, Feature]
-    ):
+    def __init__(self, runtime_config: Any, sandbox: Any, features: Mapping[str, Feature]):
         self.runtime_config = runtime_config
         self.sandbox = sandbox
         self.features = features
+
+
+Context = _Context
 
 
 # -- parsers: raw string -> value, by kind -------------------------------------------
@@ -406,19 +424,157 @@ class _Entry(NamedTuple):
     attr: str | None  # target field
 
 
-def _entry(decl: Declaration) -> _Entry:
+def _entry(decl: Any, compile: Callable[[Any], _Planner] = _compile) -> _Entry:
     suffix = decl.key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :] if decl.gated else None
     head = attr = None
     if decl.target is not None:
         head, _, attr = decl.target.rpartition(".")
-    return _Entry(decl, _compile(decl), suffix, head, attr)
+    return _Entry(decl, compile(decl), suffix, head, attr)
 
 
-_PLANNERS: dict[str, _Entry] = {d.key: _entry(d) for d in ka.DECLARATIONS}
+class Finish:
+    """The cross-key checks a table runs after every annotation was planned.
 
+    ``groups`` holds the updates so far (target struct -> field -> new
+    value). :meth:`reject` turns an applied annotation into a rejected one;
+    :meth:`fail` records a problem of the configuration itself; :meth:`set`
+    makes a side update Kata makes; :meth:`note` and :meth:`show` change
+    what a recorded decision says.
+    """
+
+    __slots__ = ("annotations", "decisions", "groups", "record", "result", "runtime_config", "sandbox")
+
+    def __init__(
+        self, result: _Result, annotations: Mapping[str, str], sandbox: Any, runtime_config: Any, record: bool
+    ) -> None:
+        self.result = result
+        self.annotations = annotations
+        self.sandbox = sandbox
+        self.runtime_config = runtime_config
+        self.groups = result.groups
+        self.decisions = result.decisions
+        self.record = record
+
+    def value(self, head: str, attr: str) -> Any:
+        """A field's value after the updates so far (``head`` "" for the sandbox itself)."""
+        group = self.groups.get(head)
+        if group is not None and attr in group:
+            return group[attr]
+        base = getattr(self.sandbox, head) if head else self.sandbox
+        return getattr(base, attr)
+
+    def set(self, head: str, attr: str, value: Any) -> None:
+        """Make one more update (a side effect of the annotations, in Kata's order)."""
+        self.groups.setdefault(head, {})[attr] = value
+
+    def reject(self, key: str, reason: str, hint: str | None = None) -> None:
+        """Reject annotation ``key``, replacing its applied decision (or adding the rejection)."""
+        self.result.rejected = True
+        rejected = Decision(key, self.annotations.get(key, ""), Outcome.REJECTED, reason, None, hint=hint)
+        for i, d in enumerate(self.decisions):
+            if d.key == key:
+                self.decisions[i] = structs.replace(rejected, target=d.target)
+                return
+        self.decisions.append(rejected)
+
+    def note(self, key: str, reason: str) -> None:
+        """Add a remark to annotation ``key``'s applied decision (a later key changed its effect)."""
+        for i, d in enumerate(self.decisions):
+            if d.key == key and d.outcome is Outcome.APPLIED:
+                self.decisions[i] = structs.replace(d, reason=reason)
+                return
+
+    def show(self, key: str, old: Any, new: Any) -> None:
+        """Show other values in annotation ``key``'s applied decision (a summary instead of a secret)."""
+        for i, d in enumerate(self.decisions):
+            if d.key == key and d.outcome is Outcome.APPLIED:
+                self.decisions[i] = structs.replace(d, old=old, new=new)
+                return
+
+    def fail(self, error: ConfigError) -> None:
+        """The configuration itself is wrong (not an annotation): conversion fails with ``error``."""
+        if self.result.config_error is None:
+            self.result.config_error = error
+
+
+class AnnotationTable:
+    """One profile's annotation table, compiled for the applier once.
+
+    ``declarations`` are the rows (each with ``.key``, ``.target``,
+    ``.gated``, ``.asset``); ``compile`` turns a row into its planner (a
+    function ``(raw, context) -> (old, new)`` raising :class:`Rejected` or
+    :class:`Ignored`), so each profile registers its own kinds, parsers and
+    checks. ``finish`` runs the checks that span keys (``virtio-fs`` needs a
+    daemon, ...). ``title`` names the Kata the table describes in messages
+    ("Kata 1.x"); ``removed_keys`` maps keys of other profiles or older
+    Katas to the hint sentence unknown keys get (through ``key_index``).
+    """
+
+    __slots__ = (
+        "by_key",
+        "declarations",
+        "entries",
+        "finish",
+        "key_index",
+        "name",
+        "not_overrides",
+        "removed_keys",
+        "title",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        declarations: tuple[Any, ...],
+        *,
+        compile: Callable[[Any], _Planner],
+        not_overrides: frozenset[str],
+        finish: Callable[[Finish], None] | None = None,
+        removed_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.title = title
+        self.declarations = declarations
+        self.by_key: Mapping[str, Any] = {d.key: d for d in declarations}
+        self.entries: dict[str, _Entry] = {d.key: _entry(d, compile) for d in declarations}
+        self.not_overrides = not_overrides
+        self.finish = finish
+        self.removed_keys: Mapping[str, str] = dict(removed_keys or {})
+        self.key_index = KeyIndex([*self.by_key, *not_overrides], self.removed_keys)
+
+    def __repr__(self) -> str:
+        return f"<AnnotationTable {self.name}: {len(self.declarations)} keys>"
+
+
+def _kata1_finish(finish: Finish) -> None:
+    error, rejected = _virtio_fs_check(
+        finish.sandbox,
+        finish.runtime_config,
+        finish.groups.get("hypervisor_config", {}),
+        finish.decisions,
+        finish.annotations,
+    )
+    if error is not None:
+        finish.fail(error)
+    finish.result.rejected |= rejected
+
+
+#: Kata 1.x's table (:mod:`kata_oci.annotations`), compiled; its hints know the keys of later Katas.
+KATA1_TABLE = AnnotationTable(
+    "kata1",
+    "Kata 1.x",
+    ka.DECLARATIONS,
+    compile=_compile,
+    not_overrides=ka.NOT_OVERRIDES,
+    finish=_kata1_finish,
+    removed_keys=ka.LATER_KEYS,
+)
+
+_PLANNERS: dict[str, _Entry] = KATA1_TABLE.entries
 
 #: Kata 1.x's table for unknown-key hints: its keys, and the keys of later Katas it does not know.
-KATA1_KEY_INDEX = KeyIndex([*BY_KEY, *ka.NOT_OVERRIDES], ka.LATER_KEYS)
+KATA1_KEY_INDEX = KATA1_TABLE.key_index
 
 
 def _looks_like_kata(key: str) -> bool:
@@ -443,13 +599,14 @@ class _Result:
 
 def _evaluate(
     annotations: Mapping[str, str] | None,
-    sandbox: SandboxConfig,
-    runtime_config: RuntimeConfig,
+    sandbox: Any,
+    runtime_config: Any,
     features: Mapping[str, Feature],
     strict: bool,
     record: bool,
     warn: bool,
     key_index: KeyIndex = KATA1_KEY_INDEX,
+    table: AnnotationTable = KATA1_TABLE,
 ) -> _Result:
     """One pass over the spec's annotations (not the table): the whole decision, made once.
 
@@ -467,8 +624,10 @@ def _evaluate(
     groups = result.groups
     unknown: list[tuple[str, str]] = []  # io.katacontainers. keys not in the table
     misspelt: list[tuple[str, str]] = []  # other keys that may have meant one
+    entries = table.entries
+    not_overrides = table.not_overrides
     for key, raw in (annotations or _EMPTY).items():
-        entry = _PLANNERS.get(key)
+        entry = entries.get(key)
         if entry is not None:
             decl, planner, suffix, head, attr = entry
             if (
@@ -517,7 +676,7 @@ def _evaluate(
             denied = _not_enabled(key, runtime_config)
             decisions.append(Decision(key, raw, Outcome.REJECTED, denied.reason, None, hint=denied.hint))
             continue
-        if key in ka.NOT_OVERRIDES:
+        if key in not_overrides:
             if record:
                 decisions.append(
                     Decision(key, raw, Outcome.IGNORED, "set by the runtime, not a configuration override")
@@ -525,11 +684,9 @@ def _evaluate(
             continue
         unknown.append((key, raw))
     if unknown or misspelt:
-        _unknown_keys(unknown, misspelt, result, strict, record, warn, key_index)
-    result.config_error, shared_fs_rejected = _virtio_fs_check(
-        sandbox, runtime_config, groups.get("hypervisor_config", {}), decisions, annotations or _EMPTY
-    )
-    result.rejected |= shared_fs_rejected
+        _unknown_keys(unknown, misspelt, result, strict, record, warn, key_index, table.title)
+    if table.finish is not None:
+        table.finish(Finish(result, annotations or _EMPTY, sandbox, runtime_config, record))
     if record or result.rejected:
         decisions.sort(key=_by_key)
     return result
@@ -537,20 +694,24 @@ def _evaluate(
 
 def plan_overrides(
     annotations: Mapping[str, str] | None,
-    sandbox: SandboxConfig,
-    runtime_config: RuntimeConfig,
+    sandbox: Any,
+    runtime_config: Any,
     *,
     features: Mapping[str, Feature] | None = None,
     strict: bool = False,
     key_index: KeyIndex | None = None,
+    table: AnnotationTable | None = None,
 ) -> OverridePlan:
     """Decide what every Kata annotation does to ``sandbox``, changing nothing.
 
     ``features`` are the registered experimental features by name (the
     default engine's when ``None``); ``strict`` rejects unknown
     ``io.katacontainers.`` keys instead of warning about them; ``key_index``
-    gives unknown keys their hints (:data:`KATA1_KEY_INDEX` when ``None``).
+    gives unknown keys their hints (the table's when ``None``); ``table`` is
+    the profile's annotation table (Kata 1.x's when ``None``), ``sandbox``
+    and ``runtime_config`` that profile's types.
     """
+    tab = KATA1_TABLE if table is None else table
     found = _evaluate(
         annotations,
         sandbox,
@@ -559,7 +720,8 @@ def plan_overrides(
         strict,
         True,
         True,
-        key_index or KATA1_KEY_INDEX,
+        key_index or tab.key_index,
+        tab,
     )
     return OverridePlan(tuple(found.decisions), found.groups, found.assets, found.config_error)
 
@@ -584,6 +746,7 @@ def _unknown_keys(
     record: bool,
     warn: bool,
     key_index: KeyIndex,
+    title: str = "Kata 1.x",
 ) -> None:
     """Decide the keys no row knows, in key order, so the outcome does not depend on the spec's order.
 
@@ -621,7 +784,7 @@ def _unknown_keys(
             result.decisions.append(Decision(key, raw, Outcome.REJECTED, "unknown annotation", hint=text))
         elif record:
             result.decisions.append(
-                Decision(key, raw, Outcome.UNKNOWN, "not an annotation Kata 1.x knows: ignored", hint=text)
+                Decision(key, raw, Outcome.UNKNOWN, f"not an annotation {title} knows: ignored", hint=text)
             )
     if log_on and shown > _HINT_LIMIT:
         log.warning("unknown_annotations", count=shown, shown=_HINT_LIMIT)
@@ -669,23 +832,26 @@ def _virtio_fs_check(
 
 def apply_overrides(
     annotations: Mapping[str, str] | None,
-    sandbox: SandboxConfig,
-    runtime_config: RuntimeConfig,
+    sandbox: _S,
+    runtime_config: Any,
     *,
     features: Mapping[str, Feature] | None = None,
     strict: bool = False,
     key_index: KeyIndex | None = None,
-) -> SandboxConfig:
+    table: AnnotationTable | None = None,
+) -> _S:
     """Apply every Kata annotation to a copy of ``sandbox``, or raise having applied none.
 
     Raises :class:`AnnotationError` (every rejected annotation, sorted by
     key) or, when the configuration itself asks for virtio-fs without a
     daemon, :class:`ConfigError`. One pass decides: the error lists the
-    rejections that pass found.
+    rejections that pass found. ``table`` is the profile's annotation table
+    (Kata 1.x's when ``None``).
     """
     feats = _features(features)
+    tab = KATA1_TABLE if table is None else table
     found = _evaluate(
-        annotations, sandbox, runtime_config, feats, strict, False, True, key_index or KATA1_KEY_INDEX
+        annotations, sandbox, runtime_config, feats, strict, False, True, key_index or tab.key_index, tab
     )
     if found.rejected or found.config_error is not None:
         OverridePlan(
