@@ -1,0 +1,528 @@
+"""Kata 4.1's sandbox and container configurations, and the conversion that builds them.
+
+The result types mirror the ``virtcontainers`` types of Kata 4.1.0
+(``vc.SandboxConfig``, ``vc.ContainerConfig``, ``vc.NetworkConfig``,
+``vc.Mount``, ``types.Cmd``, ``vc.SandboxResourceSizing``) with the fields
+``pkg/oci``'s ``SandboxConfig()`` and ``ContainerConfig()`` set, snake_case
+names and Go's zero values as defaults. The functions follow those two Go
+functions step by step:
+
+1. :func:`container_config`: the root filesystem (joined to the bundle when
+   relative), the command (``process.env`` split with ``strings.Split``: only
+   the text between the first and second ``=`` is the value, as in Kata), the
+   mounts (``bind`` type for bind mounts), the devices (read-only from the
+   cgroup device rule that names the device exactly, or, when host checks are
+   on, from the host device's BLKROGET flag), every spec annotation plus the
+   bundle path and the container type (``single_container`` with no CRI key);
+2. the ``/dev/shm`` size and the network configuration;
+3. the annotation overrides (:mod:`kata_oci.profiles.go.annotate`);
+4. static sandbox resource management: the VM is sized at boot with the
+   workload's vCPUs and memory added to the defaults.
+
+Where Kata 4.1 would dereference a nil pointer (no ``root``, ``process``,
+``linux`` or ``linux.resources``) kata-oci raises :class:`SpecError`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from kata_oci.convert import shm_size
+from kata_oci.errors import ConfigError, DeviceError, NoLinuxError, SpecError
+from kata_oci.golang import join as go_join
+from kata_oci.log import log
+from kata_oci.overrides import OverridePlan
+from kata_oci.sandbox import EnvVar, RootFs
+from kata_oci.spec import LinuxCapabilities, LinuxDevice, LinuxDeviceCgroup, LinuxResources, Spec
+
+from . import annotate, table as t
+from .types import (
+    DeviceInfo,
+    Feature,
+    HypervisorConfig,
+    HypervisorType,
+    KataAgentConfig,
+    NetInterworkingModel,
+    RuntimeConfig,
+    VFIOModeType,
+    float32,
+    round_up_num_vcpus,
+)
+
+if TYPE_CHECKING:
+    from kata_oci.engine import Engine
+
+__all__ = [
+    "Cmd",
+    "ContainerConfig",
+    "Mount",
+    "NetworkConfig",
+    "SandboxConfig",
+    "SandboxResourceSizing",
+    "SINGLE_CONTAINER",
+    "Volume",
+    "container_config",
+    "network_config",
+    "plan_sandbox_config",
+    "sandbox_config",
+]
+
+#: ``vc.KataEphemeralDevType`` and ``vc.KataLocalDevType``: mount types a bind option does not change.
+_KEEP_TYPES = ("ephemeral", "local")
+_DEVICE_TYPES = ("c", "b", "u", "p")
+_BLKROGET = 0x125E
+_UINT32_MAX = 0xFFFF_FFFF
+
+
+class _Struct(msgspec.Struct, kw_only=True):
+    """Common configuration of the sandbox structs."""
+
+
+class Cmd(_Struct):
+    """The workload command (``types.Cmd``, Kata 4.1: no console)."""
+
+    capabilities: LinuxCapabilities | None = None
+    user: str = ""
+    primary_group: str = ""
+    work_dir: str = ""
+    args: list[str] = msgspec.field(default_factory=list)
+    envs: list[EnvVar] = msgspec.field(default_factory=list)
+    supplementary_groups: list[str] = msgspec.field(default_factory=list)
+    interactive: bool = False
+    detach: bool = False
+    no_new_privileges: bool = False
+
+
+class Mount(_Struct):
+    """A container mount (``vc.Mount``, Kata 4.1)."""
+
+    source: str = ""
+    destination: str = ""
+    type: str = ""
+    host_path: str = ""
+    guest_device_mount: str = ""
+    block_device_id: str = ""
+    options: list[str] = msgspec.field(default_factory=list)
+    read_only: bool = False
+    fs_group: int | None = None
+    fs_group_change_policy: str = ""
+    encryption_key: str = ""
+    block_device_create_fs: bool = False
+    shared: bool = False
+
+
+class Volume(_Struct):
+    """A shared directory (``types.Volume``); ``pkg/oci`` never sets any."""
+
+    mount_tag: str = ""
+    host_path: str = ""
+
+
+class NetworkConfig(_Struct):
+    """The sandbox network settings (``vc.NetworkConfig``, Kata 4.1)."""
+
+    network_id: str = ""
+    interworking_model: NetInterworkingModel = NetInterworkingModel.DEFAULT
+    network_created: bool = False
+    disable_new_network: bool = False
+    dan_config_path: str = ""
+
+
+class SandboxResourceSizing(_Struct):
+    """What the workloads need and what the VM has as overhead (``vc.SandboxResourceSizing``)."""
+
+    workload_cpus: float = 0.0
+    base_cpus: float = 0.0
+    workload_mem_mb: int = 0
+    base_mem_mb: int = 0
+
+
+class ContainerConfig(_Struct):
+    """One container of the sandbox (``vc.ContainerConfig``, Kata 4.1)."""
+
+    device_infos: list[DeviceInfo] = msgspec.field(default_factory=list)
+    mounts: list[Mount] = msgspec.field(default_factory=list)
+    custom_spec: Spec | None = None
+    annotations: dict[str, str] = msgspec.field(default_factory=dict)
+    id: str = ""
+    resources: LinuxResources = msgspec.field(default_factory=LinuxResources)
+    cmd: Cmd = msgspec.field(default_factory=Cmd)
+    root_fs: RootFs = msgspec.field(default_factory=RootFs)
+    readonly_rootfs: bool = False
+
+
+class SandboxConfig(_Struct):
+    """The pod sandbox: the VM and its first container (``vc.SandboxConfig``, Kata 4.1)."""
+
+    annotations: dict[str, str] = msgspec.field(default_factory=dict)
+    guest_selinux_label: str = ""
+    hypervisor_type: HypervisorType = HypervisorType.UNSET
+    id: str = ""
+    hostname: str = ""
+    sandbox_bind_mounts: list[str] = msgspec.field(default_factory=list)
+    experimental: list[Feature] = msgspec.field(default_factory=list)
+    containers: list[ContainerConfig] = msgspec.field(default_factory=list)
+    volumes: list[Volume] = msgspec.field(default_factory=list)
+    network_config: NetworkConfig = msgspec.field(default_factory=NetworkConfig)
+    agent_config: KataAgentConfig = msgspec.field(default_factory=KataAgentConfig)
+    hypervisor_config: HypervisorConfig = msgspec.field(default_factory=HypervisorConfig)
+    shm_size: int = 0
+    sandbox_resources: SandboxResourceSizing = msgspec.field(default_factory=SandboxResourceSizing)
+    vfio_mode: VFIOModeType = VFIOModeType.VFIO
+    static_resource_mgmt: bool = False
+    share_pid_ns: bool = False
+    systemd_cgroup: bool = False
+    sandbox_cgroup_only: bool = False
+    disable_guest_seccomp: bool = False
+    empty_dir_mode: str = ""
+    enable_vcpus_pinning: bool = False
+    create_container_timeout: int = 0
+    force_guest_pull: bool = False
+    kubelet_root_dir: str = ""
+
+
+# -- the container ----------------------------------------------------------------------------
+
+
+def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
+    """Kata 4.1's ``cmdEnvs``: ``strings.Split(env, "=")``, name and *second* part; no ``=`` is skipped."""
+    out = []
+    for entry in env or ():
+        parts = entry.split("=")
+        if len(parts) < 2:
+            continue
+        out.append(EnvVar(parts[0], parts[1]))
+    return out
+
+
+def _new_mount(m: Any) -> Mount:
+    options = list(m.options or ())
+    bind = "bind" in options or "rbind" in options
+    mount_type = m.type
+    if mount_type not in _KEEP_TYPES and bind:
+        mount_type = "bind"
+    return Mount(
+        source=m.source,
+        destination=m.destination,
+        type=mount_type,
+        options=options,
+        read_only="ro" in options,
+    )
+
+
+def _cgroup_read_only(rules: list[LinuxDeviceCgroup] | None, dev_type: str, major: int, minor: int) -> bool:
+    """``deviceCgroupAccessIsReadOnly``: the first allow rule naming this device exactly decides."""
+    for r in rules or ():
+        if not r.allow or r.major is None or r.minor is None:
+            continue
+        if r.major != major or r.minor != minor:
+            continue
+        if r.type not in ("", "a", dev_type):
+            continue
+        return "w" not in (r.access or "")
+    return False
+
+
+def block_device_read_only(major: int, minor: int) -> bool:
+    """The host block device's BLKROGET flag (``config.BlockDeviceIsReadOnly`` on /dev/block/M:m).
+
+    Any failure is "not read-only", as in Kata.
+    """
+    path = f"/dev/block/{major}:{minor}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        log.warning("block_device_read_only_unknown", device=path)
+        return False
+    try:
+        buf = fcntl.ioctl(fd, _BLKROGET, b"\0\0\0\0")
+        return int.from_bytes(buf, "little") != 0
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _device_info(
+    index: int, d: LinuxDevice, rules: list[LinuxDeviceCgroup] | None, probe: bool
+) -> DeviceInfo:
+    if d.type not in _DEVICE_TYPES:
+        raise DeviceError(
+            f"unexpected device type {d.type!r} for device {d.path!r} "
+            f"(linux.devices[{index}]; allowed: {', '.join(_DEVICE_TYPES)})"
+        )
+    if not d.path:
+        raise DeviceError(f"path cannot be empty for device linux.devices[{index}] (type {d.type!r})")
+    read_only = _cgroup_read_only(rules, d.type, d.major, d.minor)
+    if not read_only and d.type == "b" and probe:
+        read_only = block_device_read_only(d.major, d.minor)
+    return DeviceInfo(
+        container_path=d.path,
+        dev_type=d.type,
+        major=d.major,
+        minor=d.minor,
+        read_only=read_only,
+        uid=d.uid or 0,
+        gid=d.gid or 0,
+        file_mode=d.file_mode or 0,
+    )
+
+
+#: Kata 2.0 and later's container type for a spec no CRI annotated (``vc.SingleContainer``).
+SINGLE_CONTAINER = "single_container"
+
+
+def _container_type(spec: Spec, engine: Engine | None) -> str:
+    """Kata 4.1's ``ContainerType``: the CRI plugins decide; no CRI key is a single container."""
+    if engine is None:
+        from kata_oci.engine import default_engine
+
+        engine = default_engine()
+    ann = spec.annotations or {}
+    if not any(key in ann for key in engine.cri_container_type_keys()):
+        return SINGLE_CONTAINER
+    return str(engine.container_type(spec))
+
+
+def container_config(
+    spec: Spec,
+    bundle_path: str,
+    cid: str,
+    detach: bool = False,
+    *,
+    engine: Engine | None = None,
+    probe_block_devices: bool = False,
+) -> ContainerConfig:
+    """Convert a spec into a Kata 4.1 ``ContainerConfig`` (Go's ``oci.ContainerConfig``).
+
+    ``probe_block_devices`` asks the host whether each block device is
+    read-only (BLKROGET on ``/dev/block/M:m``), as Kata does on the node;
+    off, only the spec's cgroup device rules say so. Raises
+    :class:`SpecError` for a missing ``root``, ``process`` or
+    ``linux.resources`` (Kata would crash), :class:`NoLinuxError` without
+    ``linux``, :class:`DeviceError` for an unusable device.
+    """
+    root, process, linux = spec.root, spec.process, spec.linux
+    if root is None:
+        raise SpecError("missing root section, needed for the container's root filesystem", path="$.root")
+    if process is None:
+        raise SpecError("missing process section, needed for the container's command", path="$.process")
+    if linux is None:
+        raise NoLinuxError()
+    target = root.path if root.path.startswith("/") else go_join(bundle_path, root.path)
+    user = process.user
+    caps = process.capabilities
+    cmd = Cmd(
+        capabilities=caps if isinstance(caps, LinuxCapabilities) else None,
+        user=str(user.uid),
+        primary_group=str(user.gid),
+        work_dir=process.cwd,
+        args=list(process.args or ()),
+        envs=_cmd_envs(process.env),
+        supplementary_groups=[str(g) for g in user.additional_gids or ()],
+        interactive=process.terminal,
+        detach=detach,
+        no_new_privileges=process.no_new_privileges,
+    )
+    resources = linux.resources
+    if resources is None:
+        raise SpecError("missing linux.resources, which Kata 4.1 requires", path="$.linux.resources")
+    rules = resources.devices
+    devices = [_device_info(i, d, rules, probe_block_devices) for i, d in enumerate(linux.devices or ())]
+    ctype = _container_type(spec, engine)
+    annotations = dict(spec.annotations or {})
+    annotations[t.BUNDLE_PATH_KEY] = bundle_path
+    annotations[t.CONTAINER_TYPE_KEY] = ctype
+    return ContainerConfig(
+        device_infos=devices,
+        mounts=[_new_mount(m) for m in spec.mounts or ()],
+        custom_spec=spec,
+        annotations=annotations,
+        id=cid,
+        resources=resources,
+        cmd=cmd,
+        root_fs=RootFs(target=target, mounted=True),
+        readonly_rootfs=root.readonly,
+    )
+
+
+def network_config(spec: Spec, cid: str, runtime_config: RuntimeConfig) -> NetworkConfig:
+    """Kata 4.1's ``networkConfig``: the last network namespace path, the model, the DAN file if present.
+
+    The DAN configuration ``<dan_config>/<cid>.json`` is used when it exists
+    (kata-oci looks only when ``dan_config`` is set; Kata would look for
+    ``<cid>.json`` in its working directory otherwise).
+    """
+    if spec.linux is None:
+        raise NoLinuxError()
+    netns = ""
+    for ns in spec.linux.namespaces or ():
+        if ns.type == "network" and ns.path:
+            netns = ns.path
+    dan = ""
+    if runtime_config.dan_config:
+        candidate = go_join(runtime_config.dan_config, cid + ".json")
+        try:
+            os.stat(candidate)
+        except (OSError, ValueError):
+            pass
+        else:
+            dan = candidate
+    return NetworkConfig(
+        network_id=netns,
+        interworking_model=runtime_config.inter_network_model,
+        disable_new_network=runtime_config.disable_new_net_ns,
+        dan_config_path=dan,
+    )
+
+
+# -- the sandbox ------------------------------------------------------------------------------
+
+
+def _base_sandbox(
+    spec: Spec,
+    rc: RuntimeConfig,
+    bundle_path: str,
+    cid: str,
+    detach: bool,
+    systemd_cgroup: bool,
+    engine: Engine | None,
+    probe_block_devices: bool,
+) -> SandboxConfig:
+    container = container_config(
+        spec, bundle_path, cid, detach, engine=engine, probe_block_devices=probe_block_devices
+    )
+    shm = shm_size(container.mounts)  # type: ignore[arg-type]  # same fields as kata1's Mount
+    network = network_config(spec, cid, rc)
+    return SandboxConfig(
+        id=cid,
+        hostname=spec.hostname,
+        hypervisor_type=rc.hypervisor_type,
+        hypervisor_config=rc.hypervisor_config,
+        agent_config=rc.agent_config,
+        network_config=network,
+        containers=[container],
+        annotations={t.BUNDLE_PATH_KEY: bundle_path},
+        sandbox_resources=SandboxResourceSizing(
+            workload_cpus=rc.sandbox_cpus, workload_mem_mb=rc.sandbox_mem_mb
+        ),
+        static_resource_mgmt=rc.static_sandbox_resource_mgmt,
+        shm_size=shm,
+        vfio_mode=rc.vfio_mode,
+        systemd_cgroup=systemd_cgroup,
+        sandbox_cgroup_only=rc.sandbox_cgroup_only,
+        sandbox_bind_mounts=list(rc.sandbox_bind_mounts),
+        disable_guest_seccomp=rc.disable_guest_seccomp,
+        empty_dir_mode=rc.empty_dir_mode,
+        enable_vcpus_pinning=rc.enable_vcpus_pinning,
+        guest_selinux_label=rc.guest_selinux_label,
+        experimental=list(rc.experimental),
+        create_container_timeout=rc.create_container_timeout,
+        force_guest_pull=rc.force_guest_pull,
+        kubelet_root_dir=rc.kubelet_root_dir,
+    )
+
+
+def static_resources(sandbox: SandboxConfig) -> SandboxConfig:
+    """Kata 4.1's static sandbox resource management: the VM booted with defaults plus the workload.
+
+    ``base_cpus``/``base_mem_mb`` keep the defaults (configuration or
+    annotations); the workload's vCPUs and MiB are added; the maximum vCPUs
+    become the rounded-up total, at least 1. A total memory beyond
+    4294967295 MiB raises :class:`ConfigError` (Go's ``uint32`` would wrap).
+    """
+    if not sandbox.static_resource_mgmt:
+        return sandbox
+    hyp = sandbox.hypervisor_config
+    res = sandbox.sandbox_resources
+    cpus = float32(hyp.num_vcpus_f + res.workload_cpus)
+    memory = hyp.memory_size + res.workload_mem_mb
+    if memory > _UINT32_MAX:
+        raise ConfigError(
+            f"static sandbox sizing: {hyp.memory_size} MiB + {res.workload_mem_mb} MiB is more than "
+            f"4294967295 MiB (Kata 4.1 would wrap it to {memory & _UINT32_MAX})",
+            key="static_sandbox_resource_mgmt",
+        )
+    max_vcpus = round_up_num_vcpus(cpus) or 1
+    log.debug(
+        "static_resources_set",
+        workload_cpus=res.workload_cpus,
+        default_cpus=hyp.num_vcpus_f,
+        workload_mem_mb=res.workload_mem_mb,
+        default_mem_mb=hyp.memory_size,
+    )
+    return msgspec.structs.replace(
+        sandbox,
+        sandbox_resources=msgspec.structs.replace(
+            res, base_cpus=hyp.num_vcpus_f, base_mem_mb=hyp.memory_size
+        ),
+        hypervisor_config=msgspec.structs.replace(
+            hyp, num_vcpus_f=cpus, memory_size=memory, default_max_vcpus=max_vcpus
+        ),
+    )
+
+
+def _features(engine: Engine | None) -> Mapping[str, Feature]:
+    if engine is None:
+        from kata_oci.engine import default_engine
+
+        engine = default_engine()
+    return engine.features
+
+
+def sandbox_config(
+    spec: Spec,
+    runtime_config: RuntimeConfig,
+    bundle_path: str,
+    cid: str,
+    *,
+    detach: bool = False,
+    systemd_cgroup: bool = False,
+    engine: Engine | None = None,
+    strict: bool = False,
+    probe_block_devices: bool = False,
+) -> SandboxConfig:
+    """Convert a spec into a Kata 4.1 ``SandboxConfig`` (Go's ``oci.SandboxConfig``).
+
+    Either every annotation override applies or none does
+    (:class:`AnnotationError` lists each rejected one); ``strict`` rejects
+    unknown ``io.katacontainers.`` keys. Neither ``spec`` nor
+    ``runtime_config`` is modified.
+    """
+    base = _base_sandbox(
+        spec, runtime_config, bundle_path, cid, detach, systemd_cgroup, engine, probe_block_devices
+    )
+    applied = annotate.apply_annotations(
+        spec.annotations, base, runtime_config, features=_features(engine), strict=strict
+    )
+    return static_resources(applied)
+
+
+def plan_sandbox_config(
+    spec: Spec,
+    runtime_config: RuntimeConfig,
+    bundle_path: str,
+    cid: str,
+    *,
+    detach: bool = False,
+    systemd_cgroup: bool = False,
+    engine: Engine | None = None,
+    strict: bool = False,
+    probe_block_devices: bool = False,
+) -> tuple[SandboxConfig, OverridePlan]:
+    """The 4.1 sandbox before annotation overrides, and what each would do.
+
+    ``static_resources(plan.apply(base))`` is :func:`sandbox_config`'s result.
+    """
+    base = _base_sandbox(
+        spec, runtime_config, bundle_path, cid, detach, systemd_cgroup, engine, probe_block_devices
+    )
+    plan = annotate.plan_annotations(
+        spec.annotations, base, runtime_config, features=_features(engine), strict=strict
+    )
+    return base, plan
