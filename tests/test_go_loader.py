@@ -513,8 +513,31 @@ def test_pcie_hot_and_cold_plug_exclusive(tmp_path: Path) -> None:
         tmp_path, qemu(tmp_path, 'shared_fs = "none"\ncold_plug_vfio = "bridge-port"')
     ).hypervisor_config
     assert hc.cold_plug_vfio == PCIePort.BRIDGE_PORT
-    err = error(tmp_path, qemu(tmp_path, 'shared_fs = "none"\ncold_plug_vfio = "nowhere"'))
+    # a value Go has no constant for: Go's check on q35 (String() shows it), kata-oci's elsewhere
+    err = error(tmp_path, qemu(tmp_path, 'cold_plug_vfio = "nowhere"'))
+    assert err.reason == (
+        "invalid vfio_port=<unknown PCIePort: nowhere> setting, allowed values no-port, bridge-port, "
+        "root-port, switch-port"
+    )
     assert err.key == "hypervisor.qemu.cold_plug_vfio"
+    err = error(tmp_path, qemu(tmp_path, 'cold_plug_vfio = "nowhere"\nhot_plug_vfio = "root-port"'))
+    assert err.reason.startswith(
+        "invalid hot-plug=root-port and cold-plug=<unknown PCIePort: nowhere> settings"
+    )
+    err = error(tmp_path, qemu(tmp_path, 'cold_plug_vfio = "nowhere"\nmachine_type = "pc"'))
+    assert err.reason.startswith("invalid cold_plug_vfio=nowhere: allowed values")
+    # "invalid-port" is a Go constant: accepted off q35/virt, refused on them
+    hc = load(
+        tmp_path, qemu(tmp_path, 'cold_plug_vfio = "invalid-port"\nmachine_type = "pc"')
+    ).hypervisor_config
+    assert hc.cold_plug_vfio == PCIePort.INVALID_PORT
+    assert (
+        "invalid vfio_port=invalid-port"
+        in error(tmp_path, qemu(tmp_path, 'cold_plug_vfio = "invalid-port"')).reason
+    )
+    # the check comes after the others, as in Go: an unknown experimental feature is reported first
+    text = qemu(tmp_path, 'cold_plug_vfio = "nowhere"') + '\n[runtime]\nexperimental = ["nope"]\n'
+    assert error(tmp_path, text).reason == 'Unsupported experimental feature "nope"'
 
 
 def test_stratovirt_builder(tmp_path: Path) -> None:
@@ -1123,3 +1146,16 @@ def test_parse_cpuset_refuses(text: str) -> None:
 
     with pytest.raises(HostCheckError):
         parse_cpuset(text)
+
+
+def test_default_vcpus_float32_edges(tmp_path: Path) -> None:
+    import math
+
+    for value in ("inf", "-inf", "3.5e38"):
+        assert (
+            "out of range for float32" in error(tmp_path, qemu(tmp_path, f"default_vcpus = {value}")).reason
+        )
+    # NaN passes BurntSushi's range check and every comparison of defaultVCPUs()
+    hc = load(tmp_path, qemu(tmp_path, "default_vcpus = nan")).hypervisor_config
+    assert math.isnan(hc.num_vcpus_f)
+    assert load(tmp_path, qemu(tmp_path, "default_vcpus = 16777215")).hypervisor_config.num_vcpus_f == 4.0

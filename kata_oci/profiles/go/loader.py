@@ -77,6 +77,11 @@ Deliberate differences
   kata-oci raises a ConfigError.
 * **A key given twice in different case**: Go keeps one at random; kata-oci
   raises a ConfigError.
+* **A negative ``uint64``/``uint`` value** (``memory_offset``,
+  ``default_maxmemory``, the rate limiters, ``create_container_timeout``,
+  ``vm_cache_number``, ``snp_guest_policy``): BurntSushi v1 range-checks only
+  the 8- to 32-bit sizes, so Go wraps ``-1`` to 2**64 - 1 silently; kata-oci
+  rejects it as out of range.
 * **An invalid ``hot_plug_vfio``/``cold_plug_vfio``** is refused for every
   hypervisor and machine type; Go refuses it only for qemu/clh on q35/virt and
   otherwise keeps a value no code accepts.
@@ -94,7 +99,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
@@ -474,7 +479,7 @@ def _float32_value(value: Any, key: tuple[str, ...], doc: _Doc) -> float:
         if abs(value) > _MAX_SAFE_FLOAT32_INT:
             raise doc.error(f"value {value} is out of the range of integers a float32 holds exactly", key)
         return float(value)
-    if value == value and abs(value) > _MAX_FLOAT32 and abs(value) != float("inf"):
+    if abs(value) > _MAX_FLOAT32:  # inf too; NaN passes, as in Go
         raise doc.error(f"value {value!r} is out of range for float32", key)
     return float32(value)
 
@@ -816,17 +821,14 @@ class _Hypervisor:
         return _DEFAULT_HYPERVISOR_LOGLEVEL if n == 0 else min(n, _MAX_HYPERVISOR_LOGLEVEL)
 
     def port(self, field: str) -> PCIePort:
+        """``hotPlugVFIO()``/``coldPlugVFIO()``; a value Go has no constant for is refused by check_pcie."""
         value: str = getattr(self.h, field)
         if not value:
             return PCIePort.NO_PORT
         try:
             return PCIePort(value)
         except ValueError:
-            raise self.error(
-                f"invalid {field}={value}: allowed values {PCIePort.NO_PORT}, {PCIePort.BRIDGE_PORT}, "
-                f"{PCIePort.ROOT_PORT}, {PCIePort.SWITCH_PORT} (Kata 4.1 checks this only on q35/virt)",
-                field,
-            ) from None
+            return PCIePort.INVALID_PORT  # placeholder: check_pcie refuses it, with the raw value
 
     def block_device_driver(self) -> str:
         driver = self.h.block_device_driver
@@ -1603,8 +1605,34 @@ class _Loader:
             )
 
     def check_pcie(self, config: RuntimeConfig) -> None:
+        """Go's ``checkPCIeConfig``, on the values as written (``String()`` shows an unknown one)."""
         hc = config.hypervisor_config
-        cold, hot = hc.cold_plug_vfio, hc.hot_plug_vfio
+        h = self.toml.hypervisor.get(self.hypervisor_name or "")
+        raw = {
+            "cold_plug_vfio": (h.cold_plug_vfio if h else "") or PCIePort.NO_PORT.value,
+            "hot_plug_vfio": (h.hot_plug_vfio if h else "") or PCIePort.NO_PORT.value,
+        }
+        known = {p.value for p in PCIePort}
+
+        def shown(field: str) -> str:
+            value = raw[field]
+            return value if value in known else f"<unknown PCIePort: {value}>"
+
+        self._check_pcie(
+            config, hc.hypervisor_machine_type, raw["cold_plug_vfio"], raw["hot_plug_vfio"], shown
+        )
+        for field, value in raw.items():
+            if value not in known and config.hypervisor_type in (HypervisorType.QEMU, HypervisorType.CLH):
+                raise self.error(
+                    f"invalid {field}={value}: allowed values {PCIePort.NO_PORT}, {PCIePort.BRIDGE_PORT}, "
+                    f"{PCIePort.ROOT_PORT}, {PCIePort.SWITCH_PORT} (Kata 4.1 refuses it only on q35 and "
+                    "virt machines, and keeps a value no later code accepts elsewhere)",
+                    *self.hv_key(field),
+                )
+
+    def _check_pcie(
+        self, config: RuntimeConfig, machine_type: str, cold: str, hot: str, shown: Callable[[str], str]
+    ) -> None:
         if config.hypervisor_type not in (HypervisorType.QEMU, HypervisorType.CLH):
             if self.hypervisor_name is not None:
                 log.debug(
@@ -1615,12 +1643,13 @@ class _Loader:
             return
         if cold != PCIePort.NO_PORT and hot != PCIePort.NO_PORT:
             raise self.error(
-                f"invalid hot-plug={hot} and cold-plug={cold} settings, only one of them can be set",
+                f"invalid hot-plug={shown('hot_plug_vfio')} and cold-plug={shown('cold_plug_vfio')} "
+                "settings, only one of them can be set",
                 *self.hv_key("cold_plug_vfio"),
             )
         if cold == PCIePort.NO_PORT and hot == PCIePort.NO_PORT:
             return
-        if hc.hypervisor_machine_type not in ("q35", "virt"):
+        if machine_type not in ("q35", "virt"):
             return
         if config.hypervisor_type == HypervisorType.CLH:
             if cold not in (PCIePort.NO_PORT, PCIePort.ROOT_PORT):
@@ -1636,10 +1665,10 @@ class _Loader:
         port = hot if hot != PCIePort.NO_PORT else cold
         if port in (PCIePort.BRIDGE_PORT, PCIePort.ROOT_PORT, PCIePort.SWITCH_PORT):
             return
-        raise self.error(  # pragma: no cover - invalid ports are refused when decoded
-            f"invalid vfio_port={cold} setting, allowed values {PCIePort.NO_PORT}, {PCIePort.BRIDGE_PORT}, "
-            f"{PCIePort.ROOT_PORT}, {PCIePort.SWITCH_PORT}",
-            *self.hv_key("cold_plug_vfio"),
+        raise self.error(
+            f"invalid vfio_port={shown('cold_plug_vfio')} setting, allowed values {PCIePort.NO_PORT}, "
+            f"{PCIePort.BRIDGE_PORT}, {PCIePort.ROOT_PORT}, {PCIePort.SWITCH_PORT}",
+            *self.hv_key("hot_plug_vfio" if hot != PCIePort.NO_PORT else "cold_plug_vfio"),
         )
 
 
