@@ -2,7 +2,8 @@
 
     uv run python benchmarks/run.py            # everything (about a minute)
     uv run python benchmarks/run.py --quick    # fewer repeats
-    uv run python benchmarks/run.py --only cli # one group: e2e, convert, resolve, scale, unknown, cli, memory
+    uv run python benchmarks/run.py --only cli # one group: e2e, convert, resolve, scale, unknown, cli,
+                                               # k8s, memory
 
 Inputs: benchmarks/data/k8s-sandbox-config.json (a containerd pod sandbox with
 46 annotations, 18 of them hypervisor overrides) and Kata's minimal test config.
@@ -437,6 +438,101 @@ def bench_memory(rep: Report, tmp: Path, samples: int, conversions: int) -> None
     rep.rows.append({"group": "memory", "case": "growth_bytes", "value": growth, "peak_bytes": peak - base})
 
 
+def _k8s_manifest(n: int, *, unique: bool) -> list[dict[str, Any]]:
+    """``n`` pods of a Kata RuntimeClass, each with resources and four Kata annotations."""
+    pods = []
+    for i in range(n):
+        v = i if unique else i % 10
+        pods.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"pod-{i}",
+                    "namespace": "bench",
+                    "labels": {"app": "bench", "tier": str(i % 3)},
+                    "annotations": {
+                        "io.katacontainers.config.hypervisor.kernel_params": f"agent.log=debug quiet x={v}",
+                        "io.katacontainers.config.hypervisor.default_memory": "4096",
+                        "io.katacontainers.config.agent.kernel_modules": "e1000e",
+                        "io.katacontainers.config.runtime.disable_guest_seccomp": "true",
+                        "prometheus.io/scrape": "true",
+                    },
+                },
+                "spec": {
+                    "runtimeClassName": "kata-qemu",
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": "registry.example/app:1.0",
+                            "ports": [{"containerPort": 8080}],
+                            "resources": {
+                                "requests": {"cpu": "250m", "memory": "256Mi"},
+                                "limits": {"cpu": "1", "memory": "1Gi"},
+                            },
+                        },
+                        {
+                            "name": "sidecar",
+                            "image": "registry.example/proxy:2",
+                            "resources": {"limits": {"cpu": "100m", "memory": "64Mi"}},
+                        },
+                    ],
+                },
+            }
+        )
+    return pods
+
+
+def bench_k8s(rep: Report, tmp: Path, samples: int) -> None:
+    """A 1,000-pod manifest file, read and checked layer by layer against kata-deploy's defaults."""
+    print("\nk8s: a 1,000-pod manifest checked against kata-deploy 4.1 (containerd, configuration-qemu.toml)")
+    for unique in (False, True):
+        _bench_k8s_case(rep, max(5, samples // 3), unique=unique)
+
+
+def _bench_k8s_case(rep: Report, few: int, *, unique: bool) -> None:
+    import yaml
+
+    from kata_oci.k8s import Cluster, check_manifests, parse_documents
+
+    kata_dir = ROOT / "tests" / "fixtures" / "k8s" / "kata4-go"
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    pods = _k8s_manifest(1000, unique=unique)
+    data = yaml.dump_all(pods, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False).encode()
+    jdata = json.dumps({"apiVersion": "v1", "kind": "List", "items": pods}).encode()
+    label = "1,000 distinct values" if unique else "10 distinct values"
+
+    def check(raw: bytes) -> Any:
+        cluster = Cluster(kata_config_dirs=[kata_dir])  # built per run: the cold case
+        return check_manifests(parse_documents(raw), cluster)
+
+    report = check(data)
+    assert len(report.pods) == 1000
+    assert len(report.records) == 4000
+    parse = measure(lambda: list(yaml.load_all(data, Loader=loader)), samples=few, target=0.2)
+    total = measure(lambda: check(data), samples=few, target=0.2)
+    jtotal = measure(lambda: check(jdata), samples=few, target=0.2)
+    jloads = measure(lambda: json.loads(jdata), samples=few, target=0.2)
+    warm = Cluster(kata_config_dirs=[kata_dir])
+    docs = parse_documents(data)
+    check_manifests(docs[:1], warm)
+    only = measure(lambda: check_manifests(docs, warm), samples=few, target=0.2)
+    if not unique:
+        TARGETS["k8s_1000"] = (total.median, parse.median, None)
+    per_pod = f"{total.median / 1000 * 1e6:.0f} µs per pod"
+    rep.row("k8s", f"reference: libyaml safe_load_all, {len(data) // 1024} KiB", parse)
+    rep.row("k8s", f"YAML file: read + check ({label})", total, "libyaml load", parse, note=per_pod)
+    rep.row("k8s", f"JSON List: read + check ({label})", jtotal, "json.loads", jloads)
+    rep.row(
+        "k8s",
+        f"check only, warm cluster ({label})",
+        only,
+        "libyaml load",
+        parse,
+        note=f"{only.median / 1000 * 1e6:.0f} µs per pod",
+    )
+
+
 GROUPS = {
     "e2e": bench_e2e,
     "convert": bench_convert,
@@ -444,6 +540,7 @@ GROUPS = {
     "scale": bench_scale,
     "unknown": bench_unknown,
     "cli": bench_cli,
+    "k8s": bench_k8s,
 }
 
 
@@ -490,6 +587,8 @@ def summary() -> None:
         ("process", None, 4.0, "python -c pass"),
         # less than twice Go's time (3.5 ms) for 1,000 unknown keys
         ("unknown_1000", 2 * GO["unknown_1000"], 2 * GO["unknown_1000"] / GO_JSON_LOADS["k8s"], "json.loads"),
+        # issue 13: a 1,000-pod manifest file checked "well under a second"
+        ("k8s_1000", 500_000.0, None, "libyaml load"),
     )
     if not any(case in TARGETS for case, *_ in checks):
         return

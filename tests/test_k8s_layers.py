@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from kata_oci.k8s import CRIKind, apiserver as api, load_containerd_config, load
 from kata_oci.k8s.containerd import passthrough, sandbox_sizing_annotations
 from kata_oci.k8s.crio import filter_disallowed, removed_by
 from kata_oci.k8s.kubelet import milli_cpu_to_quota, milli_cpu_to_shares, pod_resources, sandbox_resources
-from kata_oci.k8s.quantity import QuantityError, milli_value, parse_quantity, value
+from kata_oci.k8s.quantity import NANO, QuantityError, milli_value, parse_quantity, value
 
 from helpers import FIXTURES
 
@@ -107,6 +106,7 @@ def test_total_size_counts_utf8_bytes_of_keys_and_values() -> None:
         ("1.", 1000, 1),
         (".5", 500, 1),
         ("100n", 1, 1),  # MilliValue rounds up
+        ("0.1n", 1, 1),  # finer than 1n: 1n
         ("320Mi", 320 * 2**20 * 1000, 320 * 2**20),
         ("1e3", 1_000_000, 1000),
         ("1E-3", 1, 1),
@@ -155,11 +155,11 @@ def test_pod_resources_sum_containers_and_take_the_larger_init_container() -> No
     }
     res = pod_resources(spec)
     # requests: containers 250m + 1 (defaulted from b's limit) = 1.25 < init 2
-    assert res.cpu_request == Fraction(2)
+    assert res.cpu_request == 2 * NANO
     # limits: cpu only b's (a has none: it adds nothing; the init container has none either)
-    assert res.cpu_limit == Fraction(1)
+    assert res.cpu_limit == 1 * NANO
     # memory: requests default to limits: 1Gi + 512Mi < 4Gi
-    assert res.memory_request == res.memory_limit == Fraction(4 * 2**30)
+    assert res.memory_request == res.memory_limit == 4 * 2**30 * NANO
     linux = sandbox_resources(res)
     assert (linux.cpu_period, linux.cpu_quota, linux.cpu_shares, linux.memory_limit_in_bytes) == (
         100000,
@@ -178,7 +178,7 @@ def test_sidecars_add_up_and_count_for_later_init_containers() -> None:
         ],
     }
     # regular containers + sidecar = 1.5; init 1.2 + the sidecar started before it = 1.7
-    assert pod_resources(spec).cpu_request == Fraction(17, 10)
+    assert pod_resources(spec).cpu_request == 1_700_000_000
 
 
 def test_besteffort_pod_gets_minimum_shares_no_quota_no_memory() -> None:
@@ -203,12 +203,12 @@ def test_pod_level_resources_replace_the_sum() -> None:
     }
     res = pod_resources(spec)
     assert res.pod_level
-    assert (res.cpu_limit, res.cpu_request, res.memory_limit) == (4, 4, 8 * 2**30)
+    assert (res.cpu_limit, res.cpu_request, res.memory_limit) == (4 * NANO, 4 * NANO, 8 * 2**30 * NANO)
 
 
 def test_bad_quantities_are_reported_and_count_as_absent() -> None:
     res = pod_resources({"containers": [_c("c", None, {"cpu": "two", "memory": "1Gi"})]})
-    assert res.cpu_limit is None and res.memory_limit == 2**30
+    assert res.cpu_limit is None and res.memory_limit == 2**30 * NANO
     assert res.problems and res.problems[0].startswith("spec.containers[0].resources.limits.cpu:")
 
 

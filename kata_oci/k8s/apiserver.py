@@ -21,6 +21,7 @@ patterns below use ``fullmatch``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -68,7 +69,7 @@ def _max_len_error(n: int) -> str:
 
 
 def _blen(s: str) -> int:
-    return len(s.encode("utf-8", "surrogatepass"))
+    return len(s) if s.isascii() else len(s.encode("utf-8", "surrogatepass"))
 
 
 def go_to_lower(s: str) -> str:
@@ -88,12 +89,17 @@ def go_to_lower(s: str) -> str:
 
 def is_dns1123_subdomain(value: str) -> list[str]:
     """``IsDNS1123Subdomain``: the reasons ``value`` is not one (empty: it is)."""
+    return list(_subdomain_errors(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _subdomain_errors(value: str) -> tuple[str, ...]:
     errs = []
     if _blen(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
         errs.append(_max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
     if _SUBDOMAIN_RE.fullmatch(value) is None:
         errs.append(_regex_error(_SUBDOMAIN_MSG, _SUBDOMAIN_FMT, "example.com"))
-    return errs
+    return tuple(errs)
 
 
 def is_qualified_name(value: str) -> list[str]:
@@ -125,7 +131,13 @@ def is_qualified_name(value: str) -> list[str]:
 
 def annotation_key_errors(key: str) -> list[str]:
     """Why the API server refuses ``key`` as an annotation key (empty: it accepts it)."""
-    return is_qualified_name(go_to_lower(key))
+    return list(_key_errors(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_errors(key: str) -> tuple[str, ...]:
+    # Memoised: every pod of a manifest has the same few keys.
+    return tuple(is_qualified_name(go_to_lower(key)))
 
 
 def annotations_size(annotations: Mapping[str, str]) -> int:

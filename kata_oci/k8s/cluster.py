@@ -22,7 +22,6 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +48,8 @@ def _overhead(rc: RuntimeClassObject) -> Overhead:
     try:
         cpu = rc.pod_fixed.get("cpu")
         mem = rc.pod_fixed.get("memory")
-        cpu_q: Fraction | None = parse_quantity(cpu) if cpu is not None else None
-        mem_q: Fraction | None = parse_quantity(mem) if mem is not None else None
+        cpu_q: int | None = parse_quantity(cpu) if cpu is not None else None
+        mem_q: int | None = parse_quantity(mem) if mem is not None else None
     except QuantityError as exc:
         return Overhead(problem=f"RuntimeClass {rc.name} overhead: {exc}")
     return Overhead(

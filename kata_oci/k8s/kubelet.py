@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Final
 
-from .quantity import QuantityError, milli_value, parse_quantity, value
+from .quantity import NANO, QuantityError, milli_value, parse_quantity, value
 
 __all__ = [
     "CFS_PERIOD_US",
@@ -65,10 +64,10 @@ def milli_cpu_to_quota(milli: int, period: int) -> int:
 class PodResources:
     """A pod's CPU and memory requests and limits, overhead excluded (absent: ``None``)."""
 
-    cpu_request: Fraction | None = None
-    cpu_limit: Fraction | None = None
-    memory_request: Fraction | None = None
-    memory_limit: Fraction | None = None
+    cpu_request: int | None = None
+    cpu_limit: int | None = None
+    memory_request: int | None = None
+    memory_limit: int | None = None
     problems: tuple[str, ...] = ()
     pod_level: bool = False
     guaranteed_integer_cpus: bool = False
@@ -86,20 +85,20 @@ class LinuxResources:
 
 @dataclass(slots=True)
 class _Sum:
-    values: dict[str, Fraction] = field(default_factory=dict)
+    values: dict[str, int] = field(default_factory=dict)
 
-    def add(self, other: Mapping[str, Fraction]) -> None:
+    def add(self, other: Mapping[str, int]) -> None:
         for k, v in other.items():
-            self.values[k] = self.values.get(k, Fraction(0)) + v
+            self.values[k] = self.values.get(k, 0) + v
 
-    def max(self, other: Mapping[str, Fraction]) -> None:
+    def max(self, other: Mapping[str, int]) -> None:
         for k, v in other.items():
             if k not in self.values or v > self.values[k]:
                 self.values[k] = v
 
 
-def _quantities(raw: Any, where: str, problems: list[str]) -> dict[str, Fraction]:
-    out: dict[str, Fraction] = {}
+def _quantities(raw: Any, where: str, problems: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
     if not isinstance(raw, Mapping):
         return out
     for name in (_CPU, _MEMORY):
@@ -113,7 +112,7 @@ def _quantities(raw: Any, where: str, problems: list[str]) -> dict[str, Fraction
 
 def _container_resources(
     c: Mapping[str, Any], where: str, problems: list[str]
-) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
+) -> tuple[dict[str, int], dict[str, int]]:
     res = c.get("resources")
     res = res if isinstance(res, Mapping) else {}
     limits = _quantities(res.get("limits"), f"{where}.resources.limits", problems)
@@ -143,7 +142,7 @@ def pod_resources(spec: Mapping[str, Any]) -> PodResources:
         for name in (_CPU, _MEMORY):
             if name not in lim or req.get(name) != lim[name]:
                 guaranteed = False
-        if _CPU in req and req[_CPU].denominator != 1:
+        if _CPU in req and req[_CPU] % NANO:
             integer_cpus = False
     side_req, side_lim = _Sum(), _Sum()
     init_req, init_lim = _Sum(), _Sum()
