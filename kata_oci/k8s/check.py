@@ -432,8 +432,7 @@ def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str
     report = state.report
     report.kata_config = target.path
     report.profile = target.profile
-    if target.note:
-        report.notes.append(target.note)
+    report.notes.extend(target.notes)
     kata_keys = {k: v for k, v in passed.items() if _kata_relevant(k)}
     if target.error is not None:
         report.notes.append(target.error)

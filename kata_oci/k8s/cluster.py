@@ -34,6 +34,10 @@ from .quantity import QuantityError, milli_value, parse_quantity, value
 
 __all__ = ["Cluster", "Overhead", "load_runtime_classes"]
 
+_DATA = Path(__file__).resolve().parent.parent / "data"
+#: (runtime, configuration file name) -> the build default kata-oci ships.
+_SHIPPED = {("go", "configuration-qemu.toml"): _DATA / "kata4-go" / "configuration-qemu.toml"}
+
 
 @dataclass(frozen=True, slots=True)
 class Overhead:
@@ -146,24 +150,37 @@ class Cluster:
             strict=strict,
         )
 
-    def kata_config_file(self, handler: Handler) -> str | None:
-        """The Kata configuration file ``handler``'s pods boot from, as found here (``None``: not found)."""
+    def kata_config_file(self, handler: Handler) -> tuple[str | None, str | None]:
+        """(the Kata configuration file ``handler``'s pods boot from, a note), as found here.
+
+        ``None`` when it is not found. Without ``kata_config_dirs``, a file
+        this machine does not have falls back to kata-oci's shipped copy of
+        the same build default (Kata 4.1's ``configuration-qemu.toml``), which
+        kata-deploy installs unchanged; the note says so.
+        """
         path = handler.config_path
         if path is None:
-            # The shim's own lookup: Go and runtime-rs both try /etc first.
+            # The shim's own lookup: /etc first, then the build's default file.
             path = "/usr/share/defaults/kata-containers/configuration.toml"
-            if self.kata_config_dirs:
-                for c in _candidates("/etc/kata-containers/configuration.toml", self.kata_config_dirs):
-                    if c.is_file():
-                        return str(c)
-            elif os.path.isfile("/etc/kata-containers/configuration.toml"):
-                return "/etc/kata-containers/configuration.toml"
+            for etc in _candidates("/etc/kata-containers/configuration.toml", self.kata_config_dirs):
+                if etc.is_file():
+                    return str(etc), None
+            if not self.kata_config_dirs and os.path.isfile("/etc/kata-containers/configuration.toml"):
+                return "/etc/kata-containers/configuration.toml", None
         if not self.kata_config_dirs:
-            return path if os.path.isfile(path) else None
+            if os.path.isfile(path):
+                return path, None
+            shipped = _SHIPPED.get((handler.runtime or "go", os.path.basename(path)))
+            if shipped is not None and shipped.is_file():
+                return str(shipped), (
+                    f"{path} is not on this machine: using kata-oci's copy of its build default "
+                    f"({shipped.name} of Kata 4.1.0, as kata-deploy installs it)"
+                )
+            return None, None
         for c in _candidates(path, self.kata_config_dirs):
             if c.is_file():
-                return str(c)
-        return None
+                return str(c), None
+        return None, None
 
     def kata_target(self, handler: Handler) -> KataTarget:
         """The loaded Kata configuration of ``handler`` (loaded once, then kept)."""
@@ -173,8 +190,8 @@ class Cluster:
         with self._lock:
             target = self._targets.get(handler.name)
             if target is None:
-                path = self.kata_config_file(handler)
-                target = load_kata_target(path, handler.runtime or "go")
+                path, note = self.kata_config_file(handler)
+                target = load_kata_target(path, handler.runtime or "go", note=note)
                 if path is None:
                     looked = ", ".join(str(d) for d in self.kata_config_dirs) or "this machine"
                     want = handler.config_path or "the shim's default configuration.toml"

@@ -46,8 +46,10 @@ class Layer(enum.StrEnum):
     KATA = "kata"
 
 
-class Record(msgspec.Struct, frozen=True, omit_defaults=True):
+class Record(msgspec.Struct, frozen=True):
     """What one layer decided about one annotation (``key`` ``None``: about the pod).
+
+    Every field is always present in its JSON form (``null`` when unset).
 
     ``container`` names a container when the record concerns only it;
     ``target`` is the Kata setting an applied key changes; ``profile`` the
