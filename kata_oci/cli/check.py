@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from . import common, output
+from . import common, manifests, output
 
 HELP = (
     "Say what each io.katacontainers. annotation of a bundle does: applied (old -> new), rejected "
-    "(why, and the configuration change that allows it), ignored, or unknown (closest known key)."
+    "(why, and the configuration change that allows it), ignored, or unknown (closest known key). "
+    "Given Kubernetes manifests (YAML or JSON files, directories, or - ; told from their content), "
+    "say it for every pod, layer by layer: Kubernetes, RuntimeClass, the CRI's pass-through, Kata; "
+    "also dropped, with the layer that decided and the fix."
 )
 EXAMPLE = "kata-oci check examples/bundles/containerd-rejected --config kata_oci/data/configuration.toml"
-EPILOG = common.CONFIG_HELP
+EPILOG = (
+    common.CONFIG_HELP
+    + "\n\nManifests: kata-oci check deploy.yaml --containerd-config /etc/containerd/config.toml "
+    "--kata-config-dir /opt/kata"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    common.add_bundle(p)
+    p.add_argument(
+        "bundle",
+        metavar="BUNDLE|MANIFEST",
+        nargs="+",
+        help="bundle directory or its config.json; or Kubernetes manifests (files, directories); - for stdin",
+    )
     common.add_config(p)
     p.add_argument("--id", metavar="ID", help="container/sandbox ID (default: the bundle directory's name)")
     p.add_argument("--json", action="store_true", help="JSON output")
     p.add_argument("--strict", action="store_true", help=common.STRICT_HELP)
     p.add_argument("--host-checks", action="store_true", help=common.HOST_CHECKS_HELP)
+    manifests.add_arguments(p)
 
 
 def _show(value: Any) -> str:
@@ -47,7 +61,16 @@ def run(args: argparse.Namespace) -> int:
     from kata_oci.convert import plan_sandbox_config
     from kata_oci.overrides import Outcome
 
-    bundle, spec = common.load_spec(args.bundle)
+    if manifests.wanted(args):
+        return manifests.run(args)
+    if len(args.bundle) > 1:
+        raise common.Failure("check takes one bundle (several paths are for Kubernetes manifests)")
+    if getattr(args, "stdin_data", None) is not None:
+        from kata_oci.spec import decode_spec
+
+        bundle, spec = os.getcwd(), decode_spec(args.stdin_data, source=common.STDIN_NAME)
+    else:
+        bundle, spec = common.load_spec(args.bundle[0])
     config_path, rc = common.runtime_config(args.config, args.strict, host_checks=args.host_checks)
     # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
     engine = common.engine(False, spec)
