@@ -221,7 +221,7 @@ class Rule:
 
 
 def _remote(ctx: Context) -> bool:
-    return bool(ctx.sandbox.hypervisor_type is HypervisorType.REMOTE)
+    return bool(ctx.sandbox.hypervisor_type == HypervisorType.REMOTE)
 
 
 def _min_memory(value: int, ctx: Context) -> None:
@@ -236,7 +236,7 @@ def _host_cpus(value: float, ctx: Context) -> None:
 
 
 def _qemu_vcpus(value: int, ctx: Context) -> None:
-    if ctx.sandbox.hypervisor_type is HypervisorType.QEMU and value > MAX_QEMU_VCPUS:
+    if ctx.sandbox.hypervisor_type == HypervisorType.QEMU and value > MAX_QEMU_VCPUS:  # by value: str too
         raise Rejected(f"{value} vCPUs is more than QEMU's maximum of {MAX_QEMU_VCPUS}")
 
 
