@@ -853,8 +853,9 @@ class _Hypervisor:
         self.name = name
         self.h = h
         self.doc = doc
-        self.host = host
-        self.checking = host is not None  # Kata's host checks are on
+        self.facts = host
+        self.host = host if host is not None and host.check_files else None
+        self.checking = self.host is not None  # Kata's host checks are on
 
     def key(self, field: str) -> tuple[str, ...]:
         return ("hypervisor", self.name, field)
@@ -938,13 +939,13 @@ class _Hypervisor:
 
     def cpus(self) -> int:
         """Go's ``runtime.NumCPU()``: the host's fact when given, else this process's."""
-        if self.host is not None and self.host.num_cpus is not None:
-            return self.host.num_cpus
+        if self.facts is not None and self.facts.num_cpus is not None:
+            return self.facts.num_cpus
         return _num_cpus()
 
     def qemu_max_vcpus(self) -> int:
-        if self.host is not None and self.host.arch is not None:
-            return _QEMU_MAX_VCPUS.get(self.host.arch, 240)
+        if self.facts is not None and self.facts.arch is not None:
+            return _QEMU_MAX_VCPUS.get(self.facts.arch, 240)
         return _max_qemu_vcpus()
 
     def supports_vsock(self) -> bool:
@@ -1238,8 +1239,9 @@ class _Loader:
     def __init__(self, toml: TomlConfig, doc: _Doc, *, host: HostChecks | None, builtin: bool) -> None:
         self.toml = toml
         self.doc = doc
-        self.host = host
-        self.checking = host is not None  # Kata's host checks are on
+        self.facts = host
+        self.host = host if host is not None and host.check_files else None
+        self.checking = self.host is not None  # Kata's host checks are on
         self.builtin = builtin
         self.hypervisor_name: str | None = None
 
@@ -1348,7 +1350,7 @@ class _Loader:
         self.hypervisor_name = name
         config.hypervisor_type = _HYPERVISOR_TYPES[name]
         config.hypervisor_config = _Hypervisor(
-            name, self.toml.hypervisor[name], self.doc, host=self.host
+            name, self.toml.hypervisor[name], self.doc, host=self.facts
         ).build()
 
     def _only_kata(self, section: str, names: list[str], what: str) -> None:

@@ -89,6 +89,9 @@ class HostChecks:
     ``sysfs_node``
         The host NUMA topology (``online``, ``node<N>/cpulist``) that Kata 4.x
         reads for ``enable_numa``.
+    ``check_files``
+        ``False``: use only the facts above (to ask what Kata would make of a
+        configuration on another machine), check no file or device.
     """
 
     asset_root: str = ""
@@ -98,6 +101,7 @@ class HostChecks:
     total_memory: int | None = None
     arch: str | None = None
     sysfs_node: str = "/sys/devices/system/node"
+    check_files: bool = True
 
     # -- facts
 

@@ -1159,3 +1159,12 @@ def test_host_checks_facts_and_asset_root(tmp_path: Path) -> None:
         ).hypervisor_config.default_max_vcpus
         == 128
     )
+
+
+def test_host_facts_without_file_checks() -> None:
+    from kata_oci.hostchecks import HostChecks
+
+    facts = HostChecks(num_cpus=6, arch="s390x", check_files=False, vhost_vsock="/nonexistent")
+    text = '[hypervisor.firecracker]\nimage = "/nonexistent/img"\ndefault_vcpus = -1\n'
+    hc = runtime_config_from_toml(text, host_checks=facts).hypervisor_config
+    assert (hc.num_vcpus, hc.default_max_vcpus) == (6, 6)

@@ -1159,3 +1159,206 @@ def test_default_vcpus_float32_edges(tmp_path: Path) -> None:
     hc = load(tmp_path, qemu(tmp_path, "default_vcpus = nan")).hypervisor_config
     assert math.isnan(hc.num_vcpus_f)
     assert load(tmp_path, qemu(tmp_path, "default_vcpus = 16777215")).hypervisor_config.num_vcpus_f == 4.0
+
+
+def test_facts_without_checks(tmp_path: Path) -> None:
+    import dataclasses
+
+    facts = dataclasses.replace(host(tmp_path, cpus=64, memory_mib=1 << 20, vsock=False), check_files=False)
+    text = '[hypervisor.qemu]\nkernel = "/nowhere/k"\nshared_fs = "none"\ndefault_vcpus = -1\n'
+    hc = loader.runtime_config_from_toml(text, host_checks=facts).hypervisor_config
+    assert (hc.num_vcpus_f, hc.default_max_vcpus, hc.default_max_memory_size) == (64.0, 64, 1 << 20)
+    assert hc.kernel_path == "/nowhere/k"  # no file checked, no vsock needed
+    with pytest.raises(ConfigError, match="does not exist"):
+        loader.runtime_config_from_toml(text, host_checks=dataclasses.replace(facts, check_files=True))
+
+
+# --------------------------------------------------------------------------
+# every key of every kata4-go file, against the TOML value and 4.1's defaults
+# (an independent restatement of the six Go builders' field lists)
+
+_CPUS, _MEM = 8, 16384
+
+
+def _same(v: object, hv: str) -> object:
+    return v
+
+
+def _default(d: object) -> object:
+    return lambda v, hv: v or d
+
+
+def _vcpus(v: float, hv: str) -> float:
+    return float(_CPUS) if v < 0 or v > _CPUS else (1.0 if v == 0 else v)
+
+
+def _clean(v: str, hv: str) -> str:
+    return ",".join(p.strip() for p in v.split(",") if p.strip())
+
+
+_KEYS: dict[str, tuple[str, object]] = {
+    "path": ("hypervisor_path", _same),
+    "jailer_path": ("jailer_path", _same),
+    "kernel": ("kernel_path", _same),
+    "initrd": ("initrd_path", _same),
+    "image": ("image_path", _same),
+    "rootfs_type": ("rootfs_type", _default("ext4")),
+    "firmware": ("firmware_path", _same),
+    "firmware_volume": ("firmware_volume_path", _same),
+    "machine_accelerators": ("machine_accelerators", _clean),
+    "cpu_features": ("cpu_features", _clean),
+    "kernel_verity_params": ("kernel_verity_params", _same),
+    "machine_type": ("hypervisor_machine_type", lambda v, hv: v if hv == "remote" else v or "q35"),
+    "tdx_quote_generation_service_socket_port": ("qgs_port", _same),
+    "block_device_driver": ("block_device_driver", _default("virtio-scsi")),
+    "block_device_aio": ("block_device_aio", _default("io_uring")),
+    "entropy_source": ("entropy_source", _default("/dev/urandom")),
+    "shared_fs": ("shared_fs", _default("virtio-fs")),
+    "virtio_fs_daemon": ("virtio_fs_daemon", _same),
+    "virtio_fs_cache": ("virtio_fs_cache", lambda v, hv: v if hv == "clh" else v or "never"),
+    "vhost_user_store_path": ("vhost_user_store_path", _default("/var/run/kata-containers/vhost-user/")),
+    "guest_hook_path": ("guest_hook_path", _same),
+    "guest_memory_dump_path": ("guest_memory_dump_path", _same),
+    "seccompsandbox": ("seccomp_sandbox", _same),
+    "remote_hypervisor_socket": ("remote_hypervisor_socket", _default("/run/peerpod/hypervisor.sock")),
+    "remote_hypervisor_timeout": ("remote_hypervisor_timeout", _default(600)),
+    "snp_id_block": ("snp_id_block", _same),
+    "snp_id_auth": ("snp_id_auth", _same),
+    "snp_guest_policy": ("snp_guest_policy", _same),
+    "measurement_algo": ("measurement_algo", _default("sha512")),
+    "valid_hypervisor_paths": ("hypervisor_path_list", _same),
+    "valid_jailer_paths": ("jailer_path_list", _same),
+    "valid_virtio_fs_daemon_paths": ("virtio_fs_daemon_list", _same),
+    "virtio_fs_extra_args": ("virtio_fs_extra_args", _same),
+    "pflashes": ("pflash", _same),
+    "valid_vhost_user_store_paths": ("vhost_user_store_path_list", _same),
+    "valid_entropy_sources": ("entropy_source_list", _same),
+    "enable_annotations": ("enable_annotations", _same),
+    "rx_rate_limiter_max_rate": ("rx_rate_limiter_max_rate", _same),
+    "tx_rate_limiter_max_rate": ("tx_rate_limiter_max_rate", _same),
+    "memory_offset": ("mem_offset", _same),
+    "default_maxmemory": ("default_max_memory_size", lambda v, hv: _MEM if v == 0 or v > _MEM else v),
+    "hypervisor_loglevel": ("hypervisor_loglevel", lambda v, hv: 1 if v == 0 else min(v, 3)),
+    "virtio_fs_cache_size": ("virtio_fs_cache_size", _same),
+    "virtio_fs_queue_size": ("virtio_fs_queue_size", _same),
+    "default_maxvcpus": ("default_max_vcpus", lambda v, hv: min(_CPUS if v == 0 or v >= _CPUS else v, 240)),
+    "default_memory": ("memory_size", lambda v, hv: 2048 if v < 256 else v),
+    "memory_slots": ("mem_slots", _default(10)),
+    "default_bridges": ("default_bridges", lambda v, hv: 1 if v == 0 else min(v, 5)),
+    "msize_9p": ("msize_9p", _default(8192)),
+    "default_vcpus": ("num_vcpus_f", _vcpus),
+    "block_device_cache_set": ("block_device_cache_set", _same),
+    "block_device_cache_direct": ("block_device_cache_direct", _same),
+    "block_device_cache_noflush": ("block_device_cache_noflush", _same),
+    "block_device_logical_sector_size": ("block_device_logical_sector_size", _same),
+    "block_device_physical_sector_size": ("block_device_physical_sector_size", _same),
+    "enable_vhost_user_store": ("enable_vhost_user_store", _same),
+    "vhost_user_reconnect_timeout_sec": ("vhost_user_device_reconnect", _same),
+    "disable_block_device_use": ("disable_block_device_use", _same),
+    "enable_mem_prealloc": ("mem_prealloc", _same),
+    "reclaim_guest_freed_memory": ("reclaim_guest_freed_memory", _same),
+    "enable_hugepages": ("huge_pages", _same),
+    "enable_virtio_mem": ("virtio_mem", _same),
+    "enable_iommu": ("iommu", _same),
+    "enable_iommu_platform": ("iommu_platform", _same),
+    "enable_numa": ("guest_numa_nodes", lambda v, hv: []),
+    "numa_mapping": ("numa_mapping", _same),
+    "enable_debug": ("debug", _same),
+    "disable_nesting_checks": ("disable_nesting_checks", _same),
+    "enable_iothreads": ("enable_iothreads", _same),
+    "indep_iothreads": ("indep_iothreads", _same),
+    "disable_image_nvdimm": ("disable_image_nvdimm", _same),
+    "hot_plug_vfio": ("hot_plug_vfio", _default("no-port")),
+    "cold_plug_vfio": ("cold_plug_vfio", _default("no-port")),
+    "pcie_root_port": ("pcie_root_port", lambda v, hv: min(v, 16)),
+    "pcie_switch_port": ("pcie_switch_port", lambda v, hv: min(v, 16)),
+    "disable_vhost_net": ("disable_vhost_net", _same),
+    "guest_memory_dump_paging": ("guest_memory_dump_paging", _same),
+    "confidential_guest": ("confidential_guest", _same),
+    "sev_snp_guest": ("sev_snp_guest", _same),
+    "enable_guest_swap": ("guest_swap", _same),
+    "rootless": ("rootless", _same),
+    "disable_seccomp": ("disable_seccomp", _same),
+    "disable_selinux": ("disable_selinux", _same),
+    "disable_guest_selinux": ("disable_guest_selinux", _same),
+    "use_legacy_serial": ("legacy_serial", _same),
+    "extra_monitor_socket": ("extra_monitor_socket", _same),
+}
+for _kind in ("disk", "net"):
+    for _what in ("bw", "ops"):
+        _rate = f"{_kind}_rate_limiter_{_what}_max_rate"
+        _KEYS[_rate] = (_rate, _same)
+        _KEYS[f"{_kind}_rate_limiter_{_what}_one_time_burst"] = (
+            f"{_kind}_rate_limiter_{_what}_one_time_burst",
+            _same,  # zeroed below when its max rate is 0
+        )
+
+_COMMON = {"kernel", "kernel_verity_params", "default_vcpus", "default_maxvcpus", "default_memory"}
+_COMMON |= {"memory_slots", "entropy_source", "enable_debug"}
+_COPIED: dict[str, set[str]] = {
+    "qemu": set(_KEYS)
+    - {"jailer_path", "valid_jailer_paths", "remote_hypervisor_socket"}
+    - {"remote_hypervisor_timeout", "disable_seccomp"}
+    - {k for k in _KEYS if k.startswith(("disk_rate", "net_rate"))},
+    "clh": _COMMON
+    | {"path", "valid_hypervisor_paths", "initrd", "image", "rootfs_type", "firmware", "machine_accelerators"}
+    | {"machine_type", "memory_offset", "default_maxmemory", "enable_virtio_mem", "valid_entropy_sources"}
+    | {"default_bridges", "disable_block_device_use", "shared_fs", "virtio_fs_daemon"}
+    | {"valid_virtio_fs_daemon_paths", "hypervisor_loglevel", "virtio_fs_cache_size", "virtio_fs_cache"}
+    | {"enable_mem_prealloc", "reclaim_guest_freed_memory", "enable_hugepages", "disable_nesting_checks"}
+    | {"block_device_driver", "block_device_cache_set", "block_device_cache_direct", "enable_iothreads"}
+    | {"indep_iothreads", "msize_9p", "disable_image_nvdimm", "cold_plug_vfio", "hot_plug_vfio"}
+    | {"pcie_root_port", "pcie_switch_port", "guest_hook_path", "virtio_fs_extra_args", "enable_annotations"}
+    | {"disable_seccomp", "confidential_guest", "rootless", "disable_selinux", "disable_guest_selinux"}
+    | {"measurement_algo"}
+    | {k for k in _KEYS if k.startswith(("disk_rate", "net_rate"))},
+    "firecracker": _COMMON
+    | {"path", "valid_hypervisor_paths", "jailer_path", "valid_jailer_paths", "initrd", "image"}
+    | {"rootfs_type", "firmware", "default_maxmemory", "valid_entropy_sources", "default_bridges"}
+    | {"enable_hugepages", "disable_nesting_checks", "block_device_driver", "enable_iothreads"}
+    | {"indep_iothreads", "guest_hook_path", "rx_rate_limiter_max_rate", "tx_rate_limiter_max_rate"}
+    | {"enable_annotations", "disable_selinux"},
+    "stratovirt": _COMMON
+    | {"path", "valid_hypervisor_paths", "initrd", "image", "rootfs_type", "machine_type", "memory_offset"}
+    | {"default_maxmemory", "default_bridges", "disable_block_device_use", "shared_fs", "virtio_fs_daemon"}
+    | {"valid_virtio_fs_daemon_paths", "hypervisor_loglevel", "virtio_fs_cache_size", "virtio_fs_cache"}
+    | {"virtio_fs_extra_args", "enable_hugepages", "disable_nesting_checks", "block_device_driver"}
+    | {"block_device_logical_sector_size", "block_device_physical_sector_size", "guest_hook_path"}
+    | {"enable_annotations", "disable_seccomp", "disable_selinux", "disable_guest_selinux"},
+    "dragonball": _COMMON | {"image", "rootfs_type"},
+    "remote": {"remote_hypervisor_socket", "remote_hypervisor_timeout", "machine_type", "enable_annotations"}
+    | {"guest_hook_path"},
+}
+_FORCED: dict[str, dict[str, object]] = {
+    "clh": {"disable_vhost_net": True},
+    "firecracker": {"disable_vhost_net": True, "disable_guest_selinux": True},
+    "stratovirt": {"disable_vhost_net": True},
+    "remote": {"disable_guest_selinux": True, "shared_fs": "none", "block_device_driver": "dummy"},
+}
+
+
+@pytest.mark.skipif(not GO_FILES, reason="../shared corpus not available")
+@pytest.mark.parametrize("path", GO_FILES, ids=lambda p: p.name)
+def test_every_key_of_every_kata4_go_file(path: Path, tmp_path: Path) -> None:
+    import dataclasses
+
+    from kata_oci.profiles.go.types import HypervisorConfig, float32
+
+    facts = dataclasses.replace(host(tmp_path, cpus=_CPUS, memory_mib=_MEM), check_files=False)
+    config = loader.load_runtime_config(path, strict=True, host_checks=facts)
+    ((name, table),) = tomllib.loads(path.read_text())["hypervisor"].items()
+    hc = config.hypervisor_config
+    zero = HypervisorConfig()
+    for key, value in table.items():
+        if key == "kernel_params":
+            continue  # checked in test_every_kata4_go_file_loads_with_its_values
+        field, fn = _KEYS[key]  # every key of the file is a 4.1 key
+        got = getattr(hc, field)
+        if key not in _COPIED[name]:  # the builder does not copy it
+            assert got == _FORCED.get(name, {}).get(field, getattr(zero, field)), key
+            continue
+        if key == "default_vcpus":
+            value = float32(value)
+        if key.endswith("_one_time_burst") and table.get(key.replace("one_time_burst", "max_rate"), 0) == 0:
+            value = 0
+        assert got == fn(value, name), key  # type: ignore[operator]

@@ -736,7 +736,7 @@ class _Hypervisor:
         self.name = name
         self.h = h
         self.merged = merged
-        self.host = host
+        self.host = host if host is not None and host.check_files else None  # checks
         self.facts = host or THIS_HOST
 
     def error(self, reason: str, field: str | None = None) -> ConfigError:
@@ -1351,7 +1351,8 @@ class _Loader:
 
     def __init__(self, merged: _Merged, host: HostChecks | None) -> None:
         self.m = merged
-        self.host = host
+        self.host = host if host is not None and host.check_files else None  # checks
+        self.facts = host or THIS_HOST
         self.toml = TomlConfig(
             hypervisor={
                 n: msgspec.convert(t, TomlHypervisor) for n, t in merged.named.get("hypervisor", {}).items()
@@ -1457,7 +1458,12 @@ class _Loader:
         name = names[0]
         self.hypervisor_name = name
         config.hypervisor_type = _HYPERVISOR_TYPES[name]
-        config.hypervisor_config = _Hypervisor(name, self.toml.hypervisor[name], self.m, self.host).build()
+        hypervisor = _Hypervisor(
+            name, self.toml.hypervisor[name], self.m, None if self.host is None else self.facts
+        )
+        if self.host is None and self.facts is not THIS_HOST:
+            hypervisor.facts = self.facts  # facts without checks
+        config.hypervisor_config = hypervisor.build()
 
     def agent(self, config: RuntimeConfig) -> None:
         names = list(self.toml.agent)
@@ -1590,7 +1596,7 @@ class _Loader:
     def check_numa(self, config: RuntimeConfig) -> None:
         if len(config.hypervisor_config.guest_numa_nodes) <= 1:
             return
-        arch = (self.host or THIS_HOST).machine()
+        arch = self.facts.machine()
         if arch not in ("x86_64", "amd64", "aarch64", "arm64"):
             goarch = {"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}.get(arch, arch)
             raise self.error(
