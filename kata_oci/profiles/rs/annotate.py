@@ -105,6 +105,10 @@ class RsOverridePlan(OverridePlan):
         assert self.config is not None
         return self.config
 
+    def apply(self, base: Any = None) -> Any:
+        """The configuration after the annotations (``base`` is not used), or the error."""
+        return self.result()
+
     @property
     def warned(self) -> tuple[Decision, ...]:
         """The annotations runtime-rs only warns about."""
