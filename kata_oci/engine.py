@@ -388,7 +388,8 @@ class Engine:
         # that a plugin declaring a built-in name is the one found at fault.
         from .plugins import DEFAULT_PLUGINS
 
-        answers.sort(key=lambda item: item[0] not in DEFAULT_PLUGINS)
+        rank = {name: i for i, name in enumerate(DEFAULT_PLUGINS)}
+        answers.sort(key=lambda item: rank.get(item[0], len(rank)))
         found: dict[str, Profile] = {}
         owners: dict[str, str] = {}
         for plugin, answer in answers:

@@ -39,12 +39,16 @@ BUILTIN_PLUGINS: tuple[str, ...] = ("containerd", "crio", "dockershim")
 
 #: Core modules registered in every engine: Kata's own experimental features, and
 #: one plugin per built-in runtime profile (its ``kata_oci_declare_profile``).
-DEFAULT_PLUGINS: tuple[str, ...] = ("kata_oci.experimental", "kata_oci.profiles.kata1.plugin")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "kata_oci.experimental",
+    "kata_oci.profiles.kata1.plugin",
+    "kata_oci.profiles.rs.plugin",
+)
 
 #: The built-in runtime profiles: name -> the module whose ``PROFILE`` the core's
 #: plugin declares. An engine built without plugins (from cached declarations)
 #: takes its profiles from here, without importing pluggy.
-BUILTIN_PROFILES: dict[str, str] = {"kata1": "kata_oci.profiles.kata1"}
+BUILTIN_PROFILES: dict[str, str] = {"kata1": "kata_oci.profiles.kata1", "rs": "kata_oci.profiles.rs"}
 
 #: Every profile kata-oci is meant to have, for messages when one is missing.
 KNOWN_PROFILES: dict[str, str] = {

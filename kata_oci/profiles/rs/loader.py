@@ -264,7 +264,8 @@ def detect(doc: Any) -> int:
     runtime-rs names its tables in ``[runtime]`` (``name``, ``hypervisor_name``,
     ``agent_name``: the Go runtime has none of these) and keeps its factory inside the
     hypervisor table; ``openvmm`` exists only in runtime-rs. A top-level ``[factory]`` or a
-    ``stratovirt`` table (Go only) rules it out.
+    ``stratovirt`` table (Go only) rules it out, and so does a file without the ``[runtime]``
+    names, with which runtime-rs refuses every sandbox.
     """
     if not isinstance(doc, dict):
         return 0
@@ -283,6 +284,6 @@ def detect(doc: Any) -> int:
         score = max(score, 80)
     if score and hv_names and not hv_names <= set(hypervisors.PLUGINS):
         score = min(score, 30)
-    if score == 0 and hv_names and hv_names <= set(hypervisors.PLUGINS):
-        score = 5  # loadable, but nothing says runtime-rs
+    # A file that names no runtime, hypervisor or agent in [runtime] is no runtime-rs file:
+    # runtime-rs loads it but refuses every sandbox ("Runtime name is missing"). Score 0.
     return score
