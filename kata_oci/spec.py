@@ -1136,6 +1136,21 @@ def _decode_or_raise(decode: Any, data: Any, source: str | None) -> Any:
         raise SpecError("JSON nested too deeply", bundle=source) from None
 
 
+_WALKS: dict[type[_Base], tuple[frozenset[str], tuple[tuple[str, str, _Child], ...]]] = {}
+
+
+def _walk_info(cls: type[_Base]) -> tuple[frozenset[str], tuple[tuple[str, str, _Child], ...]]:
+    """The JSON names ``cls`` knows, and its fields that hold structs: (JSON name, attribute, child)."""
+    info = _WALKS.get(cls)
+    if info is None:
+        fields, _ = _shape(cls)
+        info = _WALKS[cls] = (
+            frozenset(name for _, name, _, _ in fields),
+            tuple((name, attr, child) for attr, name, _, child in fields if child is not None),
+        )
+    return info
+
+
 def _collect_unknown(
     node: dict[str, Any],
     cls: type[_Base],
@@ -1143,17 +1158,15 @@ def _collect_unknown(
     found: list[tuple[tuple[Any, ...], dict[str, Any]]],
 ) -> None:
     """Take the members ``cls`` does not know out of ``node`` (and its children), into ``found``."""
-    _, known = _shape(cls)
-    extra = None
-    for name, value in node.items():
-        entry = known.get(name)
-        if entry is None:
-            if extra is None:
-                extra = {}
-            extra[name] = value
-            continue
-        attr, child = entry
-        if child is None or value is None:
+    known, nested = _walk_info(cls)
+    if not node.keys() <= known:
+        extra = {name: value for name, value in node.items() if name not in known}
+        for name in extra:
+            del node[name]
+        found.append((at, extra))
+    for name, attr, child in nested:
+        value = node.get(name)
+        if value is None:
             continue
         if isinstance(child, tuple):
             kind, item_cls = child
@@ -1166,13 +1179,8 @@ def _collect_unknown(
                     if isinstance(item, dict):
                         _collect_unknown(item, item_cls, (*at, attr, key), found)
         elif isinstance(value, dict):
-            sub = LinuxCapabilities if child == _DYN else child
-            assert not isinstance(sub, str)
+            sub = child if isinstance(child, type) else LinuxCapabilities  # _DYN: capabilities
             _collect_unknown(value, sub, (*at, attr), found)
-    if extra:
-        for name in extra:
-            del node[name]
-        found.append((at, extra))
 
 
 def _follow(obj: Any, at: tuple[Any, ...]) -> Any:
@@ -1182,12 +1190,45 @@ def _follow(obj: Any, at: tuple[Any, ...]) -> Any:
     return obj
 
 
+_Where = tuple[dict[str, Any], type[_Base], tuple[Any, ...]]
+
+
+def _locate(tree: Any, cls: type[_Base], path: str) -> _Where | None:
+    """The object at JSON path ``path`` in ``tree``, its struct class and its steps for _follow."""
+    if "[...]" in path:  # inside a map: msgspec does not say which key
+        return None
+    node, pending = tree, None
+    at: tuple[Any, ...] = ()
+    try:
+        for name, index in _PATH_PART.findall(path[1:]):
+            if index:
+                if not (isinstance(pending, tuple) and pending[0] == _LIST):
+                    return None
+                node, cls, pending = node[int(index)], pending[1], None
+                at = (*at, int(index))
+                continue
+            attr, child = _shape(cls)[1][name]
+            node, at = node[name], (*at, attr)
+            if isinstance(child, tuple):
+                pending = child
+            elif child == _DYN:
+                cls, pending = LinuxCapabilities, None
+            elif isinstance(child, type):
+                cls, pending = child, None
+            else:
+                return None
+    except (KeyError, IndexError, TypeError):
+        return None
+    return (node, cls, at) if pending is None and isinstance(node, dict) else None
+
+
 def _decode(cls: type[_Base], decoder: msgspec.json.Decoder[Any], data: Any, source: str | None) -> Any:
     """Decode ``data`` into ``cls``, keeping the members the model does not know."""
     try:
         return decoder.decode(data)
     except msgspec.ValidationError as exc:
-        if not str(exc).startswith(_UNKNOWN_FIELD):
+        message = str(exc)
+        if not message.startswith(_UNKNOWN_FIELD):
             raise _spec_error(exc, data, source, cls) from None
     except msgspec.DecodeError as exc:
         raise _spec_error(exc, data, source, cls) from None
@@ -1196,16 +1237,47 @@ def _decode(cls: type[_Base], decoder: msgspec.json.Decoder[Any], data: Any, sou
     except RecursionError:
         raise SpecError("JSON nested too deeply", bundle=source) from None
     # Some member is unknown: decode untyped, take the unknown members out, convert the rest.
+    # msgspec says where the first one is: take out that object's unknown members and
+    # convert again, a few times; a document with unknown members in many objects is
+    # walked whole instead.
     tree = _decode_or_raise(_any_decoder.decode, data, source)
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for _ in range(_RETRIES):
+        match = _AT.search(message)
+        where = _locate(tree, cls, match.group(1) if match else "$")
+        if where is None:
+            break
+        node, node_cls, at = where
+        known = _walk_info(node_cls)[0]
+        extra = {name: value for name, value in node.items() if name not in known}
+        if not extra:
+            break
+        for name in extra:
+            del node[name]
+        found.append((at, extra))
+        try:
+            return _attach(msgspec.convert(tree, cls), found)
+        except msgspec.ValidationError as exc:
+            message = str(exc)
+            if not message.startswith(_UNKNOWN_FIELD):
+                raise _spec_error(exc, data, source, cls) from None
+        except RecursionError:
+            raise SpecError("JSON nested too deeply", bundle=source) from None
     if isinstance(tree, dict):
         _collect_unknown(tree, cls, (), found)
     try:
-        obj = msgspec.convert(tree, cls)
+        return _attach(msgspec.convert(tree, cls), found)
     except msgspec.ValidationError as exc:
         raise _spec_error(exc, data, source, cls) from None
     except RecursionError:
         raise SpecError("JSON nested too deeply", bundle=source) from None
+
+
+#: How many objects with unknown members are taken out one by one before the whole walk.
+_RETRIES = 4
+
+
+def _attach(obj: _Base, found: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> _Base:
     for at, extra in found:
         _follow(obj, at).__dict__["_extra"] = extra
     return obj

@@ -349,12 +349,23 @@ def test_built_spec_is_schema_valid(validator: Any) -> None:
 
 def test_a_document_without_unknown_members_is_decoded_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = kata_oci.spec._collect_unknown
-    monkeypatch.setattr(kata_oci.spec, "_collect_unknown", lambda *a: calls.append(a) or real(*a))
+    real = kata_oci.spec._decode_or_raise
+    monkeypatch.setattr(kata_oci.spec, "_decode_or_raise", lambda *a: calls.append(a) or real(*a))
     decode_spec(PODMAN.read_bytes())
     assert calls == []
     decode_spec(b'{"x": 1}')
     assert len(calls) == 1
+
+
+def test_unknown_members_in_many_objects_are_all_kept() -> None:
+    # More objects with unknown members than are taken out one by one: the whole walk.
+    mounts = [{"destination": f"/m{i}", f"x{i}": i} for i in range(kata_oci.spec._RETRIES + 3)]
+    doc = {"ociVersion": "1.3.0", "x-root": 0, "mounts": mounts, "process": {"cwd": "/", "user": {"y": 1}}}
+    spec = decode_spec(json.dumps(doc).encode())
+    assert spec.mounts is not None
+    assert [m.extra for m in spec.mounts] == [{f"x{i}": i} for i in range(len(mounts))]
+    assert spec.process is not None and spec.process.user.extra == {"y": 1}
+    assert value(encode_spec(spec)) == doc
 
 
 @pytest.mark.parametrize(
