@@ -101,22 +101,35 @@ class ConfigChoice:
     ``source`` says where the path came from: ``"argument"``,
     ``"$KATA_CONF_FILE"``, ``"default path"`` (Kata's look-up) or
     ``"shipped"`` (none found: the profile's shipped configuration).
-    ``detected`` is true when the profile was told from the file, with each
-    profile's ``scores``; false when it was given (or, for a file that
-    cannot be read, :data:`~kata_oci.profiles.DEFAULT_PROFILE`, whose loader
-    then says what is wrong).
+    ``how`` says where the profile came from: ``"given"`` (``profile=``),
+    ``"detected"`` (from the file, with each profile's ``scores``) or
+    ``"default"`` (:data:`~kata_oci.profiles.DEFAULT_PROFILE`: no file found,
+    or one that cannot be read, whose loader then says what is wrong).
     """
 
     path: Path
     profile: Profile
     source: str
-    detected: bool = False
+    how: str = "given"
     scores: Mapping[str, int] = field(default_factory=dict)
 
+    @property
+    def detected(self) -> bool:
+        return self.how == "detected"
+
+    def why(self) -> str:
+        """Why this profile, in words: ``detected from the configuration``, ``--kata``..."""
+        if self.how == "detected":
+            return "detected from the configuration"
+        if self.how == "given":
+            return "given"
+        if self.source == "shipped":
+            return "default: no configuration found"
+        return "default: the configuration could not be read"
+
     def describe(self) -> str:
-        """One line for people: ``profile kata1 (detected), file /etc/... (default path)``."""
-        how = "detected" if self.detected else "given" if self.source != "shipped" else "default"
-        return f"profile {self.profile.name} ({how}), file {self.path} ({self.source})"
+        """One line for people: ``profile kata1 (detected from the configuration), file ... (argument)``."""
+        return f"profile {self.profile.name} ({self.why()}), file {self.path} ({self.source})"
 
 
 def _skeleton(text: str) -> dict[str, Any]:
@@ -188,14 +201,14 @@ def find_runtime_config(
                     f"no configuration file found (${CONFIG_FILE_ENV} unset, none of "
                     f"{', '.join(fallback.config_paths)} exists) and profile {fallback.name!r} ships none"
                 )
-            return ConfigChoice(shipped, fallback, "shipped")
+            return ConfigChoice(shipped, fallback, "shipped", "given" if chosen else "default")
         file, source = found
     if chosen is not None:
         return ConfigChoice(file, chosen, source)
     detected = _detect_file(file, eng)
     if detected is None:
-        return ConfigChoice(file, get_profile(DEFAULT_PROFILE, engine=eng), source)
-    return ConfigChoice(file, detected[0], source, detected=True, scores=detected[1])
+        return ConfigChoice(file, get_profile(DEFAULT_PROFILE, engine=eng), source, "default")
+    return ConfigChoice(file, detected[0], source, "detected", detected[1])
 
 
 def load_runtime_config(

@@ -346,7 +346,7 @@ class Engine:
         if name in KNOWN_PROFILES and name not in BUILTIN_PROFILES:
             reason = (
                 f"the {KNOWN_PROFILES[name]} profile is not part of this kata-oci yet "
-                f"(no module kata_oci.profiles.{name}); available profiles: {known}"
+                f"(no built-in plugin declares it); available profiles: {known}"
             )
         else:
             reason = f"no such runtime profile is registered (available: {known})"
@@ -812,12 +812,22 @@ class Engine:
     # -- conversion -------------------------------------------------------------
 
     def container_config(
-        self, spec: Spec, bundle_path: str, cid: str, console: str = "", detach: bool = False
+        self,
+        spec: Spec,
+        bundle_path: str,
+        cid: str,
+        console: str = "",
+        detach: bool = False,
+        *,
+        profile: str | Profile | None = None,
     ) -> ContainerConfig:
-        """:func:`kata_oci.container_config` with this engine's plugins."""
-        from .convert import container_config
+        """:func:`kata_oci.container_config` with this engine's plugins (``profile`` default ``kata1``)."""
+        from .api import container_config
 
-        return container_config(spec, bundle_path, cid, console, detach, engine=self)
+        result: ContainerConfig = container_config(
+            spec, bundle_path, cid, console, detach, engine=self, profile=profile
+        )
+        return result
 
     def sandbox_config(
         self,
@@ -831,10 +841,10 @@ class Engine:
         *,
         strict_annotations: bool = False,
     ) -> SandboxConfig:
-        """:func:`kata_oci.sandbox_config` with this engine's plugins."""
-        from .convert import sandbox_config
+        """:func:`kata_oci.sandbox_config` with this engine's plugins (``runtime_config``'s profile)."""
+        from .api import sandbox_config
 
-        return sandbox_config(
+        result: SandboxConfig = sandbox_config(
             spec,
             runtime_config,
             bundle_path,
@@ -845,6 +855,7 @@ class Engine:
             engine=self,
             strict_annotations=strict_annotations,
         )
+        return result
 
     # -- key lists ------------------------------------------------------------
 

@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from . import __version__, annotations as ka
+from . import __version__
 from .spec import OCI_VERSION
 
 if TYPE_CHECKING:
-    from .config import RuntimeConfig
     from .engine import Engine
+    from .profiles.base import Profile
 
 __all__ = ["KATA_OCI_PREFIX", "OCI_VERSION_MIN", "features_document"]
 
@@ -49,8 +49,10 @@ OCI_VERSION_MIN = "1.0.0"
 KATA_OCI_PREFIX = "org.kata-oci."
 
 
-def _describe(d: ka.Declaration) -> str:
-    what = d.target or ("copied into the sandbox annotations" if d.asset else "not applied")
+def _describe(d: Any) -> str:
+    what = d.target or (
+        "copied into the sandbox annotations" if getattr(d, "asset", False) else "not applied"
+    )
     text = f"{d.description} ({d.kind}; {what})"
     checks = [c for c in d.checks() if c != "key enabled by enable_annotations"]
     if d.gated:
@@ -65,35 +67,47 @@ def _json(value: Any) -> str:
 
 
 def features_document(
-    runtime_config: RuntimeConfig | None = None,
+    runtime_config: Any = None,
     *,
     config_path: str | None = None,
     engine: Engine | None = None,
+    profile: str | Profile | None = None,
 ) -> dict[str, Any]:
     """kata-oci's OCI features document, as a JSON-ready dict.
 
     ``engine`` (default: the default engine) supplies the CRI plugins' keys;
     ``runtime_config``, when given, fills kata-oci's section with what it
-    enables (``config_path`` is recorded as where it came from).
+    enables (``config_path`` is recorded as where it came from). The
+    annotations are those of ``profile``: the runtime configuration's, else
+    ``kata1``; ``org.kata-oci.profile`` names it.
     """
     if engine is None:
         from .engine import default_engine
 
         engine = default_engine()
-    annotations: dict[str, str] = {d.key: _describe(d) for d in ka.DECLARATIONS}
+    from .api import runtime_profile
+    from .profiles import get_profile
+
+    if runtime_config is not None:
+        chosen = runtime_profile(runtime_config, profile, engine=engine)
+    else:
+        chosen = get_profile("kata1" if profile is None else profile, engine=engine)
+    declarations: Any = chosen.declarations
+    annotations: dict[str, str] = {d.key: _describe(d) for d in declarations}
     for _plugin, cri in engine.cris:
         for key, what in cri.described_keys():
             annotations[key] = f"{annotations[key]}; {what}" if key in annotations else what
 
     own: dict[str, str] = {
         KATA_OCI_PREFIX + "version": __version__,
+        KATA_OCI_PREFIX + "profile": chosen.name,
         KATA_OCI_PREFIX + "cri-plugins": _json([name for name, _ in engine.cris]),
     }
     if runtime_config is not None:
         enabled: list[str] = []
         disabled: list[str] = []
-        for d in ka.DECLARATIONS:
-            (enabled if ka.is_enabled(d.key, runtime_config)[0] else disabled).append(d.key)
+        for d in declarations:
+            (enabled if chosen.annotation_enabled(d.key, runtime_config)[0] else disabled).append(d.key)
         own[KATA_OCI_PREFIX + "enable_annotations"] = _json(
             runtime_config.hypervisor_config.enable_annotations
         )
@@ -107,5 +121,5 @@ def features_document(
         "ociVersionMin": OCI_VERSION_MIN,
         "ociVersionMax": OCI_VERSION,
         "annotations": dict(sorted(annotations.items())),
-        "potentiallyUnsafeConfigAnnotations": sorted(d.key for d in ka.DECLARATIONS if d.unsafe),
+        "potentiallyUnsafeConfigAnnotations": sorted(d.key for d in declarations if d.unsafe),
     }

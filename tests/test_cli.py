@@ -255,10 +255,11 @@ def test_convert_strict_means_unknown_keys_not_the_host(tmp_path: Path) -> None:
 
 
 def test_check_text_names_the_configuration() -> None:
+    profile = "profile: kata1 (Kata 1.13.0; detected from the configuration)"
     result = run("check", SANDBOX, "--config", SHIPPED)
-    assert result.stdout.splitlines()[0] == f"# configuration: {SHIPPED}"
+    assert result.stdout.splitlines()[0] == f"# configuration: {SHIPPED}; {profile}"
     found = run("check", SANDBOX, env={"KATA_CONF_FILE": str(SHIPPED)})
-    assert found.stdout.splitlines()[0] == f"# configuration: {SHIPPED}"
+    assert found.stdout.splitlines()[0] == f"# configuration: {SHIPPED}; {profile}"
     assert json.loads(run("check", SANDBOX, "--config", SHIPPED, "--json").stdout)["configuration"] == str(
         SHIPPED
     )

@@ -183,7 +183,7 @@ def test_a_built_in_profile_not_yet_shipped_says_what_is_missing(name: str) -> N
     if name in default_engine().profiles:
         pytest.skip(f"the {name} profile is part of this kata-oci")
     with pytest.raises(
-        ProfileError, match=rf"not part of this kata-oci yet \(no module kata_oci.profiles.{name}\)"
+        ProfileError, match=r"not part of this kata-oci yet \(no built-in plugin declares it\)"
     ):
         kata_oci.get_profile(name)
 
@@ -410,7 +410,7 @@ def test_load_runtime_config_detects_kata1_and_loads_exactly_as_the_kata1_loader
         True,
     )
     assert choice.scores["kata1"] == 95
-    assert choice.describe() == f"profile kata1 (detected), file {path} (argument)"
+    assert choice.describe() == f"profile kata1 (detected from the configuration), file {path} (argument)"
 
 
 def test_a_given_profile_is_not_second_guessed(mykata: Engine, tmp_path: Path) -> None:
@@ -447,6 +447,7 @@ def test_lookup_order_env_then_default_paths_then_shipped(mykata: Engine, tmp_pa
         False,
     )
     assert choice.path == choice.profile.shipped_config()
+    assert kata_oci.get_profile("kata1").shipped_config() == kata_oci.configfile._shipped_default()
     with pytest.raises(ConfigError, match=r"no configuration file found .* profile 'mykata' ships none"):
         kata_oci.find_runtime_config(profile="mykata", env={}, engine=mykata)
 

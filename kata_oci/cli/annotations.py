@@ -6,7 +6,10 @@ import argparse
 
 from . import common, output
 
-HELP = "List every supported annotation: its type, what it sets, and whether the configuration enables it."
+HELP = (
+    "List every annotation the profile's Kata supports: its type, what it sets, and whether the "
+    "configuration enables it."
+)
 EXAMPLE = "kata-oci annotations --config kata_oci/data/configuration.toml --json"
 EPILOG = common.CONFIG_HELP
 
@@ -17,17 +20,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kata_oci import annotations as ka
-
-    config_path, rc = common.runtime_config(args.config)
+    choice, rc = common.runtime_choice(args.config, kata=args.kata, engine=common.engine(False))
+    config_path, profile = str(choice.path), choice.profile
     rows = []
-    for d in ka.DECLARATIONS:
-        enabled, pattern = ka.is_enabled(d.key, rc)
+    for d in profile.declarations:
+        enabled, pattern = profile.annotation_enabled(d.key, rc)
         rows.append(
             {
                 "key": d.key,
                 "type": str(d.kind),
-                "sets": d.target or ("sandbox_config.annotations" if d.asset else None),
+                "sets": d.target or ("sandbox_config.annotations" if getattr(d, "asset", False) else None),
                 "description": d.description,
                 "checks": d.checks(),
                 "unsafe": d.unsafe,
@@ -36,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        output.write_json({"configuration": config_path, "annotations": rows})
+        output.write_json({"configuration": config_path, "profile": profile.name, "annotations": rows})
         return common.EXIT_OK
-    lines = [f"# configuration: {config_path}"]
+    lines = [common.config_line(choice)]
     lines.extend(
         output.table(
             ("enabled", "type", "annotation", "sets"),

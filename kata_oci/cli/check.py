@@ -58,7 +58,7 @@ def _short(value: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kata_oci.convert import plan_sandbox_config
+    from kata_oci.api import plan_sandbox_config
     from kata_oci.overrides import Outcome
 
     if manifests.wanted(args):
@@ -71,9 +71,12 @@ def run(args: argparse.Namespace) -> int:
         bundle, spec = os.getcwd(), decode_spec(args.stdin_data, source=common.STDIN_NAME)
     else:
         bundle, spec = common.load_spec(args.bundle[0])
-    config_path, rc = common.runtime_config(args.config, args.strict, host_checks=args.host_checks)
     # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
     engine = common.engine(False, spec)
+    choice, rc = common.runtime_choice(
+        args.config, args.strict, host_checks=args.host_checks, kata=args.kata, engine=engine
+    )
+    config_path = str(choice.path)
     conflicts = common.cri_conflicts(engine, spec)
     unread = common.unread(engine, spec)
     _, plan = plan_sandbox_config(
@@ -92,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "bundle": bundle,
                 "configuration": config_path,
+                "profile": choice.profile.name,
                 "ok": not failed,
                 "annotations": [
                     {
@@ -112,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return status
-    lines = [f"# configuration: {config_path}"]
+    lines = [common.config_line(choice)]
     for d in plan.decisions:
         head = f"{d.outcome:<9}{d.key} = {_show(_short(d.value))}"
         if d.outcome is Outcome.APPLIED:

@@ -17,7 +17,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kata_oci.config import RuntimeConfig
     from kata_oci.spec import Spec
 
 EXIT_OK = 0
@@ -35,7 +34,8 @@ EXIT_STATUS_HELP = (
 CONFIG_HELP = (
     "Without --config, the configuration is found as Kata finds it: $KATA_CONF_FILE, "
     "/etc/kata-containers/configuration.toml, /usr/share/defaults/kata-containers/configuration.toml, "
-    "then the Kata 1.x QEMU default shipped with kata-oci."
+    "then the QEMU configuration kata-oci ships for the profile (--kata, else kata-oci's default "
+    "profile). Without --kata, the profile (kata1, go, rs) is detected from the configuration."
 )
 
 
@@ -91,38 +91,82 @@ def load_spec(path: str) -> tuple[str, Spec]:
 
 
 def runtime_config(
-    path: str | None, strict: bool = False, *, host_checks: bool = False
-) -> tuple[str, RuntimeConfig]:
-    """(the configuration file used, its RuntimeConfig); ``-`` reads it from standard input.
+    path: str | None, strict: bool = False, *, host_checks: bool = False, kata: str | None = None
+) -> tuple[str, Any]:
+    """(the configuration file used, its RuntimeConfig): :func:`runtime_choice` without the choice."""
+    choice, rc = runtime_choice(path, strict, host_checks=host_checks, kata=kata)
+    return str(choice.path), rc
 
-    ``strict``: unknown configuration keys are errors (where the profile's
-    loader tells them apart); ``host_checks``: the files the configuration
-    names must exist on this host, as Kata checks when it starts a VM.
+
+def runtime_choice(
+    path: str | None,
+    strict: bool = False,
+    *,
+    host_checks: bool = False,
+    kata: str | None = None,
+    engine: Any = None,
+) -> tuple[Any, Any]:
+    """(the :class:`~kata_oci.ConfigChoice`: file, profile and why; the RuntimeConfig it loads).
+
+    ``-`` reads the configuration from standard input. ``kata`` (``--kata``)
+    names the profile; without it, it is detected from the configuration.
+    ``strict``: unknown configuration keys are errors; ``host_checks``: the
+    files the configuration names must exist on this host, as Kata checks
+    when it starts a VM.
     """
-    from kata_oci import configfile
-
-    chosen = path if path is not None else str(configfile.find_config_file())
-    if chosen == STDIN:
-        data = read_stdin("configuration")
-        kwargs = _loader_options(configfile.runtime_config_from_toml, strict, host_checks)
-        return STDIN_NAME, configfile.runtime_config_from_toml(data, file=STDIN_NAME, **kwargs)
-    kwargs = _loader_options(configfile.load_runtime_config, strict, host_checks)
-    return chosen, configfile.load_runtime_config(chosen, **kwargs)
-
-
-def _loader_options(loader: Any, strict: bool, host_checks: bool) -> dict[str, Any]:
-    """The loader's keywords for the CLI's meaning of --strict and --host-checks.
-
-    A loader that takes ``host_checks`` (contract 4) gets ``strict`` for
-    unknown keys and a :class:`~kata_oci.hostchecks.HostChecks` for the host;
-    the Kata 1.x loader's ``strict`` has meant "check the host" until it
-    takes ``host_checks`` too.
-    """
-    if "host_checks" not in (getattr(loader, "__kwdefaults__", None) or {}):
-        return {"strict": host_checks}
+    from kata_oci.api import find_runtime_config
     from kata_oci.hostchecks import HostChecks
 
-    return {"strict": strict, "host_checks": HostChecks() if host_checks else None}
+    checks = HostChecks() if host_checks else None
+    if path == STDIN:
+        data = read_stdin("configuration")
+        choice = _stdin_choice(data, kata, engine)
+        rc = choice.profile.runtime_config_from_toml(data, file=STDIN_NAME, strict=strict, host_checks=checks)
+        return choice, rc
+    choice = find_runtime_config(path, profile=kata, engine=engine)
+    return choice, choice.profile.load_runtime_config(choice.path, strict=strict, host_checks=checks)
+
+
+def _stdin_choice(data: bytes, kata: str | None, engine: Any) -> Any:
+    from pathlib import Path
+
+    from kata_oci.api import ConfigChoice
+    from kata_oci.files import parse_toml
+    from kata_oci.profiles import DEFAULT_PROFILE, detect_profile, detection_scores, get_profile
+
+    if kata is not None:
+        return ConfigChoice(Path(STDIN_NAME), get_profile(kata, engine=engine), "stdin")
+    try:
+        doc = parse_toml(data.decode("utf-8", errors="replace"), file=STDIN_NAME)
+    except Exception:  # the profile's own loader says what is wrong
+        return ConfigChoice(Path(STDIN_NAME), get_profile(DEFAULT_PROFILE, engine=engine), "stdin", "default")
+    scores = detection_scores(doc, engine=engine)
+    found = detect_profile(doc, engine=engine, file=STDIN_NAME)
+    return ConfigChoice(Path(STDIN_NAME), found, "stdin", "detected", scores)
+
+
+def profile_for(kata: str | None, config: str | None, engine: Any = None) -> Any:
+    """The profile of a command that reads no configuration: ``--kata``, else the configuration's.
+
+    The configuration (``--config``, else Kata's look-up) is read only to
+    detect its profile; with none found, :data:`kata_oci.profiles.DEFAULT_PROFILE`.
+    """
+    from kata_oci.api import find_runtime_config
+
+    if config == STDIN:
+        return _stdin_choice(read_stdin("configuration"), kata, engine)
+    return find_runtime_config(config, profile=kata, engine=engine)
+
+
+def config_line(choice: Any) -> str:
+    """The header of a report: ``# configuration: FILE; profile: kata1 (Kata 1.13.0; detected ...)``."""
+    return f"# configuration: {choice.path}; profile: {profile_says(choice)}"
+
+
+def profile_says(choice: Any) -> str:
+    """``kata1 (Kata 1.13.0; detected from the configuration)``: the profile and why, for people."""
+    why = "--kata" if choice.how == "given" else choice.why()
+    return f"{choice.profile.name} (Kata {choice.profile.version}; {why})"
 
 
 def engine(strict: bool, spec: Spec | None = None, *, plugins: bool = False) -> Any:
@@ -130,7 +174,8 @@ def engine(strict: bool, spec: Spec | None = None, *, plugins: bool = False) -> 
 
     With a current per-environment snapshot (kata_oci.snapshot), the engine
     comes from the cached CRI declarations when no plugin with hooks
-    concerns ``spec`` (no plugin imported), else from the cached entry points
+    concerns ``spec`` (or, without a spec, none declares a profile: the
+    built-in profiles need no plugin imported), else from the cached entry points
     (no metadata scan). ``plugins`` asks for the plugins themselves. Without
     a snapshot, the installed entry points are read and a snapshot saved.
     """
@@ -139,7 +184,7 @@ def engine(strict: bool, spec: Spec | None = None, *, plugins: bool = False) -> 
 
     snap = snapshot.load()
     if snap is not None:
-        if not plugins and spec is not None and not snap.needs_hooks(spec.annotations):
+        if not plugins and not snap.needs_hooks(spec.annotations if spec is not None else {}):
             return snap.engine(strict=strict)
         return Engine.from_entry_points(entry_point_source=snap.entry_point_source(), strict=strict)
     found = Engine.from_entry_points(strict=strict)
@@ -187,8 +232,20 @@ def add_bundle(p: Any) -> None:
 
 
 def add_config(p: Any) -> None:
-    """--config, and --host-checks, for the commands that read a configuration."""
+    """--config and --kata, for the commands that read a configuration."""
     p.add_argument("--config", metavar="FILE", help="Kata configuration.toml, or - for stdin (see below)")
+    add_kata(p)
+
+
+def add_kata(p: Any) -> None:
+    """--kata: which Kata's rules (a profile name)."""
+    p.add_argument("--kata", metavar="{kata1,go,rs}", help=KATA_HELP)
+
+
+KATA_HELP = (
+    "which Kata's rules: kata1 (Kata 1.13), go (Kata 4.1's Go runtime), rs (Kata 4.1's runtime-rs), "
+    "or a plugin's profile; default: detected from the configuration"
+)
 
 
 HOST_CHECKS_HELP = (

@@ -7,7 +7,10 @@ from typing import Any
 
 from . import common, output
 
-HELP = "Print the SandboxConfig (or, with --container, the ContainerConfig) Kata would boot from."
+HELP = (
+    "Print the SandboxConfig (or, with --container, the ContainerConfig) Kata would boot from, "
+    "in the profile's own types (-v names the configuration and profile on stderr)."
+)
 EXAMPLE = "kata-oci convert examples/bundles/containerd-pod-sandbox --id mypod"
 EPILOG = common.CONFIG_HELP
 
@@ -43,11 +46,18 @@ def run(args: argparse.Namespace) -> int:
         output.warning_line(message)
     cid = args.id or common.default_id(bundle)
     if args.container:
-        result: Any = engine.container_config(spec, bundle, cid, args.console, args.detach)
-    else:
-        config_path, rc = common.runtime_config(args.config, args.strict, host_checks=args.host_checks)
+        choice = common.profile_for(args.kata, args.config, engine)
         if args.verbose:
-            output.note(f"configuration: {config_path}")
+            output.note(f"profile: {common.profile_says(choice)}")
+        result: Any = engine.container_config(
+            spec, bundle, cid, args.console, args.detach, profile=choice.profile
+        )
+    else:
+        choice, rc = common.runtime_choice(
+            args.config, args.strict, host_checks=args.host_checks, kata=args.kata, engine=engine
+        )
+        if args.verbose:
+            output.note(f"configuration: {choice.path}; profile: {common.profile_says(choice)}")
         result = engine.sandbox_config(
             spec,
             rc,

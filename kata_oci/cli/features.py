@@ -23,8 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from kata_oci.features import features_document
 
-    config_path, rc = common.runtime_config(args.config)
-    output.write_json(
-        features_document(rc, config_path=config_path, engine=common.engine(False, plugins=True))
-    )
+    engine = common.engine(False, plugins=True)
+    choice, rc = common.runtime_choice(args.config, kata=args.kata, engine=engine)
+    output.write_json(features_document(rc, config_path=str(choice.path), engine=engine))
     return common.EXIT_OK

@@ -14,12 +14,15 @@ EXAMPLE = "kata-oci resolve examples/bundles/crio-pod-container --json"
 EPILOG = (
     "Sandbox sizing is what the CRI wrote for the pod (Kata sizes a pod sandbox's VM from it); "
     "container sizing is the spec's linux.resources (Kata's rule for every other container). "
-    "vCPUs are fractional, as Kata computes them before rounding up."
+    "vCPUs are fractional, as Kata computes them before rounding up. The container type without "
+    "a CRI key is the profile's (kata1: pod_sandbox; Kata 2.0 and later: single_container); the "
+    "configuration is read only to tell the profile. " + common.CONFIG_HELP
 )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_bundle(p)
+    common.add_config(p)
     p.add_argument("--json", action="store_true", help="JSON output")
     p.add_argument("--strict", action="store_true", help=common.STRICT_HELP)
 
@@ -37,20 +40,22 @@ def _by(answer: Any, default: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kata_oci.sizing import calculate_container_sizing
-
     bundle, spec = common.load_spec(args.bundle)
     # Not a strict engine: conflicts are shown, and with --strict make the exit status 1 (as check does).
     engine = common.engine(False, spec)
-    found = engine.resolve(spec, strict=False)
+    choice = common.profile_for(args.kata, args.config, engine)
+    profile = choice.profile
+    found = engine.resolve(spec, strict=False, default=profile.default_container_type)
     identity = engine.pod_identity(spec, strict=False)
     sizing = engine.sandbox_sizing_answer(spec, strict=False)
-    container_sizing = calculate_container_sizing(spec)
+    container_sizing = profile.calculate_container_sizing(spec)
     conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
     unread = list(found.unread)
     if args.json:
         doc: dict[str, Any] = {
             "bundle": bundle,
+            "configuration": str(choice.path),
+            "profile": profile.name,
             "container_type": str(found.container_type),
             "container_type_from": _answer(found.container_type_answer),
             "sandbox_id": found.sandbox_id,
@@ -69,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         f"container type: {found.container_type}"
         + _by(
             found.container_type_answer,
-            "(Kata's default: no installed plugin reads the CRI key below)"
+            f"(Kata {profile.version}'s default: no installed plugin reads the CRI key below)"
             if guessed
-            else "(no CRI key: Kata's default)",
+            else f"(no CRI key: Kata {profile.version}'s default)",
         )
     ]
     sid = found.sandbox_id_answer
@@ -91,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
     lines.extend(f"not read:       {u}" for u in unread)
+    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.path}")
     output.write_lines(lines)
     return _status(args, conflicts, unread)
 

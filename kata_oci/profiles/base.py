@@ -166,6 +166,18 @@ class Profile(abc.ABC):
         :class:`kata_oci.ConfigError`.
         """
 
+    def runtime_config_from_toml(
+        self, data: str | bytes, *, file: str | None = None, strict: bool = False, host_checks: Any = None
+    ) -> Any:
+        """:meth:`load_runtime_config` for configuration text in memory (``file`` names it in errors).
+
+        What ``kata-oci --config -`` reads standard input with. A profile
+        that cannot load text raises :class:`kata_oci.ConfigError` (the default).
+        """
+        from kata_oci.errors import ConfigError
+
+        raise ConfigError(f"profile {self.name!r} reads configuration files only, not text", file=file)
+
     def shipped_config(self) -> Path | None:
         """The configuration kata-oci ships for this profile, used when no file is found."""
         return None
@@ -189,6 +201,17 @@ class Profile(abc.ABC):
         carry some of its marks. The registry picks the highest score and
         refuses a tie or an all-zero result.
         """
+
+    def annotation_enabled(self, key: str, runtime_config: Any) -> tuple[bool, str | None]:
+        """Whether ``runtime_config`` lets annotation ``key`` through, and the pattern that does.
+
+        Kata's gate, the same from 1.x to 4.1: a hypervisor key must match
+        one of ``hypervisor_config.enable_annotations`` (see
+        :func:`kata_oci.annotations.is_enabled`); other keys always pass.
+        """
+        from kata_oci.annotations import is_enabled
+
+        return is_enabled(key, runtime_config)
 
     # -- conversion --------------------------------------------------------------------
 

@@ -83,11 +83,33 @@ class Kata1Profile(Profile):
         config: RuntimeConfig = load_runtime_config(path, strict=strict, builtin=builtin, **options)
         return config
 
-    def shipped_config(self) -> Path:
-        """Kata 1.x's generated ``configuration-qemu.toml``, shipped inside kata-oci."""
-        from kata_oci.configfile import _shipped_default
+    def runtime_config_from_toml(
+        self,
+        data: str | bytes,
+        *,
+        file: str | None = None,
+        strict: bool = False,
+        host_checks: Any = FROM_STRICT,
+        builtin: bool = False,
+    ) -> RuntimeConfig:
+        """:func:`kata_oci.configfile.runtime_config_from_toml` (options as :meth:`load_runtime_config`)."""
+        from kata_oci.configfile import runtime_config_from_toml
 
-        return _shipped_default()
+        options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
+        config: RuntimeConfig = runtime_config_from_toml(
+            data, file=file, strict=strict, builtin=builtin, **options
+        )
+        return config
+
+    def shipped_config(self) -> Path:
+        """Kata 1.x's generated ``configuration-qemu.toml``, shipped inside kata-oci.
+
+        :data:`kata_oci.configfile.DEFAULT_CONFIG_RESOURCE`, found without
+        importing the loader (``kata-oci resolve`` only needs its name).
+        """
+        from importlib import resources
+
+        return Path(str(resources.files("kata_oci") / "data/configuration.toml"))
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .detect import detect

@@ -1,0 +1,113 @@
+"""``--kata`` in every subcommand, and every report naming its profile and configuration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_cli import EXAMPLES, REJECTED, SANDBOX, SHIPPED, run
+
+from kata_oci.engine import default_engine
+from kata_oci.profiles import DEFAULT_PROFILE
+
+from helpers import FIXTURES
+
+KATA1_CONFIG = FIXTURES / "kata-config" / "kata1-runtime-configuration-clh.toml"
+GO_CONFIG = FIXTURES / "kata-config" / "kata4-go-configuration-qemu.toml"
+RUNC = EXAMPLES / "runc-container"
+NO_FILE = {"KATA_CONF_FILE": ""}  # Kata's look-up finds nothing on this host: the shipped default
+
+
+@pytest.mark.parametrize("command", ["convert", "resolve", "check", "annotations", "features"])
+def test_every_subcommand_that_applies_katas_rules_takes_kata(command: str) -> None:
+    result = run(command, "--help")
+    assert "--kata {kata1,go,rs}" in result.stdout
+    assert "detected from the configuration" in " ".join(result.stdout.split())
+
+
+def test_check_names_the_configuration_and_the_detected_profile() -> None:
+    text = run("check", REJECTED, "--config", KATA1_CONFIG).stdout.splitlines()[0]
+    assert (
+        text
+        == f"# configuration: {KATA1_CONFIG}; profile: kata1 (Kata 1.13.0; detected from the configuration)"
+    )
+    given = run("check", REJECTED, "--config", KATA1_CONFIG, "--kata", "kata1").stdout.splitlines()[0]
+    assert given.endswith("profile: kata1 (Kata 1.13.0; --kata)")
+    doc = json.loads(run("check", REJECTED, "--config", KATA1_CONFIG, "--json").stdout)
+    assert (doc["configuration"], doc["profile"]) == (str(KATA1_CONFIG), "kata1")
+
+
+def test_the_same_verdicts_with_or_without_kata_kata1() -> None:
+    detected = run("check", REJECTED, "--config", SHIPPED).stdout.splitlines()[1:]
+    given = run("check", REJECTED, "--config", SHIPPED, "--kata", "kata1").stdout.splitlines()[1:]
+    assert detected == given
+    assert any(line.startswith("rejected ") for line in given)
+
+
+def test_convert_output_is_unchanged_by_kata_and_v_names_the_profile() -> None:
+    plain = run("convert", SANDBOX, "--config", SHIPPED, "--compact")
+    given = run("convert", SANDBOX, "--config", SHIPPED, "--compact", "--kata", "kata1", "-v")
+    assert plain.returncode == given.returncode == 0
+    assert plain.stdout == given.stdout
+    assert plain.stderr == ""
+    assert f"configuration: {SHIPPED}; profile: kata1 (Kata 1.13.0; --kata)" in given.stderr
+    container = run("convert", SANDBOX, "--container", "--kata", "kata1", "-v")
+    assert json.loads(container.stdout)["id"] == "containerd-pod-sandbox"
+    assert "profile: kata1 (Kata 1.13.0; --kata)" in container.stderr
+
+
+def test_resolve_says_which_profile_decided_the_default_container_type() -> None:
+    text = run("resolve", RUNC, env=NO_FILE).stdout
+    default = default_engine().profile(DEFAULT_PROFILE)
+    assert f"(no CRI key: Kata {default.version}'s default)" in text
+    assert "default: no configuration found" in text.splitlines()[-1]
+    doc = json.loads(run("resolve", RUNC, "--kata", "kata1", "--json").stdout)
+    assert (doc["profile"], doc["container_type"]) == ("kata1", "pod_sandbox")
+    found = json.loads(run("resolve", RUNC, "--config", KATA1_CONFIG, "--json").stdout)
+    assert (found["profile"], found["configuration"]) == ("kata1", str(KATA1_CONFIG))
+
+
+def test_annotations_and_features_follow_the_profile() -> None:
+    doc = json.loads(run("annotations", "--config", SHIPPED, "--kata", "kata1", "--json").stdout)
+    assert doc["profile"] == "kata1"
+    assert len(doc["annotations"]) == len(default_engine().profile("kata1").declarations)
+    first = run("annotations", "--config", SHIPPED).stdout.splitlines()[0]
+    assert first.endswith("profile: kata1 (Kata 1.13.0; detected from the configuration)")
+    features = json.loads(run("features", "--config", SHIPPED, "--kata", "kata1").stdout)
+    assert features["annotations"]["org.kata-oci.profile"] == "kata1"
+
+
+def test_an_unknown_profile_exits_2_naming_the_registered_ones() -> None:
+    result = run("check", SANDBOX, "--config", SHIPPED, "--kata", "kata9")
+    assert result.returncode == 2
+    assert result.stderr.startswith("kata-oci: error: profile 'kata9': no such runtime profile is registered")
+    assert "kata1" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_configuration_no_profile_recognises_exits_2_asking_for_kata() -> None:
+    if "go" in default_engine().profiles:
+        pytest.skip("the go profile recognises Kata 4.1's configurations")
+    result = run("check", SANDBOX, env={"KATA_CONF_FILE": str(GO_CONFIG)})
+    assert result.returncode == 2
+    assert "no runtime profile recognises this configuration" in result.stderr
+    assert "--kata" in result.stderr
+    missing = run("check", SANDBOX, "--config", SHIPPED, "--kata", "go")
+    assert missing.returncode == 2
+    assert "'go'" in missing.stderr and "not part of this kata-oci yet" in missing.stderr
+
+
+def test_a_configuration_on_stdin_is_detected_too() -> None:
+    import subprocess
+
+    from test_cli import KATA_OCI
+
+    result = subprocess.run(
+        [str(KATA_OCI), "annotations", "--config", "-"],
+        input=KATA1_CONFIG.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines()[0] == (
+        "# configuration: <stdin>; profile: kata1 (Kata 1.13.0; detected from the configuration)"
+    )
