@@ -1362,3 +1362,35 @@ def test_every_key_of_every_kata4_go_file(path: Path, tmp_path: Path) -> None:
         if key.endswith("_one_time_burst") and table.get(key.replace("one_time_burst", "max_rate"), 0) == 0:
             value = 0
         assert got == fn(value, name), key  # type: ignore[operator]
+
+
+def test_factory_template_needs_no_initrd_in_4_1(tmp_path: Path) -> None:
+    # Kata 1.x refused enable_template without an initrd; 4.1's checkFactoryConfig does not
+    fc = load(tmp_path, qemu(tmp_path) + "\n[factory]\nenable_template = true\n").factory_config
+    assert fc.template is True
+    assert fc.template_path == "/run/vc/vm/template"
+
+
+def test_drop_in_adding_a_second_hypervisor(tmp_path: Path) -> None:
+    main = write(tmp_path, '[hypervisor.qemu]\nshared_fs = "none"\n')
+    (tmp_path / "config.d").mkdir()
+    (tmp_path / "config.d" / "clh.toml").write_text('[hypervisor.clh]\npath = "/c"\n')
+    with pytest.raises(ConfigError, match="more than one hypervisor table"):
+        loader.load_runtime_config(main, host_checks=None)
+    # a drop-in table with no key adds nothing (Go copies keys, not tables)
+    (tmp_path / "config.d" / "clh.toml").write_text("[hypervisor.clh]\n[agent.other]\n")
+    config = loader.load_runtime_config(main, host_checks=None)
+    assert config.hypervisor_type == HypervisorType.QEMU
+    assert config.agent_config == KataAgentConfig()
+
+
+def test_drop_in_dotted_keys_and_agent(tmp_path: Path) -> None:
+    main = write(tmp_path, '[hypervisor.qemu]\nshared_fs = "none"\n[agent.kata]\ndial_timeout = 5\n')
+    (tmp_path / "config.d").mkdir()
+    (tmp_path / "config.d" / "a.toml").write_text(
+        "hypervisor.qemu.default_memory = 4096\nagent.kata.enable_debug = true\nfactory.vm_cache_number = 3\n"
+    )
+    config = loader.load_runtime_config(main, host_checks=None)
+    assert config.hypervisor_config.memory_size == 4096
+    assert (config.agent_config.debug, config.agent_config.dial_timeout) == (True, 5)
+    assert config.factory_config.vm_cache_number == 3

@@ -70,6 +70,9 @@ Deliberate differences
   paths are stored as written. The CPU count and host memory are read from
   this machine either way (they are facts Kata clamps with), unless a
   ``HostChecks`` gives them.
+* **No configuration file found**: Go fails ("Cannot find usable config
+  file"); :func:`find_config_file` falls back to the Kata 4.1 QEMU
+  configuration shipped in kata-oci, what a user of today's Kata runs.
 * **Unknown keys** are logged as warnings (``configuration_unknown_key``)
   where Go ignores them silently; with ``strict=True`` the first is a
   ConfigError.
