@@ -110,7 +110,14 @@ from typing import Annotated, Any, Final, TypeVar
 import msgspec
 
 from kata_oci import golang
-from kata_oci.configfile import _Doc, _equal_fold, _located, _toml_type, _validation_error
+from kata_oci.configfile import (
+    _clean_comma_list,
+    _Doc,
+    _equal_fold,
+    _located,
+    _toml_type,
+    _validation_error,
+)
 from kata_oci.errors import ConfigError, KataOCIError
 from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
@@ -662,12 +669,6 @@ def _drop_in_files(config_file: str) -> list[str]:
 _GO_SPACE_STR = "".join(sorted(golang.GO_SPACE))
 
 
-def _clean_comma_list(value: str) -> str:
-    """Go's ``machineAccelerators()`` / ``cpuFeatures()``."""
-    result = "".join(tok.strip(_GO_SPACE_STR) + "," for tok in value.split(",") if tok != "")
-    return result.strip(",")
-
-
 def kernel_param_fields(s: str) -> list[str]:
     """Go's ``vc.KernelParamFields``: split on spaces outside double quotes, each part trimmed."""
     params: list[str] = []
@@ -720,6 +721,30 @@ def parse_kernel_verity_params(params: str) -> None:
         if numbers[name] % _VERITY_BLOCK_SIZE:
             raise ValueError(f"invalid kernel_verity_params {name}: must be multiple of {_VERITY_BLOCK_SIZE}")
 
+
+#: The keys that take one of a few values: (default, values, Go's message), in the order Go lists them.
+_CHOICES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "block_device_driver": (
+        _DEFAULT_BLOCK_DRIVER,
+        _BLOCK_DRIVERS,
+        "Invalid hypervisor block storage driver {value} specified (supported drivers: {allowed})",
+    ),
+    "block_device_aio": (
+        _DEFAULT_BLOCK_AIO,
+        _BLOCK_AIO,
+        "Invalid hypervisor block storage I/O mechanism  {value} specified (supported AIO: {allowed})",
+    ),
+    "extra_monitor_socket": (
+        "",
+        _MONITORS,
+        "Invalid hypervisor extra monitor socket {value} specified (supported values: {allowed})",
+    ),
+    "shared_fs": (
+        _VIRTIO_FS,
+        _SHARED_FS,
+        "Invalid hypervisor shared file system {value} specified (supported file systems: {allowed})",
+    ),
+}
 
 _EXTENSION_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -833,53 +858,21 @@ class _Hypervisor:
         except ValueError:
             return PCIePort.INVALID_PORT  # placeholder: check_pcie refuses it, with the raw value
 
-    def block_device_driver(self) -> str:
-        driver = self.h.block_device_driver
-        if not driver:
-            return _DEFAULT_BLOCK_DRIVER
-        if driver in _BLOCK_DRIVERS:
-            return driver
-        raise self.error(
-            f"Invalid hypervisor block storage driver {driver} specified "
-            f"(supported drivers: {_go_list(_BLOCK_DRIVERS)})",
-            "block_device_driver",
-        )
-
-    def block_device_aio(self) -> str:
-        aio = self.h.block_device_aio
-        if not aio:
-            return _DEFAULT_BLOCK_AIO
-        if aio in _BLOCK_AIO:
-            return aio
-        raise self.error(
-            f"Invalid hypervisor block storage I/O mechanism  {aio} specified "
-            f"(supported AIO: {_go_list(_BLOCK_AIO)})",
-            "block_device_aio",
-        )
-
-    def extra_monitor_socket(self) -> MonitorProtocol:
-        value = self.h.extra_monitor_socket
+    def choice(self, field: str) -> str:
+        """A key with a default and a list of values (:data:`_CHOICES`), with Go's message."""
+        default, allowed, message = _CHOICES[field]
+        value: str = getattr(self.h, field)
         if not value:
-            return MonitorProtocol.UNSET
-        if value in _MONITORS:
-            return MonitorProtocol(value)
-        raise self.error(
-            f"Invalid hypervisor extra monitor socket {value} specified "
-            f"(supported values: {_go_list(_MONITORS)})",
-            "extra_monitor_socket",
-        )
+            return default
+        if value in allowed:
+            return value
+        raise self.error(message.format(value=value, allowed=_go_list(allowed)), field)
+
+    def block_device_driver(self) -> str:
+        return self.choice("block_device_driver")
 
     def shared_fs(self) -> str:
-        fs = self.h.shared_fs
-        if not fs:
-            return _VIRTIO_FS
-        if fs in _SHARED_FS:
-            return fs
-        raise self.error(
-            f"Invalid hypervisor shared file system {fs} specified "
-            f"(supported file systems: {_go_list(_SHARED_FS)})",
-            "shared_fs",
-        )
+        return self.choice("shared_fs")
 
     def needs_daemon(self, shared_fs: str) -> None:
         if shared_fs in (_VIRTIO_FS, _VIRTIO_FS_NYDUS) and not self.h.virtio_fs_daemon:
@@ -1028,11 +1021,11 @@ class _Hypervisor:
             disable_image_nvdimm = True
             log.info("configuration_arm64_nvdimm_disabled", file=self.merged.main.file)
         block_driver = self.block_device_driver()
-        block_aio = self.block_device_aio()
+        block_aio = self.choice("block_device_aio")
         shared_fs = self.shared_fs()
         self.needs_daemon(shared_fs)
         self.vsock()
-        extra_monitor = self.extra_monitor_socket()
+        extra_monitor = MonitorProtocol(self.choice("extra_monitor_socket"))
         logical, physical = self.sector_sizes()
         extensions = self.guest_extension_images()
         if h.enable_iommu_platform:
