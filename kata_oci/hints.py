@@ -20,6 +20,7 @@ the key, and must never advise something wider than the key itself:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from .errors import cut
@@ -134,29 +135,41 @@ _META = frozenset("\\.+*?()|[]{}^$")
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
+def _quote(c: str) -> str:
+    return "\\" + c if c in _META else c
+
+
+@functools.cache
+def _literal_in_re2(c: str) -> bool:
+    """Whether RE2, under Go's rules, reads ``c`` quoted as exactly that one character.
+
+    Checked once per ASCII character (at most 128 compilations per process):
+    a pattern is a concatenation of such literals between ``^`` and ``$``, so
+    it matches its suffix and nothing else when each literal does.
+    """
+    from .golang import compile_regexp
+
+    rx = compile_regexp("^" + _quote(c) + "$")
+    if rx is None or not rx.search(c):
+        return False
+    return not any(rx.search(other) for other in ("", "x", c + c, "\\", "\\" + c) if other != c)
+
+
 def enable_pattern(suffix: str) -> str | None:
     """The ``enable_annotations`` pattern matching exactly ``suffix`` (``^default_vcpus$``).
 
-    ``None`` when no pattern can (a suffix holding lone surrogates, i.e.
-    bytes that are not UTF-8, which Go reads as U+FFFD). Suffixes made only
-    of letters, digits, ``_``, ``-`` and ``.`` are exact by construction;
-    any other is checked with RE2 (Go's rules) to match itself and none of
-    the texts a wrongly escaped pattern would also match.
+    Go's ``regexp.QuoteMeta`` of ``suffix`` between ``^`` and ``$``, each
+    quoted ASCII character verified with RE2 (Go's rules) to stand for itself
+    alone; characters beyond ASCII are literals in RE2. ``None`` when no
+    pattern can name the suffix alone (lone surrogates: bytes that are not
+    UTF-8, which Go reads as U+FFFD).
     """
-    pattern = "^" + "".join("\\" + c if c in _META else c for c in suffix) + "$"
-    if _PLAIN.issuperset(suffix):
-        return pattern
-    if any("\ud800" <= c <= "\udfff" for c in suffix):
-        return None
-    from .golang import compile_regexp
-
-    rx = compile_regexp(pattern)
-    if rx is None or not rx.search(suffix):
-        return None
-    for other in ("", suffix + "x", "x" + suffix, suffix[:-1], suffix[1:], "path", "kernel"):
-        if other != suffix and rx.search(other):  # pragma: no cover - QuoteMeta leaves no meta
+    if _PLAIN.issuperset(suffix):  # letters, digits, "_", "-", "." (escaped): the common case
+        return "^" + suffix.replace(".", "\\.") + "$"
+    for c in set(suffix):
+        if "\ud800" <= c <= "\udfff" or (c < "\x80" and not _literal_in_re2(c)):
             return None
-    return pattern
+    return "^" + "".join(map(_quote, suffix)) + "$"
 
 
 def toml_string(text: str) -> str:

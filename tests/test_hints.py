@@ -223,3 +223,19 @@ def test_qemu_vcpu_cap_applies_to_a_plain_string(
 
 def test_hints_module_is_documented() -> None:
     assert hints.__doc__ and "KeyIndex" in hints.__doc__
+
+
+def test_pattern_checks_cost_at_most_one_compilation_per_ascii_character(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A regexp compilation costs ~40 µs: one per rejected key would let pod authors set the cost.
+    compiled: list[str] = []
+    real = golang.compile_regexp
+    monkeypatch.setattr(golang, "compile_regexp", lambda p: compiled.append(p) or real(p))
+    hints._literal_in_re2.cache_clear()
+    rc = rc_with(enable_annotations=["^default_vcpus$"])
+    annotations = {f"{H}knob|{i}*(x)": "1" for i in range(2000)}
+    decisions = plan(annotations, rc).decisions
+    assert len(decisions) == 2000 and all(d.outcome is Outcome.REJECTED for d in decisions)
+    # (the gate looks its own pattern up once per key, from golang's cache)
+    assert len([p for p in compiled if p != "^default_vcpus$"]) <= 128
