@@ -96,14 +96,21 @@ class KeyIndex:
         same = self._by_name.get(name)
         if same is not None:
             return self._pick(same, section)
-        names: list[str] = list(self._by_delete.get(name, ()))  # a character missing
         by_name, by_delete = self._by_name, self._by_delete
-        for i in range(len(name)):
+        names: list[str] = list(by_delete.get(name, ()))  # a character missing
+        previous = ""
+        for i, c in enumerate(name):
+            if c == previous:  # deleting either of two equal neighbours gives the same text
+                continue
+            previous = c
             deleted = name[:i] + name[i + 1 :]
             if deleted in by_name:  # a character too many
                 names.append(deleted)
-            # a character changed, or two swapped
-            names.extend(other for other in by_delete.get(deleted, ()) if _one_edit(name, other))
+            others = by_delete.get(deleted)
+            if others is not None:  # a character changed, or two swapped
+                for other in others:
+                    if _one_edit(name, other):
+                        names.append(other)  # noqa: PERF401 - no generator per character
         if not names:
             return None
         keys = [k for n in sorted(set(names)) for k in by_name[n]]
