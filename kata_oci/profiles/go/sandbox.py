@@ -39,6 +39,7 @@ from kata_oci.log import log
 from kata_oci.overrides import OverridePlan
 from kata_oci.sandbox import EnvVar, RootFs
 from kata_oci.spec import LinuxCapabilities, LinuxDevice, LinuxDeviceCgroup, LinuxResources, Spec
+from kata_oci.types import ContainerType
 
 from . import annotate, table as t
 from .types import (
@@ -68,8 +69,11 @@ __all__ = [
     "Volume",
     "container_config",
     "network_config",
+    "plan_annotations",
     "plan_sandbox_config",
+    "runtime_sandbox",
     "sandbox_config",
+    "static_resources",
 ]
 
 #: ``vc.KataEphemeralDevType`` and ``vc.KataLocalDevType``: mount types a bind option does not change.
@@ -274,19 +278,16 @@ def _device_info(
 
 
 #: Kata 2.0 and later's container type for a spec no CRI annotated (``vc.SingleContainer``).
-SINGLE_CONTAINER = "single_container"
+SINGLE_CONTAINER = ContainerType.SINGLE_CONTAINER
 
 
-def _container_type(spec: Spec, engine: Engine | None) -> str:
+def _container_type(spec: Spec, engine: Engine | None) -> ContainerType:
     """Kata 4.1's ``ContainerType``: the CRI plugins decide; no CRI key is a single container."""
     if engine is None:
         from kata_oci.engine import default_engine
 
         engine = default_engine()
-    ann = spec.annotations or {}
-    if not any(key in ann for key in engine.cri_container_type_keys()):
-        return SINGLE_CONTAINER
-    return str(engine.container_type(spec))
+    return engine.container_type(spec, default=SINGLE_CONTAINER)
 
 
 def container_config(
@@ -337,7 +338,7 @@ def container_config(
     ctype = _container_type(spec, engine)
     annotations = dict(spec.annotations or {})
     annotations[t.BUNDLE_PATH_KEY] = bundle_path
-    annotations[t.CONTAINER_TYPE_KEY] = ctype
+    annotations[t.CONTAINER_TYPE_KEY] = str(ctype)
     return ContainerConfig(
         device_infos=devices,
         mounts=[_new_mount(m) for m in spec.mounts or ()],
@@ -464,6 +465,59 @@ def static_resources(sandbox: SandboxConfig) -> SandboxConfig:
         hypervisor_config=msgspec.structs.replace(
             hyp, num_vcpus_f=cpus, memory_size=memory, default_max_vcpus=max_vcpus
         ),
+    )
+
+
+def runtime_sandbox(runtime_config: RuntimeConfig) -> SandboxConfig:
+    """The sandbox a runtime configuration alone gives (no spec): what annotations are checked against.
+
+    The fields ``SandboxConfig()`` copies from the runtime configuration;
+    the container, hostname and ``/dev/shm`` need a spec.
+    """
+    rc = runtime_config
+    return SandboxConfig(
+        hypervisor_type=rc.hypervisor_type,
+        hypervisor_config=rc.hypervisor_config,
+        agent_config=rc.agent_config,
+        network_config=NetworkConfig(
+            interworking_model=rc.inter_network_model, disable_new_network=rc.disable_new_net_ns
+        ),
+        sandbox_resources=SandboxResourceSizing(
+            workload_cpus=rc.sandbox_cpus, workload_mem_mb=rc.sandbox_mem_mb
+        ),
+        static_resource_mgmt=rc.static_sandbox_resource_mgmt,
+        vfio_mode=rc.vfio_mode,
+        sandbox_cgroup_only=rc.sandbox_cgroup_only,
+        sandbox_bind_mounts=list(rc.sandbox_bind_mounts),
+        disable_guest_seccomp=rc.disable_guest_seccomp,
+        empty_dir_mode=rc.empty_dir_mode,
+        enable_vcpus_pinning=rc.enable_vcpus_pinning,
+        guest_selinux_label=rc.guest_selinux_label,
+        experimental=list(rc.experimental),
+        create_container_timeout=rc.create_container_timeout,
+        force_guest_pull=rc.force_guest_pull,
+        kubelet_root_dir=rc.kubelet_root_dir,
+    )
+
+
+def plan_annotations(
+    annotations: Mapping[str, str] | None,
+    runtime_config: RuntimeConfig,
+    *,
+    engine: Engine | None = None,
+    strict: bool = False,
+) -> OverridePlan:
+    """Each annotation's verdict under ``runtime_config``, without a bundle (manifest checks, webhooks).
+
+    The decisions :func:`plan_sandbox_config` makes for a spec with these
+    annotations.
+    """
+    return annotate.plan_annotations(
+        annotations,
+        runtime_sandbox(runtime_config),
+        runtime_config,
+        features=_features(engine),
+        strict=strict,
     )
 
 
