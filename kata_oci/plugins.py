@@ -42,13 +42,18 @@ BUILTIN_PLUGINS: tuple[str, ...] = ("containerd", "crio", "dockershim")
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "kata_oci.experimental",
     "kata_oci.profiles.kata1.plugin",
+    "kata_oci.profiles.go.plugin",
     "kata_oci.profiles.rs.plugin",
 )
 
 #: The built-in runtime profiles: name -> the module whose ``PROFILE`` the core's
 #: plugin declares. An engine built without plugins (from cached declarations)
 #: takes its profiles from here, without importing pluggy.
-BUILTIN_PROFILES: dict[str, str] = {"kata1": "kata_oci.profiles.kata1", "rs": "kata_oci.profiles.rs"}
+BUILTIN_PROFILES: dict[str, str] = {
+    "kata1": "kata_oci.profiles.kata1",
+    "go": "kata_oci.profiles.go",
+    "rs": "kata_oci.profiles.rs",
+}
 
 #: Every profile kata-oci is meant to have, for messages when one is missing.
 KNOWN_PROFILES: dict[str, str] = {
