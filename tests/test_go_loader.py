@@ -1394,3 +1394,66 @@ def test_drop_in_dotted_keys_and_agent(tmp_path: Path) -> None:
     assert config.hypervisor_config.memory_size == 4096
     assert (config.agent_config.debug, config.agent_config.dial_timeout) == (True, 5)
     assert config.factory_config.vm_cache_number == 3
+
+
+# --------------------------------------------------------------------------
+# TestNew{Qemu,Firecracker,Clh}HypervisorConfig
+
+
+@pytest.mark.parametrize(
+    ("name", "assets_in_order", "extra"),
+    [
+        ("qemu", ("hypervisor", "kernel", "image"), 'shared_fs = "none"\nmachine_type = "machineType"\n'),
+        ("firecracker", ("hypervisor", "jailer", "kernel", "image"), 'block_device_driver = "virtio-mmio"\n'),
+    ],
+)
+def test_new_hypervisor_config_fails_until_every_asset_exists(
+    tmp_path: Path, name: str, assets_in_order: tuple[str, ...], extra: str
+) -> None:
+    paths = {a: tmp_path / a for a in assets_in_order}
+    text = (
+        f'[hypervisor.{name}]\npath = "{paths["hypervisor"]}"\nkernel = "{paths["kernel"]}"\n'
+        f'image = "{paths["image"]}"\ndisable_block_device_use = false\nenable_iothreads = true\n'
+        "rx_rate_limiter_max_rate = 10000000\ntx_rate_limiter_max_rate = 10000000\n"
+        'block_device_aio = "io_uring"\ncold_plug_vfio = "bridge-port"\n' + extra
+    )
+    if "jailer" in paths:
+        text += f'jailer_path = "{paths["jailer"]}"\n'
+    checks = host(tmp_path)
+    for asset in assets_in_order:
+        with pytest.raises(ConfigError, match="does not exist") as info:
+            load(tmp_path, text, host_checks=checks)
+        assert str(paths[asset]) in info.value.reason  # Go's order: the first missing one
+        paths[asset].write_text("foo")  # checkHypervisorConfig wants a non-empty image
+    hc = load(tmp_path, text, host_checks=checks).hypervisor_config
+    assert (hc.hypervisor_path, hc.kernel_path, hc.image_path) == tuple(
+        str(paths[a]) for a in ("hypervisor", "kernel", "image")
+    )
+    assert (hc.rx_rate_limiter_max_rate, hc.tx_rate_limiter_max_rate) == (10000000, 10000000)
+    assert hc.enable_iothreads is True
+    if name == "firecracker":
+        assert (hc.jailer_path, hc.block_device_driver, hc.disable_vhost_net) == (
+            str(paths["jailer"]),
+            "virtio-mmio",
+            True,
+        )
+    else:
+        assert (hc.block_device_aio, hc.cold_plug_vfio) == ("io_uring", PCIePort.BRIDGE_PORT)
+
+
+def test_new_clh_hypervisor_config_rate_limiters(tmp_path: Path) -> None:
+    files = assets(tmp_path, "hypervisor", "kernel", "image", "virtiofsd")
+    text = (
+        f'[hypervisor.clh]\npath = "{files["hypervisor"]}"\nkernel = "{files["kernel"]}"\n'
+        f'image = "{files["image"]}"\nvirtio_fs_daemon = "{files["virtiofsd"]}"\nvirtio_fs_cache = "always"\n'
+        "net_rate_limiter_bw_max_rate = 1000\nnet_rate_limiter_bw_one_time_burst = 1000\n"
+        "net_rate_limiter_ops_max_rate = 0\nnet_rate_limiter_ops_one_time_burst = 1000\n"
+        "disk_rate_limiter_bw_max_rate = 1000\ndisk_rate_limiter_bw_one_time_burst = 1000\n"
+        "disk_rate_limiter_ops_max_rate = 0\ndisk_rate_limiter_ops_one_time_burst = 1000\n"
+    )
+    hc = load(tmp_path, text).hypervisor_config
+    assert (hc.disable_vhost_net, hc.virtio_fs_cache) == (True, "always")
+    assert (hc.net_rate_limiter_bw_max_rate, hc.net_rate_limiter_bw_one_time_burst) == (1000, 1000)
+    assert (hc.net_rate_limiter_ops_max_rate, hc.net_rate_limiter_ops_one_time_burst) == (0, 0)
+    assert (hc.disk_rate_limiter_bw_max_rate, hc.disk_rate_limiter_bw_one_time_burst) == (1000, 1000)
+    assert (hc.disk_rate_limiter_ops_max_rate, hc.disk_rate_limiter_ops_one_time_burst) == (0, 0)
