@@ -46,12 +46,12 @@ def _verdicts(report: Any) -> dict[str | None, tuple[str, str]]:
 @pytest.fixture(scope="module")
 def v3() -> Cluster:
     node = load_containerd_config(K8S / "kata-deploy-4.1.0-derived-containerd-config-v3.toml")
-    return Cluster(node, kata_config_dirs=[KATA4_GO])
+    return Cluster(node, kata_config_dirs=[KATA4_GO], profile="kata1")
 
 
 @pytest.fixture(scope="module")
 def defaults() -> Cluster:
-    return Cluster(kata_config_dirs=[KATA4_GO])
+    return Cluster(kata_config_dirs=[KATA4_GO], profile="kata1")
 
 
 def test_kata_layer_verdicts_with_kata_deploy_containerd_v3(v3: Cluster) -> None:
@@ -87,15 +87,15 @@ def test_kata_layer_verdicts_with_kata_deploy_containerd_v3(v3: Cluster) -> None
     )
     assert rej.profile == "kata1" and rej.object.name == "p" and rej.object.namespace == "ns"
     assert by_key[HYP + "kernel_params"].target == "hypervisor_config.kernel_params"
-    # The verdicts are Kata 1.x's, and the report says so.
-    assert any("kata1" in n and "not the verdicts of Kata 4.x" in n for n in pod.notes)
+    # The verdicts are Kata 1.x's, as asked, and the report says so.
+    assert "profile kata1 as asked, although this handler runs Kata 4.x's Go runtime" in pod.notes
     assert pod.spec_keys == sorted(k for k in ann if k.startswith("io.katacontainers."))
     assert report.failed
 
 
 def test_containerd_v2_schema_gives_the_same_verdicts(v3: Cluster) -> None:
     node = load_containerd_config(K8S / "kata-deploy-4.1.0-derived-containerd-config-v2.toml")
-    v2 = Cluster(node, kata_config_dirs=[KATA4_GO])
+    v2 = Cluster(node, kata_config_dirs=[KATA4_GO], profile="kata1")
     ann = {HYP + "default_vcpus": "2", HYP + "kernel_params": "a=b"}
     assert _verdicts(check_manifests([_pod(ann)], v2).pods[0]) == _verdicts(
         check_manifests([_pod(ann)], v3).pods[0]
@@ -112,7 +112,7 @@ def test_pod_annotations_not_matching_are_dropped_at_the_cri(tmp_path: Path) -> 
         '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.kata-qemu.options]\n'
         'ConfigPath = "/opt/kata/share/defaults/kata-containers/runtimes/qemu/configuration-qemu.toml"\n'
     )
-    cl = Cluster(load_containerd_config(cfg), kata_config_dirs=[KATA4_GO])
+    cl = Cluster(load_containerd_config(cfg), kata_config_dirs=[KATA4_GO], profile="kata1")
     ann = {
         HYP + "kernel_params": "a=b",
         "io.katacontainers.config.agent.kernel_modules": "e1000e",
@@ -133,7 +133,7 @@ def test_pod_annotations_not_matching_are_dropped_at_the_cri(tmp_path: Path) -> 
 
 
 def test_crio_passes_every_kata_key(tmp_path: Path) -> None:
-    cl = Cluster(load_crio_config(K8S / "crio.conf.d"), kata_config_dirs=[KATA4_GO])
+    cl = Cluster(load_crio_config(K8S / "crio.conf.d"), kata_config_dirs=[KATA4_GO], profile="kata1")
     ann = {HYP + "kernel_params": "a=b", "io.katacontainers.config.agent.kernel_modules": "e1000e"}
     (pod,) = check_manifests([_pod(ann)], cl).pods
     assert pod.cri == "crio"
@@ -239,7 +239,7 @@ def test_cri_layer_unknown_and_non_kata_handlers(defaults: Cluster) -> None:
 
 
 def test_handler_override(defaults: Cluster) -> None:
-    cl = Cluster(kata_config_dirs=[KATA4_GO], handler="kata-qemu")
+    cl = Cluster(kata_config_dirs=[KATA4_GO], handler="kata-qemu", profile="kata1")
     (pod,) = check_manifests([_pod({HYP + "kernel_params": "a=b"}, rc="kata")], cl).pods
     assert _verdicts(pod) == {HYP + "kernel_params": ("applied", "kata")}
 
@@ -278,7 +278,7 @@ def test_a_passed_sizing_key_overrides_containerds(tmp_path: Path) -> None:
         '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.kata-qemu]\n'
         'runtime_type = "io.containerd.kata-qemu.v2"\npod_annotations = ["*"]\n'
     )
-    cl = Cluster(load_containerd_config(cfg), kata_config_dirs=[KATA4_GO])
+    cl = Cluster(load_containerd_config(cfg), kata_config_dirs=[KATA4_GO], profile="kata1")
     (report,) = check_manifests([_pod({"io.kubernetes.cri.sandbox-memory": str(8 * 2**30)})], cl).pods
     assert report.sizing is not None and report.sizing.workload is not None
     assert report.sizing.workload.memory_mb == 8192
@@ -289,7 +289,7 @@ def test_a_pod_of_1000_containers() -> None:
         {"name": f"c{i}", "resources": {"limits": {"cpu": "10m", "memory": "1Mi"}}} for i in range(1000)
     ]
     text = json.dumps(_pod({HYP + "kernel_params": "a=b"}, containers=containers))
-    cl = Cluster(kata_config_dirs=[KATA4_GO])
+    cl = Cluster(kata_config_dirs=[KATA4_GO], profile="kata1")
     start = time.perf_counter()
     (report,) = check_manifests(parse_documents(text), cl).pods
     elapsed = time.perf_counter() - start
@@ -376,3 +376,36 @@ def test_the_cluster_is_built_once_and_each_pod_is_cheap(v3: Cluster) -> None:
     assert len(report.pods) == 300
     assert time.perf_counter() - start < 3
     assert len(v3._targets) >= 1
+
+
+def test_the_profile_follows_the_handlers_runtime_or_says_it_does_not() -> None:
+    from kata_oci.errors import ProfileError
+    from kata_oci.profiles import get_profile
+
+    try:
+        get_profile("go")
+        has_go = True
+    except ProfileError:
+        has_go = False
+    (pod,) = check_manifests(
+        [_pod({HYP + "kernel_params": "a=b"})], Cluster(kata_config_dirs=[KATA4_GO])
+    ).pods
+    if has_go:
+        assert pod.profile == "go"
+        assert {r.profile for r in pod.records} == {"go"}
+    else:
+        assert pod.profile == "kata1"
+        assert any("no 'go' profile yet" in n and "not the verdicts of Kata 4.x" in n for n in pod.notes)
+
+
+def test_the_shipped_build_default_is_used_when_the_node_file_is_absent() -> None:
+    cl = Cluster(profile="kata1")  # no --kata-config-dir, and no /opt/kata here
+    (pod,) = check_manifests([_pod({HYP + "kernel_params": "a=b"})], cl).pods
+    if Path("/opt/kata").exists():
+        pytest.skip("this machine has /opt/kata")
+    assert pod.kata_config is not None and pod.kata_config.endswith(
+        "kata_oci/data/kata4-go/configuration-qemu.toml"
+    )
+    assert any("using kata-oci's copy of its build default" in n for n in pod.notes)
+    (rs,) = check_manifests([_pod({HYP + "kernel_params": "a=b"}, rc="kata-qemu-runtime-rs")], cl).pods
+    assert (rs.records[0].verdict, rs.records[0].layer) == (V.UNKNOWN, L.KATA)  # nothing shipped for rs

@@ -1,4 +1,4 @@
-"""Every manifest of the corpus's k8s/pods/, checked against kata-deploy 4.1.0, with pinned verdicts.
+"""Every manifest of the corpus's k8s/pods/ (and pods-more/), checked against kata-deploy 4.1.0, pinned.
 
 ``fixtures/k8s/pods-expected.json`` holds, per scenario and file, one
 ``[object, key, verdict, layer]`` row per record (``key`` null: the pod
@@ -16,8 +16,9 @@ corpus's notes (PROVENANCE.md, containerd-code-facts.md, mapping.json):
 * with ``createDefault`` (Kata CI's setting) ``kata`` is ``kata-qemu-runtime-rs``:
   ``agent.kernel_modules`` and ``runtime.disable_guest_seccomp`` are ungated,
   ``hypervisor.kernel_params`` is in runtime-rs qemu's ``enable_annotations``,
-  so all three apply; the verdicts are ``kata1``'s until the ``go``/``rs``
-  profiles exist, and the rows say which profile gave them.
+  so all three apply; these verdicts are pinned with the ``kata1`` profile
+  forced (``Cluster(profile="kata1")``), and the rows say which profile gave
+  them.
 
 Set ``KATA_OCI_REGENERATE=1`` to rewrite the file (then review the diff).
 """
@@ -52,22 +53,24 @@ def _clusters(kata_config: Path) -> dict[str, Cluster]:
         ObjectRef("RuntimeClass", "kata"), "kata", "kata-qemu-runtime-rs", {"cpu": "250m", "memory": "160Mi"}
     )
     return {
-        "kata-deploy-defaults": Cluster(kata_config_dirs=dirs),
+        "kata-deploy-defaults": Cluster(kata_config_dirs=dirs, profile="kata1"),
         "kata-deploy-createDefault": Cluster(
             runtime_classes=[*kata_deploy_runtime_classes(), default_rc], kata_config_dirs=dirs
         ),
     }
 
 
-def _observed(pods_dir: Path, cluster: Cluster) -> dict[str, Any]:
+def _observed(pods_dir: Path, cluster: Cluster, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in sorted(pods_dir.iterdir()):
+        if f.name == "PROVENANCE.md":
+            continue
         try:
             report = check_manifests(read_documents(f), cluster)
         except ManifestError as exc:
-            out[f.name] = {"error": exc.reason, "line": exc.line}
+            out[prefix + f.name] = {"error": exc.reason, "line": exc.line}
             continue
-        out[f.name] = [
+        out[prefix + f.name] = [
             [f"{r.object.kind}/{r.object.name}", r.key, str(r.verdict), str(r.layer)]
             + ([r.profile] if r.profile else [])
             for p in report.pods
@@ -79,8 +82,12 @@ def _observed(pods_dir: Path, cluster: Cluster) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def observed() -> dict[str, Any]:
     pods = shared_path("corpus", "k8s", "pods")
+    more = shared_path("corpus", "k8s", "pods-more")
     kata_config = shared_path("corpus", "kata-config")
-    result = {name: _observed(pods, cl) for name, cl in _clusters(kata_config).items()}
+    result = {
+        name: {**_observed(pods, cl), **_observed(more, cl, "pods-more/")}
+        for name, cl in _clusters(kata_config).items()
+    }
     if os.environ.get("KATA_OCI_REGENERATE"):
         EXPECTED.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     return result
@@ -96,8 +103,13 @@ def test_every_corpus_manifest_is_pinned(observed: dict[str, Any]) -> None:
 
 
 def test_all_73_manifests_are_covered(observed: dict[str, Any]) -> None:
-    files = observed["kata-deploy-defaults"]
+    files = {n: v for n, v in observed["kata-deploy-defaults"].items() if not n.startswith("pods-more/")}
     assert len(files) == 73
+    more = {n: v for n, v in observed["kata-deploy-defaults"].items() if n.startswith("pods-more/")}
+    assert len(more) == 18
+    assert [n for n, v in more.items() if isinstance(v, dict)] == [
+        "pods-more/caa-ibmcloud-ROKS_SETUP-L461.yaml"
+    ]
     errors = sorted(n for n, v in files.items() if isinstance(v, dict))
     # The two files the corpus keeps invalid on purpose, and only those.
     assert errors == [
@@ -122,3 +134,16 @@ def test_hand_checked_rows(observed: dict[str, Any]) -> None:
     assert d["kata-deploy-examples-nginx-deployment-qemu.yaml"] == []  # kata-qemu exists, no annotations
     seccomp = "io.katacontainers.config.runtime.disable_guest_seccomp"
     assert ["Pod/seccomp-container", seccomp, "applied", "kata", "kata1"] in c["kata-tests-pod-seccomp.yaml"]
+    # pods-more: the 3.24-era QAT how-to sets image and kernel, which Kata 4.1's qemu file does not enable.
+    qat = d["pods-more/kata-docs-3.24.0-using-Intel-QAT-and-kata-L460.yaml"]
+    assert [r[1:4] for r in qat] == [
+        ["io.katacontainers.config.hypervisor.image", "rejected", "kata"],
+        ["io.katacontainers.config.hypervisor.kernel", "rejected", "kata"],
+        ["io.katacontainers.config.hypervisor.kernel_params", "applied", "kata"],
+    ]
+    # kata-stratovirt has an overhead entry in the chart but no shim: no RuntimeClass.
+    strato = d["pods-more/kata-deploy-examples-test-deploy-kata-stratovirt.yaml"]
+    assert strato == [["Deployment/php-apache-kata-stratovirt", None, "rejected", "runtimeclass"]]
+    # a CI template: both the name and the runtimeClassName are placeholders.
+    svc = d["pods-more/kata-tests-repo-confidential-service.yaml.in"]
+    assert [r[1:4] for r in svc if r[1] is None] == [[None, "rejected", "kubernetes"]] * 2

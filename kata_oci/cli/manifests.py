@@ -148,7 +148,18 @@ def _cluster(args: argparse.Namespace) -> Any:
         kata_config_dir=args.kata_config_dir,
         handler=args.handler,
         strict=args.strict,
+        profile=_profile_option(args),
     )
+
+
+def _profile_option(args: argparse.Namespace) -> str | None:
+    """The profile ``--kata`` names (the option every subcommand has once the profiles land)."""
+    value = getattr(args, "kata", None)
+    if not value:
+        return None
+    if not isinstance(value, str) or "," in value:
+        raise common.Failure("check on manifests takes one --kata profile")
+    return value
 
 
 def _documents(args: argparse.Namespace) -> Iterable[Any]:

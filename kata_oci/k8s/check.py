@@ -129,9 +129,9 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
             refused[key] = f"{where}: Invalid value: {json.dumps(cut(key))}: {errs[0]}"
     size = apiserver.annotations_size(annotations)
     too_big = size > apiserver.TOTAL_ANNOTATION_SIZE_LIMIT
-    rc_error = _runtime_class_name_error(pod) or _name_error(pod)
+    spec_errors = [e for e in (_runtime_class_name_error(pod), _name_error(pod)) if e is not None]
     _outer(state)
-    if not refused and not too_big and rc_error is None:
+    if not refused and not too_big and not spec_errors:
         return annotations
     first = next(iter(refused.values()), None)
     if too_big:
@@ -147,16 +147,14 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
             first,
             "keep the pod's annotations under 256 KiB (large initdata or policies: compress them)",
         )
-    if rc_error is not None:
-        first = first or rc_error
-        state.add(
-            None,
-            None,
-            Verdict.REJECTED,
-            Layer.KUBERNETES,
-            rc_error,
-            "set spec.runtimeClassName to the name of a RuntimeClass",
+    for error in spec_errors:
+        first = first or error
+        fix = (
+            "set spec.runtimeClassName to the name of a RuntimeClass"
+            if "runtimeClassName" in error
+            else "give the object a valid name"
         )
+        state.add(None, None, Verdict.REJECTED, Layer.KUBERNETES, error, fix)
     for k, why in refused.items():
         value = raw[k] if isinstance(raw, Mapping) and k in raw else None
         shown = value if isinstance(value, str) else (None if value is None else repr(value))

@@ -81,7 +81,9 @@ class Cluster:
     ``handler`` makes every pod use that handler whatever its
     ``runtimeClassName``; ``exclusive_cpus`` says the nodes run kubelet's
     static CPU manager (Guaranteed pods with whole CPUs get no CFS quota);
-    ``strict`` makes unknown ``io.katacontainers.`` keys rejected.
+    ``strict`` makes unknown ``io.katacontainers.`` keys rejected;
+    ``profile`` forces one Kata profile (``kata1``, ``go``, ``rs``) for every
+    handler instead of the one its runtime has.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class Cluster:
         handler: str | None = None,
         exclusive_cpus: bool = False,
         strict: bool = False,
+        profile: str | None = None,
     ) -> None:
         self.node = node if node is not None else kata_deploy_node(CRIKind.CONTAINERD)
         classes = kata_deploy_runtime_classes() if runtime_classes is None else tuple(runtime_classes)
@@ -102,6 +105,7 @@ class Cluster:
         self.handler_override = handler
         self.exclusive_cpus = exclusive_cpus
         self.strict = strict
+        self.profile = profile
         self._targets: dict[str, KataTarget] = {}
         # Per-cluster memo tables of the checker (bounded there): a 1,000-pod file asks the same few.
         self._match_cache: dict[tuple[str, str], bool] = {}
@@ -119,6 +123,7 @@ class Cluster:
         handler: str | None = None,
         exclusive_cpus: bool = False,
         strict: bool = False,
+        profile: str | None = None,
     ) -> Cluster:
         """A cluster from configuration files; what is not given is kata-deploy's default."""
         from .containerd import load_containerd_config
@@ -148,6 +153,7 @@ class Cluster:
             handler=handler,
             exclusive_cpus=exclusive_cpus,
             strict=strict,
+            profile=profile,
         )
 
     def kata_config_file(self, handler: Handler) -> tuple[str | None, str | None]:
@@ -191,7 +197,7 @@ class Cluster:
             target = self._targets.get(handler.name)
             if target is None:
                 path, note = self.kata_config_file(handler)
-                target = load_kata_target(path, handler.runtime or "go", note=note)
+                target = load_kata_target(path, handler.runtime or "go", note=note, profile=self.profile)
                 if path is None:
                     looked = ", ".join(str(d) for d in self.kata_config_dirs) or "this machine"
                     want = handler.config_path or "the shim's default configuration.toml"

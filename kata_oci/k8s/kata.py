@@ -48,9 +48,19 @@ class KataTarget:
         return value if isinstance(value, bool) else None
 
 
-def _profile_for(runtime: str) -> tuple[Any, str | None]:
+def _profile_for(runtime: str, forced: str | None) -> tuple[Any, str | None]:
     from kata_oci.profiles import get_profile
 
+    if forced is not None:
+        rules = get_profile(forced)  # ProfileError names the registered ones
+        wanted = _PROFILE_OF_RUNTIME.get(runtime, "go")
+        note = None
+        if rules.name != wanted:
+            note = (
+                f"profile {rules.name} as asked, although this handler runs "
+                f"{_RUNTIME_TITLE.get(runtime, runtime)}"
+            )
+        return rules, note
     name = _PROFILE_OF_RUNTIME.get(runtime, "go")
     try:
         return get_profile(name), None
@@ -63,11 +73,16 @@ def _profile_for(runtime: str) -> tuple[Any, str | None]:
         return get_profile("kata1"), note
 
 
-def load_kata_target(path: str | None, runtime: str, *, note: str | None = None) -> KataTarget:
-    """Load the configuration file a ``runtime`` (``go``/``rs``) handler boots from."""
+def load_kata_target(
+    path: str | None, runtime: str, *, note: str | None = None, profile: str | None = None
+) -> KataTarget:
+    """Load the configuration file a ``runtime`` (``go``/``rs``) handler boots from.
+
+    ``profile`` forces the rules (a profile name) instead of the handler's runtime's.
+    """
     if path is None:
         return KataTarget(None, runtime, None, error="no Kata configuration file found for this handler")
-    rules, rules_note = _profile_for(runtime)
+    rules, rules_note = _profile_for(runtime, profile)
     notes = tuple(n for n in (rules_note, note) if n)
     try:
         rc = rules.load_runtime_config(path)
