@@ -90,6 +90,11 @@ def test_kata_layer_verdicts_with_kata_deploy_containerd_v3(v3: Cluster) -> None
     # The verdicts are Kata 1.x's, as asked, and the report says so.
     assert "profile kata1 as asked, although this handler runs Kata 4.x's Go runtime" in pod.notes
     assert pod.spec_keys == sorted(k for k in ann if k.startswith("io.katacontainers."))
+    # kata-deploy passes kubelet's termination-message keys to the containers, and no other.
+    assert pod.container_keys == [
+        "io.kubernetes.container.terminationMessagePath",
+        "io.kubernetes.container.terminationMessagePolicy",
+    ]
     assert report.failed
 
 
@@ -141,6 +146,7 @@ def test_crio_passes_every_kata_key(tmp_path: Path) -> None:
     assert pod.sizing is not None and pod.sizing.workload is None
     assert "pod-linux-resources.crio.io" in pod.sizing.cri_annotations
     assert "Kata 4.x does not read" in (pod.sizing.note or "")
+    assert "io.kubernetes.container.hash" in pod.container_keys  # CRI-O keeps kubelet's keys
 
 
 def test_kubernetes_layer_refuses_bad_keys_values_and_size(defaults: Cluster) -> None:
@@ -409,3 +415,24 @@ def test_the_shipped_build_default_is_used_when_the_node_file_is_absent() -> Non
     assert any("using kata-oci's copy of its build default" in n for n in pod.notes)
     (rs,) = check_manifests([_pod({HYP + "kernel_params": "a=b"}, rc="kata-qemu-runtime-rs")], cl).pods
     assert (rs.records[0].verdict, rs.records[0].layer) == (V.UNKNOWN, L.KATA)  # nothing shipped for rs
+
+
+def test_runtime_rs_handler_gets_the_rs_profile_and_its_sizing() -> None:
+    cl = Cluster(kata_config_dirs=[KATA4_GO, K8S / "kata4-runtime-rs"])
+    ann = {HYP + "default_vcpus": "0.5", HYP + "cc_init_data": "x", HYP + "kernel_params": "a=b"}
+    containers = [{"name": "c", "resources": {"limits": {"cpu": "1500m", "memory": "1025Mi"}}}]
+    (pod,) = check_manifests([_pod(ann, rc="kata-qemu-runtime-rs", containers=containers)], cl).pods
+    assert pod.profile == "rs"
+    assert pod.kata_config == str(K8S / "kata4-runtime-rs" / "configuration-qemu-runtime-rs.toml")
+    assert _verdicts(pod) == {
+        HYP + "default_vcpus": ("applied", "kata"),  # enabled for runtime-rs qemu, parsed as an f32
+        HYP + "cc_init_data": ("ignored", "kata"),  # not enabled: runtime-rs only logs it
+        HYP + "kernel_params": ("applied", "kata"),
+    }
+    assert pod.sizing is not None and pod.sizing.workload is not None
+    assert pod.sizing.profile == "rs"
+    # runtime-rs's InitialSize rounds an odd MiB count up to even; Go's arithmetic would say 1025.
+    assert (pod.sizing.workload.vcpus, pod.sizing.workload.memory_mb) == (1.5, 1026)
+    (go,) = check_manifests([_pod({}, rc="kata-qemu", containers=containers)], cl).pods
+    assert go.sizing is not None and go.sizing.workload is not None
+    assert go.sizing.workload.memory_mb == 1025

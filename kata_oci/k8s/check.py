@@ -35,7 +35,7 @@ from kata_oci.sizing import calculate_vm_resources, parse_go_int
 from . import apiserver, containerd, crio
 from .cluster import Cluster, Overhead
 from .documents import Document
-from .kata import plan_kata
+from .kata import KataTarget, plan_kata
 from .kubelet import pod_resources, sandbox_resources
 from .nodeconfig import CRIKind, Handler
 from .objects import Manifests, PodTemplate, RuntimeClassObject, collect
@@ -51,6 +51,14 @@ _OUTCOME: Final = {
     Outcome.UNKNOWN: Verdict.UNKNOWN,
 }
 _PLAN_CACHE_LIMIT: Final = 4096
+#: What kubelet's newContainerAnnotations writes on every container (pkg/kubelet/kuberuntime/labels.go).
+_KUBELET_CONTAINER_KEYS: Final = (
+    "io.kubernetes.container.hash",
+    "io.kubernetes.container.restartCount",
+    "io.kubernetes.container.terminationMessagePath",
+    "io.kubernetes.container.terminationMessagePolicy",
+    "io.kubernetes.pod.terminationGracePeriod",
+)
 _KATA_SHOWN: Final = 6
 
 
@@ -149,12 +157,16 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
         )
     for error in spec_errors:
         first = first or error
-        fix = (
+        state.add(
+            None,
+            None,
+            Verdict.REJECTED,
+            Layer.KUBERNETES,
+            error,
             "set spec.runtimeClassName to the name of a RuntimeClass"
             if "runtimeClassName" in error
-            else "give the object a valid name"
+            else "give the object a valid name",
         )
-        state.add(None, None, Verdict.REJECTED, Layer.KUBERNETES, error, fix)
     for k, why in refused.items():
         value = raw[k] if isinstance(raw, Mapping) and k in raw else None
         shown = value if isinstance(value, str) else (None if value is None else repr(value))
@@ -352,6 +364,24 @@ def _matches(cluster: Cluster, handler: Handler, key: str) -> bool:
     return hit
 
 
+def _container_keys(pod: PodTemplate, handler: Handler) -> list[str]:
+    """kubelet's container annotations that reach the containers' specs through this CRI."""
+    keys = set(_KUBELET_CONTAINER_KEYS)
+    containers = pod.spec.get("containers")
+    for c in containers if isinstance(containers, list) else ():
+        if not isinstance(c, Mapping):
+            continue
+        if c.get("ports"):
+            keys.add("io.kubernetes.container.ports")
+        lifecycle = c.get("lifecycle")
+        if isinstance(lifecycle, Mapping) and lifecycle.get("preStop"):
+            keys.add("io.kubernetes.container.preStopHandler")
+    if handler.cri is CRIKind.CONTAINERD:
+        patterns = handler.container_annotations
+        return sorted(k for k in keys if any(golang.path_match(p, k) for p in patterns))
+    return sorted(k for k in keys if crio.removed_by(handler.allowed_annotations, k) is None)
+
+
 # -- sizing ---------------------------------------------------------------------------------------
 
 
@@ -371,7 +401,7 @@ def _sizing(
     handler: Handler | None,
     passed: Mapping[str, str],
     overhead: Overhead | None,
-    static: bool | None,
+    target: KataTarget | None,
 ) -> None:
     res = pod_resources(state.pod.spec)
     state.report.notes.extend(res.problems)
@@ -381,19 +411,23 @@ def _sizing(
     if overhead is not None and overhead.problem:
         state.report.notes.append(overhead.problem)
     cri = handler.cri if handler is not None else cluster.node.cri
+    static = target.static_sandbox_resource_mgmt if target is not None else None
+    profile = target.profile if target is not None and target.error is None else None
     if cri is CRIKind.CONTAINERD:
         sandbox = containerd.sandbox_sizing_annotations(linux)
         sandbox.update((k, v) for k, v in passed.items() if k in sandbox)  # a passed key wins
-        workload = calculate_vm_resources(
-            _int(sandbox, containerd.SANDBOX_CPU_PERIOD, signed=False),
-            _int(sandbox, containerd.SANDBOX_CPU_QUOTA, signed=True),
-            _int(sandbox, containerd.SANDBOX_MEMORY, signed=True),
-            shares=_int(sandbox, containerd.SANDBOX_CPU_SHARES, signed=False),
-        )
+        workload = target.sandbox_sizing(sandbox) if profile is not None and target is not None else None
+        if workload is None:  # Go's CalculateSandboxSizing
+            workload = calculate_vm_resources(
+                _int(sandbox, containerd.SANDBOX_CPU_PERIOD, signed=False),
+                _int(sandbox, containerd.SANDBOX_CPU_QUOTA, signed=True),
+                _int(sandbox, containerd.SANDBOX_MEMORY, signed=True),
+                shares=_int(sandbox, containerd.SANDBOX_CPU_SHARES, signed=False),
+            )
         note = None
         if static is False:
             note = "static_sandbox_resource_mgmt is off: the VM boots with its defaults and grows by hotplug"
-        state.report.sizing = PodSizing(sandbox, workload, cpu_o, mem_o, static, note)
+        state.report.sizing = PodSizing(sandbox, workload, cpu_o, mem_o, static, note, profile)
         return
     fields = {
         "cpu_period": linux.cpu_period,
@@ -411,6 +445,7 @@ def _sizing(
         static,
         "CRI-O writes no io.kubernetes.cri.sandbox-* keys and Kata 4.x does not read "
         "pod-linux-resources.crio.io: no static sandbox sizing from the pod's resources",
+        profile,
     )
 
 
@@ -425,7 +460,7 @@ def _fix(hint: str | None, config: str | None) -> str | None:
     return hint
 
 
-def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str]) -> bool | None:
+def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str]) -> KataTarget:
     target = cluster.kata_target(handler)
     report = state.report
     report.kata_config = target.path
@@ -435,7 +470,7 @@ def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str
     if target.error is not None:
         report.notes.append(target.error)
         state.all_keys(kata_keys, Verdict.UNKNOWN, Layer.KATA, f"not checked: {target.error}")
-        return None
+        return target
     cache_key = (handler.name, tuple(sorted(kata_keys.items())))
     plan = cluster._plan_cache.get(cache_key)
     if plan is None:
@@ -459,7 +494,7 @@ def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str
         )
     if plan.config_error is not None:
         state.add(None, None, Verdict.REJECTED, Layer.KATA, str(plan.config_error), profile=target.profile)
-    return target.static_sandbox_resource_mgmt
+    return target
 
 
 # -- the entry points ----------------------------------------------------------------------------
@@ -489,8 +524,9 @@ def check_pod(
         return state.report
     passed = _passed(state, cluster, handler, annotations)
     state.report.spec_keys = sorted(k for k in passed if k.startswith(KATA_PREFIX))
-    static = _kata(state, cluster, handler, passed)
-    _sizing(state, cluster, handler, passed, overhead, static)
+    state.report.container_keys = _container_keys(state.pod, handler)
+    target = _kata(state, cluster, handler, passed)
+    _sizing(state, cluster, handler, passed, overhead, target)
     return state.report
 
 

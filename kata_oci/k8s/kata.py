@@ -44,8 +44,26 @@ class KataTarget:
 
     @property
     def static_sandbox_resource_mgmt(self) -> bool | None:
-        value = getattr(self.runtime_config, "static_sandbox_resource_mgmt", None)
+        """The configuration's ``static_sandbox_resource_mgmt`` (Go: top level; Rust: ``[runtime]``)."""
+        rc = self.runtime_config
+        value = getattr(rc, "static_sandbox_resource_mgmt", None)
+        if value is None:
+            value = getattr(getattr(rc, "runtime", None), "static_sandbox_resource_mgmt", None)
         return value if isinstance(value, bool) else None
+
+    def sandbox_sizing(self, annotations: Mapping[str, str]) -> Any:
+        """The profile's sandbox sizing of the sandbox's annotations, or ``None`` for Go's arithmetic.
+
+        A profile with sizing rules of its own (runtime-rs's ``InitialSize``)
+        answers; the others size as Go's ``CalculateSandboxSizing`` does.
+        """
+        from kata_oci.engine import default_engine
+        from kata_oci.profiles.base import Profile
+
+        rules = self.rules
+        if rules is None or type(rules).calculate_sandbox_sizing is Profile.calculate_sandbox_sizing:
+            return None
+        return rules.calculate_sandbox_sizing(annotations, engine=default_engine())
 
 
 def _profile_for(runtime: str, forced: str | None) -> tuple[Any, str | None]:

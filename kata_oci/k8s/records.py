@@ -85,6 +85,8 @@ class PodSizing(msgspec.Struct, frozen=True, omit_defaults=True):
     overhead_memory_bytes: int | None = None
     static_sandbox_resource_mgmt: bool | None = None
     note: str | None = None
+    #: The profile whose sizing rules gave ``workload`` (``None``: Go's, without a configuration).
+    profile: str | None = None
 
 
 class PodReport(msgspec.Struct, omit_defaults=True):
@@ -100,6 +102,8 @@ class PodReport(msgspec.Struct, omit_defaults=True):
     sizing: PodSizing | None = None
     #: The io.katacontainers.* keys that reach the sandbox's OCI spec (and every container's).
     spec_keys: list[str] = []
+    #: kubelet's own container annotations the CRI passes into the containers' specs.
+    container_keys: list[str] = []
     notes: list[str] = []
 
 
