@@ -203,3 +203,31 @@ def test_sizing_warning_is_bounded(engine: Engine) -> None:
         engine.sandbox_sizing(ann)
     events = [e for e in logs if e["event"] == "sandbox_sizing_value_invalid"]
     assert events and len(repr(events)) < BOUND
+
+
+# -- TOML inside an annotation (the go profile's cc_init_data) goes through the bounded reader ------
+
+
+def _initdata(text: str) -> str:
+    import base64
+    import gzip
+
+    return base64.b64encode(gzip.compress(text.encode())).decode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 500 + "]" * 500 + "\n",
+        ".".join(["a"] * 20_000) + " = 1\n",
+        'version = "0.1.0"\nalgorithm = "sha256"\n[data]\n' + '"' + "k" * MB + '" = 1\n',
+    ],
+    ids=["deep", "dotted", "huge-key"],
+)
+def test_initdata_toml_is_read_within_bounds(text: str) -> None:
+    from kata_oci.profiles.go.initdata import InitdataError, decode_initdata
+
+    with pytest.raises(InitdataError) as info:
+        decode_initdata(_initdata(text))
+    assert info.value.step == "toml"
+    bounded(info.value)

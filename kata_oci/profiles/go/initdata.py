@@ -35,13 +35,13 @@ import binascii
 import hashlib
 import re
 import struct
-import tomllib
 import zlib
 from typing import Any
 
 import msgspec
 
-from kata_oci.errors import KataOCIError
+from kata_oci.errors import ConfigError, KataOCIError, cut
+from kata_oci.files import parse_toml
 
 __all__ = [
     "ALGORITHMS",
@@ -245,10 +245,11 @@ def decode_initdata(value: str, limit: int = MAX_INITDATA_BYTES) -> Initdata:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InitdataError("utf-8", f"the TOML document is not valid UTF-8 (byte {exc.start})") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InitdataError("toml", str(exc)) from None
+    try:  # pod authors write it: the bounded reader (nesting, key length) of every TOML
+        doc = parse_toml(text, file="initdata", what="initdata document")
+    except ConfigError as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line and exc.column else ""
+        raise InitdataError("toml", cut(exc.reason, 500) + where) from None
     version = _field(doc, "version")
     algorithm = _field(doc, "algorithm")
     data = _field(doc, "data")
@@ -262,13 +263,13 @@ def decode_initdata(value: str, limit: int = MAX_INITDATA_BYTES) -> Initdata:
             if not isinstance(content, str):
                 raise InitdataError(
                     "toml",
-                    f"data.{key!r} must be a string (the file's contents), not {type(content).__name__}",
+                    f"data.{cut(key)!r} must be a string (the file's contents), not {type(content).__name__}",
                 )
     algo = algorithm or ""
     if algo not in ALGORITHMS:
         raise InitdataError(
             "algorithm",
-            f"unknown digest algorithm {algo!r} "
+            f"unknown digest algorithm {cut(algo)!r} "
             "(Kata 4.1 knows sha256, sha384, sha512, and panics on any other)",
         )
     digest = hashlib.new(ALGORITHMS[algo], raw).digest()
