@@ -239,3 +239,11 @@ def test_pattern_checks_cost_at_most_one_compilation_per_ascii_character(
     assert len(decisions) == 2000 and all(d.outcome is Outcome.REJECTED for d in decisions)
     # (the gate looks its own pattern up once per key, from golang's cache)
     assert len([p for p in compiled if p != "^default_vcpus$"]) <= 128
+
+
+def test_each_profile_names_the_keys_it_does_not_know() -> None:
+    from kata_oci.profiles import get_profile, list_profiles
+
+    assert "io.katacontainers.config.agent.policy" in get_profile("kata1").removed_keys
+    for profile in list_profiles():  # a removed key is never also a key of the profile's table
+        assert not set(profile.removed_keys) & {d.key for d in profile.declarations}, profile.name

@@ -57,6 +57,13 @@ class Kata1Profile(Profile):
         return DECLARATIONS
 
     @property
+    def removed_keys(self) -> Mapping[str, str]:
+        """The Kata 4.1 keys Kata 1.x does not know, with the hint unknown-key decisions give."""
+        from kata_oci.annotations import LATER_KEYS
+
+        return LATER_KEYS
+
+    @property
     def runtime_config_type(self) -> type[RuntimeConfig]:
         from kata_oci.config import RuntimeConfig
 
