@@ -73,6 +73,8 @@ _EXPORTS: dict[str, str] = {
     "get_profile": "profiles",
     "list_profiles": "profiles",
     "detect_profile": "profiles",
+    "compare_profiles": "compare",
+    "ProfileComparison": "compare",
     "runtime_profile": "api",
     "ConfigChoice": "api",
     # Kata configuration files (load_runtime_config follows the file's profile)
@@ -178,6 +180,10 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         runtime_profile as runtime_profile,
         sandbox_config as sandbox_config,
         sandbox_id as sandbox_id,
+    )
+    from .compare import (
+        ProfileComparison as ProfileComparison,
+        compare_profiles as compare_profiles,
     )
     from .config import (
         AgentType as AgentType,
