@@ -371,7 +371,7 @@ def test_table_has_one_row_per_key_of_update_config_by_annotation() -> None:
     kinds = {d.kind for d in DECLARATIONS}
     assert RsKind.INVALID in kinds and RsKind.SWITCH in kinds
     d = BY_KEY[H + "default_vcpus"]
-    assert d.gated and d.rust_target == "hypervisor.<name>.cpu_info.default_vcpus"
+    assert d.gated and d.target == "hypervisor.<name>.cpu_info.default_vcpus"
     assert not BY_KEY[A + "agent.kernel_modules"].gated
     assert BY_KEY[H + "path"].unsafe and not BY_KEY[H + "memory_slots"].unsafe
     assert any("str::parse::<bool>" in c for c in BY_KEY[H + "enable_iommu"].checks())

@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         bundle, spec = common.load_spec(args.bundle[0])
     # Not a strict engine: CRI conflicts are reported below, and with --strict make the exit status 1.
     engine = common.engine(False, spec)
+    if args.kata and "," in args.kata:
+        return _side_by_side(args, bundle, spec, engine)
     choice, rc = common.runtime_choice(
         args.config, args.strict, host_checks=args.host_checks, kata=args.kata, engine=engine
     )
@@ -130,5 +132,70 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"error    {output.one_line(str(plan.config_error))}")
     if len(lines) == 1:
         lines.append("no io.katacontainers. annotations")
+    output.write_lines(lines)
+    return status
+
+
+def _profile_names(kata: str) -> list[str]:
+    names = [n.strip() for n in kata.split(",") if n.strip()]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise common.Failure(f"--kata {kata!r}: give two or more different profiles, comma-separated")
+    return names
+
+
+def _side_by_side(args: argparse.Namespace, bundle: str, spec: Any, engine: Any) -> int:
+    """``check --kata go,rs``: each profile's verdict per annotation, and where they disagree.
+
+    Each profile reads its own configuration (Kata's look-up, else the one kata-oci ships);
+    ``--config FILE`` is used for the profile FILE is detected as (or, with one profile
+    left, the first one named).
+    """
+    from kata_oci.api import find_runtime_config
+    from kata_oci.compare import compare_profiles
+    from kata_oci.overrides import Outcome
+
+    names = _profile_names(args.kata)
+    given = None
+    if args.config is not None:
+        given = find_runtime_config(args.config, engine=engine).profile.name
+        if given not in names:
+            raise common.Failure(f"--config {args.config} is a {given} configuration, not one of {args.kata}")
+    choices, configs = {}, {}
+    for name in names:
+        path = args.config if name == given else None
+        choices[name], configs[name] = common.runtime_choice(
+            path, args.strict, host_checks=args.host_checks, kata=name, engine=engine
+        )
+    comparison = compare_profiles(spec.annotations or {}, configs, engine=engine, strict=args.strict)
+    failed = any(comparison.fails(n) for n in names)
+    status = common.EXIT_REJECTED if failed else common.EXIT_OK
+    if args.json:
+        doc = comparison.to_builtins()
+        for name in names:
+            doc["profiles"][name]["configuration"] = str(choices[name].path)
+            doc["profiles"][name]["version"] = choices[name].profile.version
+        output.write_json({"bundle": bundle, "ok": not failed, **doc})
+        return status
+    lines = [common.config_line(choices[n]) for n in names]
+    width = max(len(n) for n in names)
+    for row in comparison.rows:
+        mark = "  DIFFERS" if row.differs else ""
+        lines.append(f"{row.key} = {_show(_short(row.value))}{mark}")
+        for name, d in row.decisions.items():
+            if d is None:
+                lines.append(f"  {name:<{width}} not reported")
+            elif d.outcome is Outcome.APPLIED:
+                lines.append(f"  {name:<{width}} {d.outcome:<9}{d.target}: {_show(d.old)} -> {_show(d.new)}")
+            else:
+                tail = d.reason + (f"; {d.hint}" if d.hint else "")
+                lines.append(f"  {name:<{width}} {d.outcome:<9}{tail}")
+    for name in names:
+        plan = comparison.plans[name]
+        if plan.config_error is not None:
+            lines.append(f"error    {name}: {output.one_line(str(plan.config_error))}")
+    if not comparison.rows:
+        lines.append("no io.katacontainers. annotations")
+    verdicts = ", ".join(f"{n}: {'fails' if comparison.fails(n) else 'ok'}" for n in names)
+    lines.append(f"# {len(comparison.rows)} annotations, {len(comparison.differences)} differ; {verdicts}")
     output.write_lines(lines)
     return status

@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     container_sizing = profile.calculate_container_sizing(spec)
     conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
     unread = list(found.unread)
+    own = _own_rules(profile, spec, engine)
+    if own is not None:
+        return _show_own(args, bundle, choice, own, identity, container_sizing, conflicts, unread)
     if args.json:
         doc: dict[str, Any] = {
             "bundle": bundle,
@@ -93,6 +96,78 @@ def run(args: argparse.Namespace) -> int:
         f"sandbox sizing: {sizing.sizing}"
         + (f"  (plugin {sizing.plugin})" if sizing.plugin else "  (no CRI sizing key)")
     )
+    lines.append(f"container sizing: {container_sizing}  (linux.resources)")
+    lines.extend(f"conflict:       {c}" for c in conflicts)
+    lines.extend(f"not read:       {u}" for u in unread)
+    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.path}")
+    output.write_lines(lines)
+    return _status(args, conflicts, unread)
+
+
+def _own_rules(profile: Any, spec: Any, engine: Any) -> dict[str, Any] | None:
+    """The profile's own container type, sandbox ID and sizing, when it has rules of its own.
+
+    runtime-rs (``rs``) asks the CRIs in another order (CRI-O first), skips values it does not
+    know, and sizes the VM with its own ``InitialSize``; profiles that keep Kata's rules
+    (``kata1``, ``go``) answer through the CRI plugins as before (None here).
+    """
+    from kata_oci.errors import SandboxIDError
+    from kata_oci.profiles.base import Profile
+
+    if type(profile).container_type is Profile.container_type:
+        return None
+    try:
+        sandbox_id: str | None = profile.sandbox_id(spec, engine=engine)
+    except SandboxIDError:
+        sandbox_id = None
+    return {
+        "container_type": str(profile.container_type(spec, engine=engine)),
+        "sandbox_id": sandbox_id,
+        "sandbox_sizing": profile.calculate_sandbox_sizing(spec, engine=engine),
+        "rules": f"{profile.name} profile's own rules (Kata {profile.version})",
+    }
+
+
+def _show_own(
+    args: argparse.Namespace,
+    bundle: str,
+    choice: Any,
+    own: dict[str, Any],
+    identity: Any,
+    container_sizing: Any,
+    conflicts: list[Any],
+    unread: list[Any],
+) -> int:
+    profile = choice.profile
+    if args.json:
+        output.write_json(
+            {
+                "bundle": bundle,
+                "configuration": str(choice.path),
+                "profile": profile.name,
+                "container_type": own["container_type"],
+                "container_type_from": own["rules"],
+                "sandbox_id": own["sandbox_id"],
+                "sandbox_id_from": own["rules"],
+                "pod": identity,
+                "sandbox_sizing": own["sandbox_sizing"],
+                "sandbox_sizing_from": own["rules"],
+                "container_sizing": container_sizing,
+                "conflicts": conflicts,
+                "unread_cri_keys": common.unread_json(unread),
+            }
+        )
+        return _status(args, conflicts, unread)
+    lines = [
+        f"container type: {own['container_type']}  ({own['rules']})",
+        f"sandbox id:     {own['sandbox_id'] if own['sandbox_id'] is not None else '-'}  ({own['rules']})",
+    ]
+    names = identity.names()
+    lines.append(
+        "pod identity:   " + (f"(plugin {identity.plugin})" if names else "-  (no CRI identity key)")
+    )
+    lines.extend(f"  {name.replace('_', ' ') + ':':<19}{value}" for name, value in names.items())
+    lines.append(f"sandbox sizing: {own['sandbox_sizing']}  ({own['rules']})")
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
     lines.extend(f"not read:       {u}" for u in unread)

@@ -227,8 +227,8 @@ def replace_kernel_params(current: str, new_params: str) -> str:
 def _apply(d: RsDeclaration, value: str, ctx: _Ctx) -> tuple[Any, Any, str | None]:
     """Apply one enabled/ungated row to ``ctx``: (old, new, hint) or _Reject/_Ignore."""
     k = d.kind
-    assert d.target is not None
-    obj, attr = _root(ctx, d.target)
+    assert d.field is not None
+    obj, attr = _root(ctx, d.field)
     old = _get(obj, attr)
     hint = None
     if k is RsKind.BOOL or k in (RsKind.U32, RsKind.U64, RsKind.USIZE):
@@ -448,7 +448,7 @@ def plan_annotations(
                         value,
                         outcome,
                         f"{WARNS}Annotation {cut(key)} not enabled ({why})",
-                        target=d.rust_target if d else None,
+                        target=d.target if d else None,
                         hint=hint,
                     )
                 )
@@ -489,15 +489,15 @@ def plan_annotations(
         try:
             old, new, hint = _apply(d, value, ctx)
         except _Reject as e:
-            decisions.append(Decision(key, value, _REJECTED, e.reason, target=d.rust_target, hint=e.hint))
+            decisions.append(Decision(key, value, _REJECTED, e.reason, target=d.target, hint=e.hint))
             continue
         except _Ignore as e:
-            decisions.append(Decision(key, value, _IGNORED, e.reason, target=d.rust_target))
+            decisions.append(Decision(key, value, _IGNORED, e.reason, target=d.target))
             continue
         if d.sector:
             sectors.append(len(decisions))
         decisions.append(
-            Decision(key, value, _APPLIED, target=d.rust_target, old=_shown(old), new=_shown(new), hint=hint)
+            Decision(key, value, _APPLIED, target=d.target, old=_shown(old), new=_shown(new), hint=hint)
         )
 
     # 4. logical <= physical, once both are known

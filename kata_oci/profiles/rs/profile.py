@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
@@ -91,6 +92,40 @@ class RsProfile(Profile):
         from .loader import load_runtime_config
 
         return load_runtime_config(path, strict=strict, host_checks=host_checks)
+
+    def shipped_config(self) -> Path:
+        """Kata 4.1's generated ``configuration-qemu-runtime-rs.toml``, shipped inside kata-oci."""
+        return (
+            Path(__file__).resolve().parents[2]
+            / "data"
+            / "kata4-runtime-rs"
+            / "configuration-qemu-runtime-rs.toml"
+        )
+
+    def annotation_enabled(self, key: str, runtime_config: Any) -> tuple[bool, str | None]:
+        """runtime-rs's gate: the ``RegexSet`` of the hypervisor table in use, on the key's suffix.
+
+        Other keys always pass. One invalid pattern enables nothing (``RegexSet::new`` fails).
+        """
+        from kata_oci.rust import RegexSet, RegexSyntaxError
+
+        from .table import HYPERVISOR_PREFIX
+
+        if not key.startswith(HYPERVISOR_PREFIX):
+            return True, None
+        hv = _checked(runtime_config).hypervisor_in_use()
+        if hv is None:
+            return False, None
+        suffix = key[len(HYPERVISOR_PREFIX) :]
+        patterns = hv.security_info.enable_annotations
+        try:
+            RegexSet(patterns)
+        except RegexSyntaxError:
+            return False, None
+        for pattern in patterns:
+            if RegexSet([pattern]).is_match(suffix):
+                return True, pattern
+        return False, None
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .loader import detect

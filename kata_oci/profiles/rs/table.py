@@ -1,7 +1,7 @@
 """runtime-rs 4.1.0's annotation table: every key of kata-types' ``update_config_by_annotation``.
 
 One row per key. ``kind`` says how :mod:`.annotate` reads the value (Rust's rules, from
-:mod:`kata_oci.rust`); ``target`` is the field it changes, a dotted path from the hypervisor
+:mod:`kata_oci.rust`); ``field`` is the field it changes, a dotted path from the hypervisor
 table in use (``hv.``), the agent table in use (``agent.``) or ``runtime.``. Hypervisor keys
 are gated by that table's ``enable_annotations`` (a ``RegexSet`` on the key without
 ``io.katacontainers.config.hypervisor.``); agent and runtime keys never are.
@@ -71,15 +71,15 @@ MAX_PCIE_SWITCH_PORT = 16
 class RsDeclaration:
     """One annotation key runtime-rs knows.
 
-    ``target``: dotted field (``hv.cpu_info.default_vcpus``, ``agent.kernel_modules``,
-    ``runtime.experimental``); ``allow_list``: the hypervisor field holding the globs a
+    ``field``: dotted field from the table in use (``hv.cpu_info.default_vcpus``,
+    ``agent.kernel_modules``, ``runtime.experimental``); ``allow_list``: the hypervisor field holding the globs a
     ``GLOB_PATH`` must match; ``maximum``: an upper bound with runtime-rs's message;
     ``separator`` for ``APPEND``; ``sector`` for the block sector sizes.
     """
 
     key: str
     kind: RsKind
-    target: str | None
+    field: str | None
     description: str
     allow_list: str | None = None
     maximum: int | None = None
@@ -106,11 +106,11 @@ class RsDeclaration:
         return self.kind in (RsKind.GLOB_PATH, RsKind.HOST_PATH) or self.name == "prefetch_files.list"
 
     @property
-    def rust_target(self) -> str | None:
-        """The target as runtime-rs names it (``hypervisor.<name>.cpu_info.default_vcpus``)."""
-        if self.target is None:
+    def target(self) -> str | None:
+        """The field it sets, as runtime-rs names it (``hypervisor.<name>.cpu_info.default_vcpus``)."""
+        if self.field is None:
             return None
-        head, _, rest = self.target.partition(".")
+        head, _, rest = self.field.partition(".")
         return {"hv": "hypervisor.<name>.", "agent": "agent.<name>.", "runtime": "runtime."}[head] + rest
 
     def checks(self) -> list[str]:
