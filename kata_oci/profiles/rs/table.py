@@ -72,8 +72,9 @@ class RsDeclaration:
     """One annotation key runtime-rs knows.
 
     ``field``: dotted field from the table in use (``hv.cpu_info.default_vcpus``,
-    ``agent.kernel_modules``, ``runtime.experimental``); ``allow_list``: the hypervisor field holding the globs a
-    ``GLOB_PATH`` must match; ``maximum``: an upper bound with runtime-rs's message;
+    ``agent.kernel_modules``, ``runtime.experimental``); ``allow_list``: the hypervisor field
+    holding the globs a ``GLOB_PATH`` must match; ``maximum``: an upper bound with runtime-rs's
+    message;
     ``separator`` for ``APPEND``; ``sector`` for the block sector sizes.
     """
 
