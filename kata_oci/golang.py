@@ -439,6 +439,36 @@ def _round_binary(num: int, den: int, sticky: bool, bits: int, emin: int, emax: 
     return math.ldexp(whole, shift)
 
 
+_SIMPLE_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_F32_PACK: Final = __import__("struct").Struct("<f")
+
+
+def _fast_float(s: str, bit_size: int) -> float | None:
+    """A plain decimal (Go's syntax without ``_`` or hex) through the C parser, when that is exact.
+
+    ``float(s)`` rounds once to float64, correctly. For float32, rounding that
+    again is Go's single rounding unless the float64 landed exactly on a
+    float32 halfway point (then ``None``: the exact path decides), or the value
+    is out of float32's normal range.
+    """
+    y = float(s)
+    if bit_size == 64:
+        return None if math.isinf(y) else y
+    if y == 0.0:
+        return y
+    a = abs(y)
+    if a < 2.0**-125 or math.isinf(y):
+        return None
+    mant, _ = math.frexp(a)  # a = mant * 2**e, 0.5 <= mant < 1
+    scaled = mant * (1 << 25)
+    if scaled == int(scaled) and int(scaled) & 1:
+        return None  # a float32 halfway point: the float64 rounding may have made it one
+    try:
+        return float(_F32_PACK.unpack(_F32_PACK.pack(y))[0])
+    except OverflowError:
+        return None
+
+
 def parse_float(s: str, bit_size: int = 64) -> float:
     """``strconv.ParseFloat(s, bit_size)`` for ``bit_size`` 32 or 64.
 
@@ -456,6 +486,10 @@ def parse_float(s: str, bit_size: int = 64) -> float:
         raise NumError("ParseFloat", s, f"invalid bit size {bit_size}")
     if s == "":
         raise NumError("ParseFloat", s, ERR_SYNTAX)
+    if len(s) <= 40 and _SIMPLE_DECIMAL.fullmatch(s) is not None:
+        fast = _fast_float(s, bit_size)
+        if fast is not None:
+            return fast
     special = _special_float(s)
     if special is not None:
         return special
