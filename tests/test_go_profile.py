@@ -116,3 +116,34 @@ def test_a_kata1_configuration_is_refused_by_the_go_profile() -> None:
     kata1 = kata_oci.RuntimeConfig()
     with pytest.raises(kata_oci.KataOCIError):
         kata_oci.sandbox_config(_spec(), kata1, "/b", "cid", profile="go")
+
+
+def test_sized_runtime_config_is_the_shims_step() -> None:
+    from kata_oci.profiles.go.sizing import sized_runtime_config
+
+    config = RuntimeConfig(hypervisor_type=HypervisorType.QEMU)
+    pod = _spec(
+        {
+            "io.kubernetes.cri.container-type": "sandbox",
+            "io.kubernetes.cri.sandbox-cpu-period": "100000",
+            "io.kubernetes.cri.sandbox-cpu-quota": "250000",
+            "io.kubernetes.cri.sandbox-memory": str(512 << 20),
+        }
+    )
+    sized = sized_runtime_config(pod, config, pod_sandbox=True)
+    assert (sized.sandbox_cpus, sized.sandbox_mem_mb) == (2.5, 512)
+    single = msgspec.convert(
+        {"linux": {"resources": {"cpu": {"quota": 50000, "period": 100000}, "memory": {"limit": 1 << 30}}}},
+        Spec,
+    )
+    sized = sized_runtime_config(single, config, pod_sandbox=False)
+    assert (sized.sandbox_cpus, sized.sandbox_mem_mb) == (0.5, 1024)
+    assert config.sandbox_cpus == 0.0  # not modified
+
+
+def test_runtime_sandbox_carries_what_sandbox_config_copies() -> None:
+    config = PROFILE.load_runtime_config(PROFILE.shipped_config())
+    alone = gosb.runtime_sandbox(config)
+    full = gosb.sandbox_config(_spec(), config, "/b", "cid")
+    for field in ("hypervisor_type", "hypervisor_config", "agent_config", "vfio_mode", "sandbox_cgroup_only"):
+        assert getattr(alone, field) == getattr(full, field), field

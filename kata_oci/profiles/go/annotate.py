@@ -434,6 +434,14 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
     effect = decl.effect
     key = decl.key
 
+    if (
+        decl.kind in (Kind.BOOL, Kind.UINT32, Kind.UINT64)
+        and when in (When.ALWAYS, When.POSITIVE)
+        and effect is Effect.SET
+        and len(parts) in (1, 2)
+    ):
+        return _scalar_planner(decl, parse, checks, parts, when is When.POSITIVE)
+
     def planner(raw: str, ctx: Context) -> tuple[Any, Any]:
         sandbox = ctx.sandbox
         if when is When.REMOTE and sandbox.hypervisor_type is not HypervisorType.REMOTE:
@@ -457,6 +465,44 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
         return old, value
 
     return planner
+
+
+_GO_BOOLS: Mapping[str, bool] = {
+    **dict.fromkeys(("1", "t", "T", "true", "TRUE", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "false", "FALSE", "False"), False),
+}
+
+
+def _scalar_planner(
+    decl: Declaration,
+    parse: _Parser,
+    checks: tuple[Callable[[Any, Context], None], ...],
+    parts: tuple[str, ...],
+    positive: bool,
+) -> Callable[[str, Context], tuple[Any, Any]]:
+    """The most common rows (a boolean or a number setting one field), with the parse inlined."""
+    is_bool = decl.kind is Kind.BOOL
+    limit = _UINT32_MAX if decl.kind is Kind.UINT32 else (1 << 64) - 1
+    head, attr = parts if len(parts) == 2 else ("", parts[0])
+
+    def scalar_planner(raw: str, ctx: Context) -> tuple[Any, Any]:
+        value: Any
+        if is_bool:
+            value = _GO_BOOLS.get(raw)
+            if value is None:
+                value = parse(decl, raw, ctx)  # raises, with the reason
+        elif len(raw) <= 19 and raw.isascii() and raw.isdigit() and int(raw) <= limit:
+            value = int(raw)
+        else:
+            value = parse(decl, raw, ctx)
+        for check in checks:
+            check(value, ctx)
+        if positive and value == 0:
+            raise Ignored("0 keeps the configured value")
+        sandbox = ctx.sandbox
+        return (getattr(getattr(sandbox, head), attr) if head else getattr(sandbox, attr)), value
+
+    return scalar_planner
 
 
 # -- checks across keys, in Kata's order -------------------------------------------------------
