@@ -120,8 +120,9 @@ Deliberate differences from Go
   TOML 0.4 parser rejects (mixed-type arrays, dotted keys, hex integers, ...).
   Two things v0.3.1 accepts and TOML 1.0 refuses are matched
   (:func:`go_toml_text`): numbers with leading zeros (``default_memory =
-  02048`` is 2048) and bytes that are not UTF-8 inside a comment or a string
-  (in a string each becomes U+FFFD, where the Go string keeps the raw byte: a
+  02048`` is 2048), and control characters or bytes that are not UTF-8 inside
+  a comment or a string (a byte in a string becomes U+FFFD, where the Go
+  string keeps the raw byte: a
   Python ``str`` cannot hold it, and U+FFFD is what Go shows when it encodes
   the value as JSON). Errors are
   reported in kata-oci's words, not Go's. The file is read through
@@ -739,6 +740,26 @@ _LEADING_ZERO_HINT = re.compile(r"[=\[,][ \t]*[+-]?0[0-9_]")
 _GO_NUMBER = re.compile(r"([+-]?)([0-9][0-9_]*)((?:\.[0-9_]+)?(?:[eE][+-]?[0-9_]+)?)")
 _NUMBER_END = frozenset(" \t\r\n,]}#")
 _SURROGATES = re.compile("[\udc80-\udcff]")
+# What v0.3.1 reads inside strings and comments and TOML 1.0 refuses: non-UTF-8 bytes
+# (as surrogateescape code points) and control characters other than tab, LF and CR.
+_GO_ONLY = re.compile("[\udc80-\udcff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _go_string(segment: str, quote: str, multiline: bool) -> str:
+    """A string token v0.3.1 reads, rewritten so tomllib reads the same value.
+
+    A byte that is not UTF-8 becomes U+FFFD; a control character becomes a
+    ``\\uXXXX`` escape, a literal ('...') string becoming a basic one for it.
+    """
+    if _GO_ONLY.search(segment) is None:
+        return segment
+    delim = 3 if multiline else 1
+    body = _SURROGATES.sub("\ufffd", segment[delim:-delim] if len(segment) >= 2 * delim else segment[delim:])
+    closed = len(segment) >= 2 * delim and segment.endswith(quote * delim)
+    if quote == "'":
+        body = body.replace("\\", "\\\\").replace('"', '\\"')
+    body = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", body)
+    return '"' * delim + body + ('"' * delim if closed else "")
 
 
 def _string_end(text: str, i: int, quote: str, *, multiline: bool, escapes: bool) -> int:
@@ -764,14 +785,15 @@ def go_toml_text(text: str, file: str = "<configuration>") -> str:
     v0.3.1 lexes a number as digits and hands it to ``strconv.ParseInt``/``ParseFloat``,
     so a leading zero is accepted (``default_memory = 02048`` is 2048, ``+007`` is 7,
     ``01.5`` is 1.5); TOML 1.0 forbids it. Such values are rewritten without their
-    leading zeros. v0.3.1 also reads bytes that are not UTF-8 inside a comment or a
-    string (a Go string holds any bytes): in a comment they are dropped from
-    consideration, in a string each becomes U+FFFD (a Python ``str`` cannot hold the
-    raw byte, and U+FFFD is what Go itself shows for it when it encodes the value as
-    JSON). Anywhere else they are an error, as in Go. ``text`` holds such bytes as
-    ``surrogateescape`` code points. Line numbers are kept.
+    leading zeros. v0.3.1 also reads bytes that are not UTF-8 and control
+    characters inside a comment or a string (a Go string holds any bytes): in a
+    comment they are blanked, in a string a control character is kept (escaped for
+    tomllib) and a byte that is not UTF-8 becomes U+FFFD (a Python ``str`` cannot
+    hold the raw byte, and U+FFFD is what Go itself shows for it when it encodes
+    the value as JSON). Anywhere else they are an error, as in Go. ``text`` holds
+    such bytes as ``surrogateescape`` code points. Line numbers are kept.
     """
-    has_bad = _SURROGATES.search(text) is not None
+    has_bad = _GO_ONLY.search(text) is not None
     if not has_bad and _LEADING_ZERO_HINT.search(text) is None:
         return text
     out: list[str] = []
@@ -785,7 +807,7 @@ def go_toml_text(text: str, file: str = "<configuration>") -> str:
             end = n if end < 0 else end
             if has_bad:
                 out.append(text[start:i])
-                out.append(_SURROGATES.sub("\ufffd", text[i:end]))
+                out.append(_GO_ONLY.sub(" ", text[i:end]))
                 start = end
             i = end
             continue
@@ -794,7 +816,7 @@ def go_toml_text(text: str, file: str = "<configuration>") -> str:
             end = _string_end(text, i, c, multiline=multiline, escapes=c == '"')
             if has_bad:
                 out.append(text[start:i])
-                out.append(_SURROGATES.sub("\ufffd", text[i:end]))
+                out.append(_go_string(text[i:end], c, multiline))
                 start = end
             i = end
             expect_value = False

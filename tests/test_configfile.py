@@ -1168,3 +1168,22 @@ def test_host_facts_without_file_checks() -> None:
     text = '[hypervisor.firecracker]\nimage = "/nonexistent/img"\ndefault_vcpus = -1\n'
     hc = runtime_config_from_toml(text, host_checks=facts).hypervisor_config
     assert (hc.num_vcpus, hc.default_max_vcpus) == (6, 6)
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ('kernel_params = "a=x\x01y"', "x\x01y"),  # a basic string keeps it (escaped for tomllib)
+        ("kernel_params = 'a=x\x01\\\\y\"z'", 'x\x01\\\\y"z'),  # a literal one becomes basic
+        ('kernel_params = """a=m\x7f"""', "m\x7f"),
+        ("kernel_params = '''a=m\x02\\n'''", "m\x02\\n"),
+    ],
+)
+def test_control_characters_in_strings_load_as_go_does(toml: str, expected: str) -> None:
+    config = runtime_config_from_toml(f'[hypervisor.qemu]\nimage = "/img"\n{toml}\n# \x01 comment\x1f\n')
+    assert config.hypervisor_config.kernel_params[-1] == Param(key="a", value=expected)
+
+
+def test_control_characters_outside_strings_are_refused() -> None:
+    with pytest.raises(ConfigError):
+        runtime_config_from_toml('[hypervisor.qemu]\nimage = "/img"\x01\n')
