@@ -436,3 +436,34 @@ def test_runtime_rs_handler_gets_the_rs_profile_and_its_sizing() -> None:
     (go,) = check_manifests([_pod({}, rc="kata-qemu", containers=containers)], cl).pods
     assert go.sizing is not None and go.sizing.workload is not None
     assert go.sizing.workload.memory_mb == 1025
+
+
+def test_go_profile_verdicts_through_a_manifest(tmp_path: Path) -> None:
+    """Kata 4.1's rules, not 1.x's: 256 MiB minimum, float vCPUs, static sizing on."""
+    from kata_oci.errors import ProfileError
+    from kata_oci.profiles import get_profile
+
+    try:
+        get_profile("go")
+    except ProfileError:
+        pytest.skip("no go profile registered")
+    text = (KATA4_GO / "configuration-qemu.toml").read_text()
+    text = text.replace(
+        'enable_annotations = ["enable_iommu", "kernel_params", "kernel_verity_params"]',
+        'enable_annotations = ["default_memory", "default_vcpus", "kernel_params"]',
+    ).replace("static_sandbox_resource_mgmt = false", "static_sandbox_resource_mgmt = true")
+    conf = tmp_path / "runtimes" / "qemu"
+    conf.mkdir(parents=True)
+    (conf / "configuration-qemu.toml").write_text(text)
+    cl = Cluster(kata_config_dirs=[tmp_path])
+    ann = {HYP + "default_memory": "128", HYP + "default_vcpus": "0.5", HYP + "enable_iommu": "true"}
+    containers = [{"name": "c", "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}}]
+    (pod,) = check_manifests([_pod(ann, containers=containers)], cl).pods
+    assert pod.profile == "go"
+    assert _verdicts(pod) == {
+        HYP + "default_memory": ("rejected", "kata"),  # below Kata 4.x's 256 MiB minimum
+        HYP + "default_vcpus": ("applied", "kata"),  # ParseFloat(.., 32)
+        HYP + "enable_iommu": ("rejected", "kata"),  # no longer enabled in this file
+    }
+    assert pod.sizing is not None and pod.sizing.static_sandbox_resource_mgmt is True
+    assert pod.sizing.workload is not None and pod.sizing.workload.memory_mb == 512

@@ -18,11 +18,12 @@ corpus's notes (PROVENANCE.md, containerd-code-facts.md, mapping.json):
   ``runtime.disable_guest_seccomp`` are ungated, ``hypervisor.kernel_params``
   and ``default_vcpus`` are in runtime-rs qemu's ``enable_annotations``, so
   they apply; ``cc_init_data`` is not, and runtime-rs only logs and ignores it.
-  The Go handlers' rows say ``kata1`` until the ``go`` profile is registered;
-  a row a newly registered profile answers differently is reported (the test
-  skips, naming the files to review), not failed.
-* the defaults scenario forces ``kata1`` (``Cluster(profile="kata1")``): its
-  rows are decided before Kata, or by Kata 1.x rules as labelled.
+  The Go handlers get the ``go`` profile (Kata 4.1's Go runtime). A row
+  that a newly registered profile answers differently from its pinned
+  ``kata1`` row is reported (the test skips, naming the files to review),
+  not failed.
+* the 3.24-era QAT how-to (pods-more) sets ``image`` and ``kernel``, which
+  Kata 4.1's Go qemu file does not enable: rejected by the ``go`` profile.
 
 Set ``KATA_OCI_REGENERATE=1`` to rewrite the file (then review the diff).
 """
@@ -57,7 +58,7 @@ def _clusters(kata_config: Path) -> dict[str, Cluster]:
         ObjectRef("RuntimeClass", "kata"), "kata", "kata-qemu-runtime-rs", {"cpu": "250m", "memory": "160Mi"}
     )
     return {
-        "kata-deploy-defaults": Cluster(kata_config_dirs=dirs, profile="kata1"),
+        "kata-deploy-defaults": Cluster(kata_config_dirs=dirs),
         # The profiles of the handlers' runtimes: rs for kata-qemu-runtime-rs, go (or kata1 until
         # the go profile is registered) for the Go handlers.
         "kata-deploy-createDefault": Cluster(
@@ -114,7 +115,7 @@ def test_every_corpus_manifest_is_pinned(observed: dict[str, Any]) -> None:
         assert set(files) == set(observed[scenario]), scenario
         for name, rows in files.items():
             seen = observed[scenario][name]
-            if seen != rows and scenario == "kata-deploy-createDefault" and _newly_profiled(seen, rows):
+            if seen != rows and _newly_profiled(seen, rows):
                 stale.append(name)  # a profile registered since: review and regenerate
                 continue
             assert seen == rows, (scenario, name)
@@ -156,10 +157,10 @@ def test_hand_checked_rows(observed: dict[str, Any]) -> None:
     assert ["Pod/seccomp-container", seccomp, "applied", "kata", "rs"] in c["kata-tests-pod-seccomp.yaml"]
     # pods-more: the 3.24-era QAT how-to sets image and kernel, which Kata 4.1's qemu file does not enable.
     qat = d["pods-more/kata-docs-3.24.0-using-Intel-QAT-and-kata-L460.yaml"]
-    assert [r[1:4] for r in qat] == [
-        ["io.katacontainers.config.hypervisor.image", "rejected", "kata"],
-        ["io.katacontainers.config.hypervisor.kernel", "rejected", "kata"],
-        ["io.katacontainers.config.hypervisor.kernel_params", "applied", "kata"],
+    assert [r[1:] for r in qat] == [
+        ["io.katacontainers.config.hypervisor.image", "rejected", "kata", "go"],
+        ["io.katacontainers.config.hypervisor.kernel", "rejected", "kata", "go"],
+        ["io.katacontainers.config.hypervisor.kernel_params", "applied", "kata", "go"],
     ]
     # kata-stratovirt has an overhead entry in the chart but no shim: no RuntimeClass.
     strato = d["pods-more/kata-deploy-examples-test-deploy-kata-stratovirt.yaml"]

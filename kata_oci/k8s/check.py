@@ -231,12 +231,14 @@ def _outer(state: _Pod) -> None:
 
 
 def _kata_classes(cluster: Cluster, extra: Mapping[str, RuntimeClassObject]) -> list[str]:
+    """The RuntimeClasses whose handler runs Kata here, the plain QEMU ones first."""
     names = []
     for rc in (*extra.values(), *cluster.runtime_classes.values()):
         h = cluster.node.handlers.get(rc.handler)
         if h is not None and h.kata and rc.name not in names:
             names.append(rc.name)
-    return names
+    first = ("kata-qemu", "kata-qemu-runtime-rs")
+    return sorted(names, key=lambda n: (first.index(n) if n in first else len(first), n))
 
 
 def _runtime_class(
