@@ -199,8 +199,18 @@ _MAX_PATTERN_SUFFIX = 128  # longer suffixes are no Kata key: no pattern is wort
 
 
 def enable_hint(suffix: str, where: str) -> str:
-    """The "to allow it" advice for a hypervisor key suffix that no pattern enables."""
+    """The "to allow it" advice for a hypervisor key suffix that no pattern enables.
+
+    ``to allow it, add "<pattern>" to enable_annotations in <where>``, the
+    pattern as RE2 reads it; when TOML must escape it (a backslash, a quote,
+    a control character), the string to write in the file follows:
+    ``(in TOML: "^x\\\\|$")``.
+    """
     pattern = enable_pattern(suffix) if len(suffix) <= _MAX_PATTERN_SUFFIX else None
     if pattern is None:
         return f"no enable_annotations pattern is suggested for {cut(suffix, 60)!r}: it is no Kata key"
-    return f"to allow it, add {toml_string(pattern)} to enable_annotations in {where}"
+    hint = f'to allow it, add "{pattern}" to enable_annotations in {where}'
+    quoted = toml_string(pattern)
+    if quoted[1:-1] != pattern:
+        hint += f" (in TOML: {quoted})"
+    return hint

@@ -5,6 +5,7 @@ one-pass all-or-nothing decision.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,14 @@ def test_enable_hint_enables_exactly_the_key(suffix: str) -> None:
     (decision,) = plan({H + suffix: "1"}, rc).decisions
     assert decision.outcome is Outcome.REJECTED
     assert decision.hint is not None
-    quoted = decision.hint.removeprefix("to allow it, add ").partition(" to enable_annotations")[0]
-    pattern = tomllib.loads(f"p = {quoted}")["p"]  # the hint is valid TOML to paste
+    found = re.fullmatch(
+        r'to allow it, add "(.*)" to enable_annotations in (.*?)(?: \(in TOML: (.*)\))?', decision.hint, re.S
+    )
+    assert found is not None, decision.hint
+    pattern = found.group(1)
+    # what to write in the file: the pattern itself, or the TOML string given for it
+    quoted = found.group(3) or f'"{pattern}"'
+    assert tomllib.loads(f"p = {quoted}")["p"] == pattern
     rx = golang.compile_regexp(pattern)
     assert rx is not None
     assert rx.search(suffix)
