@@ -414,3 +414,16 @@ def test_detect_without_corpus() -> None:
     assert loader.detect({"hypervisor": {"qemu": {}}}) == 0  # no [runtime] names: not runtime-rs
     assert loader.detect({"hypervisor": {"openvmm": {}}}) == 80
     assert loader.detect([]) == 0  # type: ignore[arg-type]
+
+
+def test_host_facts_from_host_checks(tmp_path: Path) -> None:
+    from kata_oci.hostchecks import HostChecks
+
+    facts = HostFacts.of(HostChecks(num_cpus=3, total_memory=2048 << 20, asset_root=str(tmp_path)))
+    assert facts == HostFacts(cpus=3, memory_mib=2048, root=str(tmp_path))
+    # check_files=False: the host's CPUs and memory, but no file looked at
+    config = loader.loads(
+        "[hypervisor.qemu]\ndefault_vcpus = 8\n", host_checks=HostChecks(num_cpus=2, check_files=False)
+    )
+    assert config.hypervisor["qemu"].cpu_info.default_vcpus == 2.0
+    assert config.hypervisor["qemu"].path == "/usr/bin/qemu-system-x86_64"

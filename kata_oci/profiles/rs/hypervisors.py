@@ -77,6 +77,7 @@ class HostFacts:
     cpus: int
     memory_mib: int
     root: str = "/"
+    check_files: bool = True
 
     @classmethod
     def of(cls, checks: Any) -> HostFacts | None:
@@ -97,10 +98,16 @@ class HostFacts:
             cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if mem is None:
             mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
-        return cls(int(cpus), int(mem), str(root))
+        return cls(int(cpus), int(mem), str(root), bool(getattr(checks, "check_files", True)))
 
     def resolve(self, path: str) -> str:
-        """``Path::canonicalize``: the real path, or OSError when it does not exist."""
+        """``Path::canonicalize``: the real path, or OSError when it does not exist.
+
+        With ``check_files`` off, the host's facts are used but no file is looked at: the
+        path is returned as written.
+        """
+        if not self.check_files:
+            return path
         full = path
         if self.root not in ("", "/"):
             # A relative path is taken from the root (runtime-rs: from its working directory).
