@@ -1457,3 +1457,17 @@ def test_new_clh_hypervisor_config_rate_limiters(tmp_path: Path) -> None:
     assert (hc.net_rate_limiter_ops_max_rate, hc.net_rate_limiter_ops_one_time_burst) == (0, 0)
     assert (hc.disk_rate_limiter_bw_max_rate, hc.disk_rate_limiter_bw_one_time_burst) == (1000, 1000)
     assert (hc.disk_rate_limiter_ops_max_rate, hc.disk_rate_limiter_ops_one_time_burst) == (0, 0)
+
+
+def test_drop_in_map_table_in_another_case_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Go decodes [Hypervisor.qemu] case-insensitively, then restores the map tables and
+    # applies only keys whose first part is exactly "hypervisor" or "agent"
+    main = write(tmp_path, '[hypervisor.qemu]\nshared_fs = "none"\n')
+    (tmp_path / "config.d").mkdir()
+    (tmp_path / "config.d" / "a.toml").write_text("[Hypervisor.qemu]\ndefault_memory = 4096\n")
+    with caplog.at_level(logging.WARNING, logger="kata_oci"):
+        config = loader.load_runtime_config(main, host_checks=None)
+    assert config.hypervisor_config.memory_size == 2048
+    assert "configuration_drop_in_table_ignored" in caplog.text

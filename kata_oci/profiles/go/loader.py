@@ -616,6 +616,15 @@ def _raw_keys(doc: _Doc) -> list[tuple[str, ...]]:
     """The ``[hypervisor|agent, name, field]`` keys a drop-in sets (Go's ``md.Keys()`` of length >= 3)."""
     raw = _read_toml(doc)
     out: list[tuple[str, ...]] = []
+    for key in raw:
+        if key not in _NAMED_TABLES and any(_equal_fold(name, key) for name in _NAMED_TABLES):
+            log.warning(
+                "configuration_drop_in_table_ignored",
+                key=key,
+                file=doc.file,
+                reason=f"Kata 4.1 applies a drop-in's [{key.lower()}.*] keys only when the table is "
+                "spelled in lower case: this one is ignored",
+            )
     for section in _NAMED_TABLES:
         tables = raw.get(section)
         if not isinstance(tables, dict):
