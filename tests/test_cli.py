@@ -65,6 +65,8 @@ def test_convert_container_and_compact() -> None:
         "c1",
         "--console",
         "/dev/pts/1",
+        "--kata",
+        "kata1",  # Kata 1.x's ContainerConfig (Kata 4.1's has no console)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") == 1
@@ -123,8 +125,8 @@ def test_resolve_text_and_json() -> None:
     assert doc["container_type"] == "pod_container"
     assert doc["sandbox_id"] == "1f04600dc6949359da68eee5fe7c4069706a567c07d1ef89fe3bbfdeac7a6dca"
     assert doc["sandbox_id_from"]["plugin"] == "crio"
-    runc = json.loads(run("resolve", EXAMPLES / "runc-container", "--json").stdout)
-    assert runc["container_type"] == "pod_sandbox"
+    runc = json.loads(run("resolve", EXAMPLES / "runc-container", "--kata", "kata1", "--json").stdout)
+    assert runc["container_type"] == "pod_sandbox"  # Kata 1.x's default (4.1's: single_container)
     assert runc["container_type_from"] is None
     assert runc["sandbox_id"] is None
 

@@ -111,3 +111,27 @@ def test_a_configuration_on_stdin_is_detected_too() -> None:
     assert result.stdout.decode().splitlines()[0] == (
         "# configuration: <stdin>; profile: kata1 (Kata 1.13.0; detected from the configuration)"
     )
+
+
+def test_kata_go_end_to_end() -> None:
+    head = run("check", REJECTED, env=NO_FILE).stdout.splitlines()[0]
+    assert head.endswith(
+        "kata4-go/configuration-qemu.toml; profile: go (Kata 4.1.0; default: no configuration found)"
+    )
+    detected = run("check", REJECTED, "--config", GO_CONFIG)
+    assert detected.returncode == 1
+    assert detected.stdout.splitlines()[0].endswith(
+        "profile: go (Kata 4.1.0; detected from the configuration)"
+    )
+    assert "not an annotation Kata 4.1 knows" in detected.stdout
+    converted = run("convert", RUNC, "--kata", "go", "--config", GO_CONFIG)
+    assert converted.returncode == 0, converted.stderr
+    doc = json.loads(converted.stdout)
+    assert (
+        doc["containers"][0]["annotations"]["io.katacontainers.pkg.oci.container_type"] == "single_container"
+    )
+    resolved = json.loads(run("resolve", RUNC, "--json", env=NO_FILE).stdout)
+    assert (resolved["profile"], resolved["container_type"]) == ("go", "single_container")
+    table = json.loads(run("annotations", "--kata", "go", "--json", env=NO_FILE).stdout)
+    assert table["profile"] == "go"
+    assert len(table["annotations"]) == len(default_engine().profile("go").declarations)

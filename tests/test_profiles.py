@@ -595,3 +595,56 @@ def test_kata1_strict_keeps_the_seeds_meaning_unless_host_checks_is_given() -> N
         kata1_load(path, strict=True)
     assert str(info.value) == str(direct.value)
     assert kata_oci.load_runtime_config(path, strict=True, host_checks=None).profile == "kata1"
+
+
+# -- the go profile, wired in --------------------------------------------------------------------
+
+GO_FIXTURE = CONFIGS / "kata4-go-configuration-qemu.toml"
+
+
+def test_go_is_a_built_in_profile_and_the_default() -> None:
+    go = kata_oci.get_profile("go")
+    assert (go.name, go.version, go.default_container_type) == ("go", "4.1.0", ContainerType.SINGLE_CONTAINER)
+    assert default_engine().profile_plugin("go") == "kata_oci.profiles.go.plugin"
+    assert kata_oci.profiles.DEFAULT_PROFILE == "go"
+    assert go.shipped_config().is_file()
+    if any(Path(p).exists() for p in kata_oci.profiles.base.DEFAULT_CONFIG_PATHS):
+        pytest.skip("this host has a Kata configuration")
+    rc = kata_oci.load_runtime_config(env={})  # nothing found: Kata 4.1's shipped QEMU configuration
+    assert rc.profile == "go"
+    assert type(rc) is go.runtime_config_type
+
+
+def test_a_go_configuration_is_detected_and_converted_by_the_go_profile(tmp_path: Path) -> None:
+    text = GO_FIXTURE.read_text()
+    assert 'enable_annotations = ["enable_iommu"' in text
+    path = tmp_path / "configuration.toml"
+    path.write_text(
+        text.replace(
+            'enable_annotations = ["enable_iommu"', 'enable_annotations = ["default_memory", "enable_iommu"'
+        )
+    )
+    rc = kata_oci.load_runtime_config(path)
+    assert rc.profile == "go"
+    kata1 = kata_oci.load_runtime_config(KATA1_FIXTURES[0])
+    spec = _spec({"io.katacontainers.config.hypervisor.default_memory": "128"})
+    # Kata 4.1 refuses less than 256 MiB; Kata 1.x took it
+    (go_decision,) = kata_oci.plan_sandbox_config(spec, rc, "/b", "c1").decisions
+    assert go_decision.outcome is Outcome.REJECTED and "256" in go_decision.reason
+    with pytest.raises(kata_oci.AnnotationError):
+        kata_oci.sandbox_config(spec, rc, "/b", "c1")
+    assert [d.outcome for d in kata_oci.plan_annotations(spec.annotations, rc).decisions] == [
+        Outcome.REJECTED
+    ]
+    assert [d.outcome for d in kata_oci.plan_annotations(spec.annotations, kata1).decisions] == [
+        Outcome.APPLIED
+    ]
+    ok = _spec({"io.katacontainers.config.hypervisor.default_memory": "4096"})
+    sandbox = kata_oci.sandbox_config(ok, rc, "/b", "c1")
+    assert type(sandbox).__module__ == "kata_oci.profiles.go.sandbox"
+    assert sandbox.hypervisor_config.memory_size == 4096
+    plan = kata_oci.plan_sandbox_config(ok, rc, "/b", "c1")
+    assert kata_oci.to_json(plan.sandbox) == kata_oci.to_json(sandbox)  # static resources included
+    assert sandbox.containers[0].annotations["io.katacontainers.pkg.oci.container_type"] == "single_container"
+    with pytest.raises(ProfileError, match="profile 'go''s, not 'kata1''s"):
+        kata_oci.sandbox_config(ok, rc, "/b", "c1", profile="kata1")

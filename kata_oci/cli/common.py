@@ -34,8 +34,8 @@ EXIT_STATUS_HELP = (
 CONFIG_HELP = (
     "Without --config, the configuration is found as Kata finds it: $KATA_CONF_FILE, "
     "/etc/kata-containers/configuration.toml, /usr/share/defaults/kata-containers/configuration.toml, "
-    "then the QEMU configuration kata-oci ships for the profile (--kata, else kata-oci's default "
-    "profile). Without --kata, the profile (kata1, go, rs) is detected from the configuration."
+    "then the QEMU configuration kata-oci ships for the profile (--kata; else go: Kata 4.1's). "
+    "Without --kata, the profile (kata1, go, rs) is detected from the configuration."
 )
 
 

@@ -41,7 +41,7 @@ __all__ = [
 
 #: The profile used when nothing says which: no configuration file found anywhere
 #: (its shipped configuration is then loaded), or a file that cannot be read.
-DEFAULT_PROFILE = "kata1"
+DEFAULT_PROFILE = "go"
 
 
 def _engine(engine: Engine | None) -> Engine:
