@@ -648,3 +648,9 @@ def test_a_go_configuration_is_detected_and_converted_by_the_go_profile(tmp_path
     assert sandbox.containers[0].annotations["io.katacontainers.pkg.oci.container_type"] == "single_container"
     with pytest.raises(ProfileError, match="profile 'go''s, not 'kata1''s"):
         kata_oci.sandbox_config(ok, rc, "/b", "c1", profile="kata1")
+
+
+def test_shipped_configurations_are_the_loaders_own() -> None:
+    from kata_oci.profiles.go import loader
+
+    assert kata_oci.get_profile("go").shipped_config() == loader._shipped_default()

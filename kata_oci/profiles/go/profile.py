@@ -63,10 +63,14 @@ class GoProfile(Profile):
         return load_runtime_config(path, strict=strict, host_checks=host_checks)
 
     def shipped_config(self) -> Path:
-        """Kata 4.1's generated ``configuration-qemu.toml``, shipped inside kata-oci."""
-        from .loader import _shipped_default
+        """Kata 4.1's generated ``configuration-qemu.toml``, shipped inside kata-oci.
 
-        return _shipped_default()
+        :data:`.loader.DEFAULT_CONFIG_RESOURCE`, found without importing the
+        loader: ``kata-oci resolve`` needs only its name, and starts fast.
+        """
+        from importlib import resources
+
+        return Path(str(resources.files("kata_oci") / "data/kata4-go/configuration-qemu.toml"))
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .loader import detect
