@@ -491,6 +491,12 @@ class Finish:
                 self.decisions[i] = structs.replace(d, old=old, new=new)
                 return
 
+    def redact(self, key: str, text: str) -> None:
+        """Show ``text`` instead of annotation ``key``'s value in its decision, whatever the outcome."""
+        for i, d in enumerate(self.decisions):
+            if d.key == key:
+                self.decisions[i] = structs.replace(d, value=text)
+
     def fail(self, error: ConfigError) -> None:
         """The configuration itself is wrong (not an annotation): conversion fails with ``error``."""
         if self.result.config_error is None:

@@ -353,6 +353,10 @@ def test_initdata_decoded_and_summarised_without_secrets() -> None:
     assert d.new.version == "0.1.0" and d.new.algorithm == "sha384"
     assert d.new.files == ("aa.toml", "policy.rego")
     assert SECRET not in repr(d) and "hunter2" not in str(d.new)
+    assert d.value == f"<{len(_initdata(doc))} characters of base64, not shown>"
+    with pytest.raises(AnnotationError) as info:
+        add({t.INITDATA: _initdata(doc.replace("sha384", "md5"))})
+    assert "H4sI" not in str(info.value) and "characters of base64, not shown" in str(info.value)
     got = add({t.INITDATA: _initdata(doc)}).hypervisor_config
     assert got.initdata == doc and len(got.initdata_digest) == 48
 

@@ -562,6 +562,10 @@ def _finish(f: Finish) -> None:
         f.set(_HYP, "initdata_digest", init.digest)
         old = f.sandbox.hypervisor_config.initdata
         f.show(t.INITDATA, _redacted(old), init.summary())
+    raw_initdata = present.get(t.INITDATA)
+    if raw_initdata:
+        # base64 of gzip: even a prefix of it decompresses to the secrets it carries
+        f.redact(t.INITDATA, f"<{len(raw_initdata)} characters of base64, not shown>")
     if t.POLICY in present and "policy" in f.groups.get("agent_config", {}):
         policy = f.groups["agent_config"]["policy"]
         f.show(t.POLICY, _redacted(f.sandbox.agent_config.policy), _redacted(policy))

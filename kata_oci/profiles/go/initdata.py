@@ -16,7 +16,9 @@ base64-encoded (``base64.StdEncoding.DecodeString``): :func:`decode_base64`.
 
 The contents of ``data`` are secrets (keys, tokens, certificates): nothing here
 logs or shows them. :meth:`Initdata.summary` gives what a report may say: the
-version, the algorithm, the digest, the sizes and the names of the files.
+version, the algorithm, the digest, the sizes and the names of the files; the
+annotation's own value (base64 of gzip, whose every prefix decompresses to the
+start of the secrets) is shown as its length only.
 
 Deliberate differences from Kata 4.1, each an error where Kata would go on:
 
