@@ -193,15 +193,15 @@ class SandboxConfig(_Struct):
 # -- the container ----------------------------------------------------------------------------
 
 
+def _split_env(entry: str) -> tuple[str, str, str]:
+    return entry.partition("=")
+
+
 def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
     """Kata 4.1's ``cmdEnvs``: ``strings.Split(env, "=")``, name and *second* part; no ``=`` is skipped."""
-    out = []
-    for entry in env or ():
-        parts = entry.split("=")
-        if len(parts) < 2:
-            continue
-        out.append(EnvVar(parts[0], parts[1]))
-    return out
+    if not env:
+        return []
+    return [EnvVar(name, rest.partition("=")[0]) for name, sep, rest in map(_split_env, env) if sep]
 
 
 def _new_mount(m: Any) -> Mount:
