@@ -147,3 +147,10 @@ def test_runtime_sandbox_carries_what_sandbox_config_copies() -> None:
     full = gosb.sandbox_config(_spec(), config, "/b", "cid")
     for field in ("hypervisor_type", "hypervisor_config", "agent_config", "vfio_mode", "sandbox_cgroup_only"):
         assert getattr(alone, field) == getattr(full, field), field
+
+
+def test_env_values_stop_at_the_second_equals_sign_as_in_kata_4_1(caplog: pytest.LogCaptureFixture) -> None:
+    """Kata 4.1's cmdEnvs uses strings.Split: A=b=c gives b; an entry without = is skipped."""
+    envs = gosb._cmd_envs(["A=b=c", "NOEQ", "B=", "C=d"])
+    assert [(e.var, e.value) for e in envs] == [("A", "b"), ("B", ""), ("C", "d")]
+    assert gosb._cmd_envs(None) == []

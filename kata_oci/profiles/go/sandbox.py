@@ -201,7 +201,20 @@ def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
     """Kata 4.1's ``cmdEnvs``: ``strings.Split(env, "=")``, name and *second* part; no ``=`` is skipped."""
     if not env:
         return []
-    return [EnvVar(name, rest.partition("=")[0]) for name, sep, rest in map(_split_env, env) if sep]
+    parts = list(map(_split_env, env))
+    out = [EnvVar(name, rest.partition("=")[0]) for name, sep, rest in parts if sep]
+    if len(out) != len(parts) or any("=" in rest for _, _, rest in parts):
+        for i, (name, sep, rest) in enumerate(parts):
+            if not sep:
+                log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
+            elif "=" in rest:
+                log.warning(
+                    "env_var_cut",
+                    index=i,
+                    name=name[:100],
+                    reason="Kata 4.1 keeps only the text up to the second '=' (strings.Split)",
+                )
+    return out
 
 
 def _new_mount(m: Any) -> Mount:
