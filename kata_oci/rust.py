@@ -48,6 +48,7 @@ __all__ = [
     "parse_u32",
     "parse_u64",
     "parse_usize",
+    "regex_set",
     "trim",
     "validate_path_pattern",
 ]
@@ -453,11 +454,35 @@ class GlobPattern:
 
     def matches(self, s: str) -> bool:
         """``Pattern::matches(s)`` with the default options."""
+        tokens = self._tokens
+        # Literal characters at both ends must be the text's own ends: check them first, so
+        # an allow-list pattern like "/usr/bin/qemu*" costs one comparison, not a table.
+        head = 0
+        while head < len(tokens) and tokens[head][0] == _CHAR:
+            head += 1
+        tail = len(tokens)
+        while tail > head and tokens[tail - 1][0] == _CHAR:
+            tail -= 1
+        prefix = "".join(t[1] for t in tokens[:head])
+        suffix = "".join(t[1] for t in tokens[tail:])
+        if len(prefix) + len(suffix) > len(s) or not s.startswith(prefix) or not s.endswith(suffix):
+            return False
+        middle = tokens[head:tail]
+        if not middle:
+            return len(prefix) + len(suffix) == len(s)
+        if all(kind == _ANY_SEQ for kind, _ in middle):
+            return True
+        if len(suffix) and any(kind == _ANY_REC for kind, _ in middle):
+            return self._table(tokens, s)  # "**" depends on what precedes it: no shortcut
+        return self._table(middle, s[len(prefix) : len(s) - len(suffix)])
+
+    @staticmethod
+    def _table(tokens: Sequence[tuple[int, Any]], s: str) -> bool:
         n = len(s)
         # ok[p]: do the tokens from the current one on match s[p:]?
         ok = [False] * (n + 1)
         ok[n] = True
-        for kind, arg in reversed(self._tokens):
+        for kind, arg in reversed(tokens):
             new = [False] * (n + 1)
             if kind == _ANY_SEQ:
                 acc = False
@@ -757,6 +782,23 @@ def _translate(p: str) -> str:
     return "".join(out)
 
 
+def regex_set(patterns: Iterable[str]) -> RegexSet:
+    """:class:`RegexSet` of ``patterns``, cached (up to 256 sets): the gate runs on every pod."""
+    key = tuple(patterns)
+    found = _SETS.get(key)
+    if found is None:
+        try:
+            found = RegexSet(key)
+        except RegexSyntaxError as e:
+            found = e
+        if len(_SETS) >= 256:
+            _SETS.pop(next(iter(_SETS)), None)
+        _SETS[key] = found
+    if isinstance(found, RegexSyntaxError):
+        raise found
+    return found
+
+
 class RegexSet:
     """``regex::RegexSet::new(patterns)``: does any pattern match anywhere in a text?
 
@@ -794,3 +836,6 @@ class RegexSet:
 
     def __repr__(self) -> str:
         return f"RegexSet({list(self.patterns)!r})"
+
+
+_SETS: dict[tuple[str, ...], RegexSet | RegexSyntaxError] = {}

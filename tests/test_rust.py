@@ -361,3 +361,28 @@ def test_regex_rust_only_syntax_is_refused_clearly(pattern: str) -> None:
         RegexSet([pattern])
     assert info.value.unsupported
     assert "kata-oci cannot evaluate" in str(info.value)
+
+
+def test_glob_shortcuts_agree_with_the_full_table() -> None:
+    import random
+
+    rng = random.Random(1234)
+    alphabet = ["a", "b", "/", "*", "?", "**", "[ab]", "[!a]", "/**/", "."]
+    checked = 0
+    for _ in range(3000):
+        pattern = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        try:
+            glob = GlobPattern(pattern)
+        except GlobPatternError:
+            continue
+        text = "".join(rng.choice("ab/.") for _ in range(rng.randint(0, 8)))
+        assert glob.matches(text) == GlobPattern._table(glob._tokens, text), (pattern, text)
+        checked += 1
+    assert checked > 1000
+
+
+def test_glob_on_a_huge_value() -> None:
+    value = "/usr/bin/" + "x" * 1_000_000
+    assert GlobPattern("/usr/bin/*").matches(value)
+    assert not GlobPattern("/usr/bin/qemu*").matches(value)
+    assert GlobPattern("/usr/*/x*x").matches(value)

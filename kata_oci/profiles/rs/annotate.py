@@ -59,6 +59,7 @@ from kata_oci.rust import (
     parse_u32,
     parse_u64,
     parse_usize,
+    regex_set,
     trim,
     validate_path_pattern,
 )
@@ -406,7 +407,7 @@ def plan_annotations(
     gate: RegexSet | None = None
     gate_problem = ""
     try:
-        gate = RegexSet(patterns)
+        gate = regex_set(patterns)
     except RegexSyntaxError as e:
         if e.unsupported:
             error = ConfigError(

@@ -107,7 +107,7 @@ class RsProfile(Profile):
 
         Other keys always pass. One invalid pattern enables nothing (``RegexSet::new`` fails).
         """
-        from kata_oci.rust import RegexSet, RegexSyntaxError
+        from kata_oci.rust import RegexSyntaxError, regex_set
 
         from .table import HYPERVISOR_PREFIX
 
@@ -119,11 +119,11 @@ class RsProfile(Profile):
         suffix = key[len(HYPERVISOR_PREFIX) :]
         patterns = hv.security_info.enable_annotations
         try:
-            RegexSet(patterns)
+            regex_set(patterns)
         except RegexSyntaxError:
             return False, None
         for pattern in patterns:
-            if RegexSet([pattern]).is_match(suffix):
+            if regex_set([pattern]).is_match(suffix):
                 return True, pattern
         return False, None
 
