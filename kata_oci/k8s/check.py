@@ -366,22 +366,30 @@ def _matches(cluster: Cluster, handler: Handler, key: str) -> bool:
     return hit
 
 
-def _container_keys(pod: PodTemplate, handler: Handler) -> list[str]:
+def _container_keys(cluster: Cluster, pod: PodTemplate, handler: Handler) -> list[str]:
     """kubelet's container annotations that reach the containers' specs through this CRI."""
-    keys = set(_KUBELET_CONTAINER_KEYS)
+    ports = prestop = False
     containers = pod.spec.get("containers")
     for c in containers if isinstance(containers, list) else ():
-        if not isinstance(c, Mapping):
-            continue
-        if c.get("ports"):
-            keys.add("io.kubernetes.container.ports")
-        lifecycle = c.get("lifecycle")
-        if isinstance(lifecycle, Mapping) and lifecycle.get("preStop"):
-            keys.add("io.kubernetes.container.preStopHandler")
-    if handler.cri is CRIKind.CONTAINERD:
-        patterns = handler.container_annotations
-        return sorted(k for k in keys if any(golang.path_match(p, k) for p in patterns))
-    return sorted(k for k in keys if crio.removed_by(handler.allowed_annotations, k) is None)
+        if isinstance(c, Mapping):
+            ports = ports or bool(c.get("ports"))
+            lifecycle = c.get("lifecycle")
+            prestop = prestop or (isinstance(lifecycle, Mapping) and bool(lifecycle.get("preStop")))
+    memo = (handler.name, ports, prestop)
+    found = cluster._container_keys.get(memo)
+    if found is None:
+        keys = list(_KUBELET_CONTAINER_KEYS)
+        if ports:
+            keys.append("io.kubernetes.container.ports")
+        if prestop:
+            keys.append("io.kubernetes.container.preStopHandler")
+        if handler.cri is CRIKind.CONTAINERD:
+            patterns = handler.container_annotations
+            found = sorted(k for k in keys if any(golang.path_match(p, k) for p in patterns))
+        else:
+            found = sorted(k for k in keys if crio.removed_by(handler.allowed_annotations, k) is None)
+        cluster._container_keys[memo] = found
+    return list(found)
 
 
 # -- sizing ---------------------------------------------------------------------------------------
@@ -526,7 +534,7 @@ def check_pod(
         return state.report
     passed = _passed(state, cluster, handler, annotations)
     state.report.spec_keys = sorted(k for k in passed if k.startswith(KATA_PREFIX))
-    state.report.container_keys = _container_keys(state.pod, handler)
+    state.report.container_keys = _container_keys(cluster, state.pod, handler)
     target = _kata(state, cluster, handler, passed)
     _sizing(state, cluster, handler, passed, overhead, target)
     return state.report

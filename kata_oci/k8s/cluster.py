@@ -110,6 +110,7 @@ class Cluster:
         # Per-cluster memo tables of the checker (bounded there): a 1,000-pod file asks the same few.
         self._match_cache: dict[tuple[str, str], bool] = {}
         self._plan_cache: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+        self._container_keys: dict[tuple[str, bool, bool], list[str]] = {}
         self._lock = threading.Lock()
 
     @classmethod
