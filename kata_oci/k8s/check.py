@@ -168,8 +168,8 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
             else "give the object a valid name",
         )
     for k, why in refused.items():
-        value = raw[k] if isinstance(raw, Mapping) and k in raw else None
-        shown = value if isinstance(value, str) else (None if value is None else repr(value))
+        value = raw.get(k) if isinstance(raw, Mapping) else None
+        shown = value if isinstance(value, str) else None  # never repr() a pod author's structure
         fix = "quote the value: annotation values are strings" if "unmarshal" in why else _key_fix(k)
         state.add(k, shown, Verdict.REJECTED, Layer.KUBERNETES, why, fix)
     for k, v in annotations.items():

@@ -41,6 +41,7 @@ CFS_PERIOD_US: Final = 100_000
 _MIN_SHARES: Final = 2
 _MAX_SHARES: Final = 262_144
 _MIN_QUOTA: Final = 1_000
+_INT64_MAX: Final = (1 << 63) - 1
 _CPU: Final = "cpu"
 _MEMORY: Final = "memory"
 
@@ -200,8 +201,9 @@ def sandbox_resources(res: PodResources, *, exclusive_cpus: bool = False) -> Lin
         shares = milli_cpu_to_shares(cpu_limit)
     else:
         shares = milli_cpu_to_shares(milli_value(res.cpu_request) if res.cpu_request is not None else 0)
-    quota = milli_cpu_to_quota(cpu_limit, CFS_PERIOD_US)
+    quota = min(milli_cpu_to_quota(cpu_limit, CFS_PERIOD_US), _INT64_MAX)
     if exclusive_cpus and res.guaranteed_integer_cpus:
         quota = -1
     memory = value(res.memory_limit) if res.memory_limit is not None else 0
-    return LinuxResources(CFS_PERIOD_US, quota, shares, max(memory, 0))
+    # The CRI's fields are int64: a quantity beyond them is held at the largest.
+    return LinuxResources(CFS_PERIOD_US, quota, shares, min(max(memory, 0), _INT64_MAX))
