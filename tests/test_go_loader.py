@@ -1471,3 +1471,40 @@ def test_drop_in_map_table_in_another_case_is_ignored_with_a_warning(
         config = loader.load_runtime_config(main, host_checks=None)
     assert config.hypervisor_config.memory_size == 2048
     assert "configuration_drop_in_table_ignored" in caplog.text
+
+
+# --------------------------------------------------------------------------
+# TOML 1.1, which BurntSushi v1.6.0 reads by default
+
+
+def test_toml_1_1_forms_load_as_go_reads_them() -> None:
+    text = (
+        "[hypervisor.qemu]\n"
+        'shared_fs = "none"\n'
+        'kernel_params = "a=\\x41 b=\\e"\n'
+        "guest_extension_images = [\n"
+        '  { name = "coco",  # a comment inside the table\n'
+        '    path = "/x.img", },\n'
+        "]\n"
+        "default_memory = 4096\n"
+        "default_vcpus = 02\n"  # line 9: a leading zero stays an error
+    )
+    with pytest.raises(ConfigError) as info:
+        loader.runtime_config_from_toml(text)
+    assert info.value.line == 9  # the 1.0 error, on the file's own lines
+    config = loader.runtime_config_from_toml(text.replace("default_vcpus = 02\n", ""))
+    hc = config.hypervisor_config
+    assert [(g.name, g.path) for g in hc.guest_extension_images] == [("coco", "/x.img")]
+    assert hc.kernel_params[-2:] == [Param(key="a", value="A"), Param(key="b", value="\x1b")]
+    assert hc.memory_size == 4096
+
+
+def test_toml11_to_10_keeps_lines_and_1_0_text() -> None:
+    from kata_oci.profiles.go.toml11 import toml11_to_10
+
+    plain = 'a = { b = 1, c = "x,}" }\nd = [1,\n 2,]\ne = "\\\\e"\n# {\n'
+    assert toml11_to_10(plain) == plain
+    rewritten = toml11_to_10("a = {\n b = 1,\n}\nc = 2\n")
+    assert tomllib.loads(rewritten) == {"a": {"b": 1}, "c": 2}
+    assert rewritten.count("\n") == 4
+    assert rewritten.splitlines()[3] == "c = 2"

@@ -91,10 +91,11 @@ Deliberate differences
 * **TOML**: ``tomllib`` (TOML 1.0) parses, through
   :func:`kata_oci.files.parse_toml`'s bounds. Like BurntSushi v1.6.0 it
   refuses numbers with leading zeros and bytes that are not UTF-8, and a
-  leading UTF-8 BOM is skipped as Go does; but v1.6.0 enables TOML 1.1, whose
-  new forms (newlines and a trailing comma in inline tables, ``\\e`` and
-  ``\\xHH`` escapes, times without seconds) kata-oci refuses with a syntax
-  error. Messages are kata-oci's.
+  leading UTF-8 BOM is skipped as Go does. v1.6.0 reads TOML 1.1: when
+  ``tomllib`` refuses a file, its 1.1 forms (newlines, comments and a
+  trailing comma in inline tables, ``\\e`` and ``\\xHH`` escapes) are
+  rewritten as 1.0 (:mod:`kata_oci.profiles.go.toml11`) and it is parsed
+  again. Messages are kata-oci's.
 * **Logging**: Go's info/warn messages go through :mod:`kata_oci.log`.
 """
 
@@ -122,6 +123,7 @@ from kata_oci.errors import ConfigError, KataOCIError
 from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
 from kata_oci.log import log
+from kata_oci.profiles.go.toml11 import toml11_to_10
 from kata_oci.profiles.go.types import (
     FactoryConfig,
     Feature,
@@ -445,7 +447,13 @@ def _read_toml(doc: _Doc) -> dict[str, Any]:
     try:
         return parse_toml(text, file=doc.file, what="configuration file")
     except ConfigError as exc:
-        raise _located(exc, doc) from None
+        first = exc
+    if first.reason.startswith("invalid TOML") and (rewritten := toml11_to_10(text)) != text:
+        try:  # BurntSushi v1.6.0 reads TOML 1.1: try its forms as TOML 1.0
+            return parse_toml(rewritten, file=doc.file, what="configuration file")
+        except ConfigError as exc:
+            first = exc  # what is wrong once the 1.1 forms are accepted (lines are kept)
+    raise _located(first, doc) from None
 
 
 class _Unknown(msgspec.Struct, frozen=True):
