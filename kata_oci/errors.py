@@ -99,7 +99,8 @@ class SpecError(KataOCIError):
         self.line = line
         self.column = column
         where = f" in {bundle}" if bundle else ""
-        super().__init__(f"invalid OCI spec{where}: {cut(reason)} (at {cut(path, 1000)})")
+        at = "" if line is not None and path == "$" else f" (at {cut(path, 1000)})"  # the line says where
+        super().__init__(f"invalid OCI spec{where}: {cut(reason)}{at}")
 
 
 class SpecFileError(SpecError):

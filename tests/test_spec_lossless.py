@@ -430,7 +430,7 @@ def test_a_syntax_error_gives_line_and_column(doc: bytes, line: int, column: int
     with pytest.raises(SpecError) as info:
         decode_spec(doc, source="/run/b")
     assert (info.value.line, info.value.column) == (line, column)
-    assert f"at line {line}, column {column}" in str(info.value)
+    assert str(info.value).endswith(f", at line {line}, column {column}")
     assert what in info.value.reason
     assert "byte" not in str(info.value)
 
