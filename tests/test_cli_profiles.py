@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from test_cli import EXAMPLES, REJECTED, SANDBOX, SHIPPED, run
@@ -84,16 +85,13 @@ def test_an_unknown_profile_exits_2_naming_the_registered_ones() -> None:
     assert "kata1" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-def test_a_configuration_no_profile_recognises_exits_2_asking_for_kata() -> None:
-    if "go" in default_engine().profiles:
-        pytest.skip("the go profile recognises Kata 4.1's configurations")
-    result = run("check", SANDBOX, env={"KATA_CONF_FILE": str(GO_CONFIG)})
+def test_a_configuration_no_profile_recognises_exits_2_asking_for_kata(tmp_path: Path) -> None:
+    config = tmp_path / "configuration.toml"
+    config.write_text("[hypervisor.nosuch]\npath = '/x'\n")  # a hypervisor no Kata has
+    result = run("check", SANDBOX, env={"KATA_CONF_FILE": str(config)})
     assert result.returncode == 2
-    assert "no runtime profile recognises this configuration" in result.stderr
-    assert "--kata" in result.stderr
-    missing = run("check", SANDBOX, "--config", SHIPPED, "--kata", "go")
-    assert missing.returncode == 2
-    assert "'go'" in missing.stderr and "not part of this kata-oci yet" in missing.stderr
+    assert "no runtime profile recognises this configuration (scores: kata1 0, go 0, rs 0)" in result.stderr
+    assert "--kata" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 def test_a_configuration_on_stdin_is_detected_too() -> None:
@@ -135,3 +133,16 @@ def test_kata_go_end_to_end() -> None:
     table = json.loads(run("annotations", "--kata", "go", "--json", env=NO_FILE).stdout)
     assert table["profile"] == "go"
     assert len(table["annotations"]) == len(default_engine().profile("go").declarations)
+
+
+def test_plugins_lists_the_profiles_each_plugin_declares() -> None:
+    rows = {r["name"]: r for r in json.loads(run("plugins", "--json").stdout)}
+    assert rows["kata_oci.profiles.kata1.plugin"]["profiles"] == [
+        {"name": "kata1", "version": "1.13.0", "title": default_engine().profile("kata1").title}
+    ]
+    assert rows["containerd"]["profiles"] is None
+    only = run("plugins", "--kata", "kata1").stdout.splitlines()
+    assert only[0].startswith("kata_oci.profiles.kata1.plugin")
+    assert "  profiles:       kata1 (Kata 1.13.0)" in only
+    unknown = run("plugins", "--kata", "nope")
+    assert unknown.returncode == 2 and "profile 'nope'" in unknown.stderr

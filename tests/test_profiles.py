@@ -179,13 +179,21 @@ def test_an_unknown_profile_is_a_profile_error_naming_the_registered_ones() -> N
 
 
 @pytest.mark.parametrize("name", ["go", "rs"])
-def test_a_built_in_profile_not_yet_shipped_says_what_is_missing(name: str) -> None:
-    if name in default_engine().profiles:
-        pytest.skip(f"the {name} profile is part of this kata-oci")
-    with pytest.raises(
-        ProfileError, match=r"not part of this kata-oci yet \(no built-in plugin declares it\)"
-    ):
-        kata_oci.get_profile(name)
+def test_a_built_in_profile_missing_says_what_is_missing(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kata_oci import plugins
+
+    monkeypatch.setattr(
+        plugins, "DEFAULT_PLUGINS", tuple(p for p in plugins.DEFAULT_PLUGINS if f".{name}." not in p)
+    )
+    monkeypatch.setattr(
+        plugins, "BUILTIN_PROFILES", {k: v for k, v in plugins.BUILTIN_PROFILES.items() if k != name}
+    )
+    for engine in (Engine.from_plugins([]), Engine.from_declarations([])):
+        assert name not in engine.profiles
+        with pytest.raises(
+            ProfileError, match=r"not part of this kata-oci yet \(no built-in plugin declares it\)"
+        ):
+            engine.profile(name)
 
 
 def test_engine_without_plugin_manager_knows_the_built_in_profiles() -> None:

@@ -7,13 +7,18 @@ from typing import Any
 
 from . import common, output
 
-HELP = "List the registered plugins: distribution, version, CRI keys and hooks."
+HELP = "List the registered plugins: distribution, version, CRI keys, runtime profiles and hooks."
 EXAMPLE = "kata-oci plugins --json"
 EPILOG = ""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument(
+        "--kata",
+        metavar="{kata1,go,rs}",
+        help="only the plugin that declares this runtime profile (exit 2 when none does)",
+    )
 
 
 def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -28,6 +33,13 @@ def rows(engine: Any) -> list[dict[str, Any]]:
     """One row per registered plugin, CRI plugins first in the engine's order."""
     pm = engine.plugin_manager
     cris = dict(engine.cris)
+    declared: dict[str, list[dict[str, str]]] = {}
+    for profile in engine.profiles.values():
+        owner = engine.profile_plugin(profile.name)
+        if owner is not None:
+            declared.setdefault(owner, []).append(
+                {"name": profile.name, "version": profile.version, "title": profile.title}
+            )
     found = []
     for name, plugin in pm.list_name_plugin():
         info = engine.plugin_infos.get(name)
@@ -46,6 +58,7 @@ def rows(engine: Any) -> list[dict[str, Any]]:
                 "identity_keys": _grouped(decl.identity.pairs()) if decl and decl.identity else None,
                 "sizing_keys": _grouped(decl.sizing.pairs()) if decl and decl.sizing else None,
                 "hook_keys": dict(decl.hook_keys) if decl and decl.hook_keys else None,
+                "profiles": declared.get(name),
                 "hooks": hooks,
             }
         )
@@ -55,7 +68,11 @@ def rows(engine: Any) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    found = rows(common.engine(False, plugins=True))
+    engine = common.engine(False, plugins=True)
+    found = rows(engine)
+    if args.kata is not None:
+        owner = engine.profile_plugin(engine.profile(args.kata).name)  # ProfileError: exit 2
+        found = [row for row in found if row["name"] == owner]
     if args.json:
         output.write_json(found)
     else:
@@ -83,5 +100,8 @@ def render(found: list[dict[str, Any]]) -> list[str]:
                     lines.append(f"  {label:<16}{keys}")
             if row["hook_keys"]:
                 lines.append(f"  hook keys:      {', '.join(row['hook_keys'])}")
+        if row.get("profiles"):
+            said = ", ".join(f"{p['name']} (Kata {p['version']})" for p in row["profiles"])
+            lines.append(f"  profiles:       {said}")
         lines.append(f"  hooks:          {', '.join(row['hooks'])}")
     return lines
