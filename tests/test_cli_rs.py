@@ -109,3 +109,13 @@ def test_resolve_with_runtime_rs_rules(capsys: pytest.CaptureFixture[str]) -> No
     assert doc["container_type_from"].startswith("rs profile's own rules")
     # runtime-rs sizes a sandbox from containerd's keys only: CRI-O's are not read
     assert doc["sandbox_sizing"] == {"vcpus": 0.0, "memory_mb": 0, "overhead": None}
+
+
+def test_features_names_the_rs_profile_and_its_gate(capsys: Capture) -> None:
+    assert main(["features", "--kata", "rs"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    own = doc["annotations"]
+    assert own["org.kata-oci.profile"] == "rs"
+    assert "default_memory" in json.loads(own["org.kata-oci.enable_annotations"])
+    assert H + "default_memory" in json.loads(own["org.kata-oci.enabled"])
+    assert H + "path" in doc["potentiallyUnsafeConfigAnnotations"]
