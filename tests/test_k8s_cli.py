@@ -244,3 +244,17 @@ def test_stdin_bundle_still_works(
     monkeypatch.setattr(common, "_stdin_used", [])
     status, out, _ = _run(capsys, "-", "--config", ROOT / "kata_oci" / "data" / "configuration.toml")
     assert status == 0 and "# configuration:" in out
+
+
+def test_side_by_side_profiles_and_one_configuration(capsys: pytest.CaptureFixture[str], mixed: Path) -> None:
+    status, out, _ = _run(capsys, mixed, "--kata-config-dir", KATA4_GO, "--kata", "go,kata1", "--json")
+    assert status == 1
+    doc = json.loads(out)
+    assert set(doc["profiles"]) == {"go", "kata1"}
+    for name, report in doc["profiles"].items():
+        assert {r["profile"] for r in report["records"] if r["layer"] == "kata"} == {name}
+    conf = KATA4_GO / "configuration-qemu.toml"
+    status, out, _ = _run(capsys, mixed, "--config", conf, "--handler", "kata-clh", "--kata", "go")
+    assert status == 1
+    assert f"Kata configuration: {conf}" in out.splitlines()[0]
+    assert "handler kata-clh, configuration-qemu.toml, profile go" in out

@@ -66,6 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "configuration-*.toml); repeatable, searched in order",
     )
     g.add_argument("--handler", metavar="NAME", help="check every pod as if it ran on this CRI handler")
+    # --config FILE (one Kata configuration for every Kata handler) and --kata PROFILE[,PROFILE]
+    # (the rules; several: one check each) are check's own options, shared with bundles.
     g.add_argument("-R", "--recursive", action="store_true", help="read directories recursively")
     g.add_argument(
         "--format",
@@ -138,9 +140,11 @@ def wanted(args: argparse.Namespace) -> bool:
     return True
 
 
-def _cluster(args: argparse.Namespace) -> Any:
+def _cluster(args: argparse.Namespace, profile: str | None) -> Any:
     from kata_oci.k8s import Cluster
 
+    if getattr(args, "config", None) == common.STDIN:
+        raise common.Failure("with manifests, --config names a file (standard input holds no manifest here)")
     return Cluster.from_files(
         containerd_config=args.containerd_config,
         crio_config=args.crio_config,
@@ -148,18 +152,17 @@ def _cluster(args: argparse.Namespace) -> Any:
         kata_config_dir=args.kata_config_dir,
         handler=args.handler,
         strict=args.strict,
-        profile=_profile_option(args),
+        profile=profile,
+        kata_config=getattr(args, "config", None),
     )
 
 
-def _profile_option(args: argparse.Namespace) -> str | None:
-    """The profile ``--kata`` names (the option every subcommand has once the profiles land)."""
+def _profiles(args: argparse.Namespace) -> list[str | None]:
+    """The profiles ``--kata`` names (``go,rs``: one check each); ``[None]``: each handler's own."""
     value = getattr(args, "kata", None)
     if not value:
-        return None
-    if not isinstance(value, str) or "," in value:
-        raise common.Failure("check on manifests takes one --kata profile")
-    return value
+        return [None]
+    return [p.strip() for p in str(value).split(",") if p.strip()] or [None]
 
 
 def _documents(args: argparse.Namespace) -> Iterable[Any]:
@@ -190,7 +193,7 @@ def _where(ref: Any) -> str:
 def _text(report: Any, cluster: Any) -> list[str]:
     node = cluster.node
     classes = sorted({rc.ref.source or "manifests" for rc in cluster.runtime_classes.values()})
-    dirs = ", ".join(str(d) for d in cluster.kata_config_dirs) or "the handlers' paths"
+    dirs = cluster.kata_config or ", ".join(str(d) for d in cluster.kata_config_dirs) or "the handlers' paths"
     lines = [
         f"# cri: {node.cri} ({node.schema}); RuntimeClasses: {', '.join(classes) or 'none'}; "
         f"Kata configuration: {dirs}"
@@ -303,23 +306,22 @@ def _sarif(report: Any) -> dict[str, Any]:
                 loc["region"] = {"startLine": line}
             result["locations"] = [{"physicalLocation": loc}]
         results.append(result)
-    return {
-        "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "kata-oci",
-                        "version": __version__,
-                        "informationUri": "https://github.com/kata-containers/kata-containers",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
+    run = {
+        "tool": {
+            "driver": {
+                "name": "kata-oci",
+                "version": __version__,
+                "informationUri": "https://github.com/kata-containers/kata-containers",
+                "rules": rules,
             }
-        ],
+        },
+        "results": results,
     }
+    return _sarif_document([run])
+
+
+def _sarif_document(runs: list[Any]) -> dict[str, Any]:
+    return {"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "runs": runs}
 
 
 def _gh_data(text: str) -> str:
@@ -349,28 +351,54 @@ def _github(report: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the manifests; the exit status: 0 all applied, 1 rejected or dropped, 2 unusable."""
+    """Check the manifests; the exit status: 0 all applied, 1 rejected or dropped, 2 unusable.
+
+    With ``--kata go,rs`` the manifests are checked once per profile, one
+    report after the other (JSON: ``{"profiles": {name: report}}``).
+    """
     from kata_oci.k8s import check_manifests
 
-    cluster = _cluster(args)
-    report = check_manifests(_documents(args), cluster)
+    docs = list(_documents(args))
     fmt = args.format or ("json" if args.json else "text")
-    if fmt == "json":
-        output.write_json(
-            {
+    profiles = _profiles(args)
+    status = common.EXIT_OK
+    side_by_side: dict[str, Any] = {}
+    sarif_runs: list[Any] = []
+    for profile in profiles:
+        cluster = _cluster(args, profile)
+        report = check_manifests(docs, cluster)
+        if fmt == "json":
+            doc = {
                 "ok": not report.failed,
                 "cri": str(cluster.node.cri),
                 "records": report.records,
                 "pods": report.pods,
                 "skipped": report.notes,
             }
-        )
+            if len(profiles) == 1:
+                output.write_json(doc)
+            else:
+                side_by_side[str(profile)] = doc
+        elif fmt == "sarif":
+            sarif_runs.extend(_sarif(report)["runs"])
+        elif fmt == "github":
+            output.write_lines(_github(report))
+        else:
+            if len(profiles) > 1:
+                output.write_lines([f"## profile {profile}"])
+            output.write_lines(_text(report, cluster))
+        status = max(status, _status(report))
+    if side_by_side:
+        output.write_json({"profiles": side_by_side})
+    if sarif_runs:
+        sarif = _sarif_document(sarif_runs)
+        output.write_json(sarif)
     elif fmt == "sarif":
-        output.write_json(_sarif(report))
-    elif fmt == "github":
-        output.write_lines(_github(report))
-    else:
-        output.write_lines(_text(report, cluster))
+        output.write_json(_sarif_document([]))
+    return status
+
+
+def _status(report: Any) -> int:
     if report.failed:
         return common.EXIT_REJECTED
     if any(r.reason.startswith("not checked:") for r in report.records):

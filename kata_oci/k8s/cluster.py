@@ -83,7 +83,8 @@ class Cluster:
     static CPU manager (Guaranteed pods with whole CPUs get no CFS quota);
     ``strict`` makes unknown ``io.katacontainers.`` keys rejected;
     ``profile`` forces one Kata profile (``kata1``, ``go``, ``rs``) for every
-    handler instead of the one its runtime has.
+    handler instead of the one its runtime has; ``kata_config`` one Kata
+    configuration file for every Kata handler instead of each one's own.
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class Cluster:
         exclusive_cpus: bool = False,
         strict: bool = False,
         profile: str | None = None,
+        kata_config: str | os.PathLike[str] | None = None,
     ) -> None:
         self.node = node if node is not None else kata_deploy_node(CRIKind.CONTAINERD)
         classes = kata_deploy_runtime_classes() if runtime_classes is None else tuple(runtime_classes)
@@ -106,6 +108,7 @@ class Cluster:
         self.exclusive_cpus = exclusive_cpus
         self.strict = strict
         self.profile = profile
+        self.kata_config = os.fspath(kata_config) if kata_config is not None else None
         self._targets: dict[str, KataTarget] = {}
         # Per-cluster memo tables of the checker (bounded there): a 1,000-pod file asks the same few.
         self._match_cache: dict[tuple[str, str], bool] = {}
@@ -125,6 +128,7 @@ class Cluster:
         exclusive_cpus: bool = False,
         strict: bool = False,
         profile: str | None = None,
+        kata_config: str | os.PathLike[str] | None = None,
     ) -> Cluster:
         """A cluster from configuration files; what is not given is kata-deploy's default."""
         from .containerd import load_containerd_config
@@ -155,6 +159,7 @@ class Cluster:
             exclusive_cpus=exclusive_cpus,
             strict=strict,
             profile=profile,
+            kata_config=kata_config,
         )
 
     def kata_config_file(self, handler: Handler) -> tuple[str | None, str | None]:
@@ -165,6 +170,8 @@ class Cluster:
         the same build default (Kata 4.1's ``configuration-qemu.toml``), which
         kata-deploy installs unchanged; the note says so.
         """
+        if self.kata_config is not None:
+            return self.kata_config, None
         path = handler.config_path
         if path is None:
             # The shim's own lookup: /etc first, then the build's default file.
