@@ -1508,3 +1508,10 @@ def test_toml11_to_10_keeps_lines_and_1_0_text() -> None:
     assert tomllib.loads(rewritten) == {"a": {"b": 1}, "c": 2}
     assert rewritten.count("\n") == 4
     assert rewritten.splitlines()[3] == "c = 2"
+
+
+def test_no_experimental_feature_in_4_1(tmp_path: Path) -> None:
+    # Kata 1.x's "newstore" is registered with kata-oci's engine (for kata1), not in Kata 4.1
+    text = qemu(tmp_path) + '\n[runtime]\nexperimental = ["newstore"]\n'
+    assert error(tmp_path, text).reason == 'Unsupported experimental feature "newstore"'
+    assert load(tmp_path, qemu(tmp_path) + "\n[runtime]\nexperimental = []\n").experimental == []

@@ -106,6 +106,7 @@ import re
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Final, TypeVar
 
 import msgspec
@@ -147,15 +148,19 @@ __all__ = [
     "DEFAULT_CONFIG_PATHS",
     "DEFAULT_CONFIG_RESOURCE",
     "DROP_IN_DIR",
+    "EXPERIMENTAL_FEATURES",
     "TomlAgent",
     "TomlConfig",
     "TomlFactory",
     "TomlGuestExtensionImage",
     "TomlHypervisor",
     "TomlRuntime",
+    "default_hypervisor_config",
     "detect",
     "find_config_file",
+    "kernel_param_fields",
     "load_runtime_config",
+    "parse_kernel_verity_params",
     "runtime_config_from_toml",
 ]
 
@@ -242,6 +247,10 @@ _MAX_VCPUS = {
 }
 
 _MIB = 1024 * 1024
+
+#: The experimental features Kata 4.1 registers (``experimental.Register``): none. (Kata 1.x's
+#: ``newstore``, which kata-oci's engine still declares for ``kata1``, was removed in 2.0.)
+EXPERIMENTAL_FEATURES: Mapping[str, Feature] = MappingProxyType({})
 
 # --------------------------------------------------------------------------
 # the TOML schema (Go's tomlConfig and its tables; field names are the TOML keys)
@@ -1520,14 +1529,10 @@ class _Loader:
         hc.kernel_params = params
 
     def experimental(self, names: list[str]) -> list[Feature]:
-        if not names:
-            return []
-        from kata_oci.engine import default_engine
-
-        registered = default_engine().features
+        """``exp.Get`` of each name, among :data:`EXPERIMENTAL_FEATURES` (Kata 4.1 registers none)."""
         features = []
         for name in names:
-            feature = registered.get(name)
+            feature = EXPERIMENTAL_FEATURES.get(name)
             if feature is None:
                 raise self.error(
                     f"Unsupported experimental feature {golang.go_quote(name)}", "runtime", "experimental"
