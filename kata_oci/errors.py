@@ -54,6 +54,8 @@ __all__ = [
 
 #: The most characters of one untrusted key or value that a message shows.
 MAX_SHOWN = 200
+# The most characters of a reason a ConfigError's message shows (the reason attribute is whole).
+_MAX_REASON = 2000
 
 
 def cut(text: object, limit: int = MAX_SHOWN) -> str:
@@ -237,13 +239,14 @@ class ConfigError(KataOCIError):
         self.key = key
         self.line = line
         self.column = column
-        where = file or "<configuration>"
+        # The message is bounded whatever the file holds (a 1 MB key...); the attributes are whole.
+        where = cut(file, 1000) if file else "<configuration>"
         if line is not None:
             where += f":{line}"
             if column is not None:
                 where += f":{column}"
-        what = f" [{key}]" if key else ""
-        super().__init__(f"{where}{what}: {reason}")
+        what = f" [{cut(key)}]" if key else ""
+        super().__init__(f"{where}{what}: {cut(reason, _MAX_REASON)}")
 
 
 class ManifestError(KataOCIError):

@@ -231,3 +231,28 @@ def test_initdata_toml_is_read_within_bounds(text: str) -> None:
         decode_initdata(_initdata(text))
     assert info.value.step == "toml"
     bounded(info.value)
+
+
+KB256 = 256 * 1024
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[hypervisor.qemu]\n"' + "K" * KB256 + '" = 1\n',  # an unknown key (strict)
+        "[hypervisor." + "q" * KB256 + "]\npath = 1\n",  # an unknown hypervisor
+        '[hypervisor.qemu]\npath = "' + "p" * KB256 + '"\npath = 2\n',  # a TOML error quoting the line
+    ],
+    ids=["huge-keys", "huge-section", "huge-value"],
+)
+def test_configuration_errors_are_bounded(tmp_path: Any, text: str) -> None:
+    from kata_oci import ConfigError, load_runtime_config
+
+    path = tmp_path / "configuration.toml"
+    path.write_text(text)
+    try:
+        load_runtime_config(path, strict=True)
+    except ConfigError as exc:
+        bounded(exc)
+    else:  # pragma: no cover - every case is refused
+        pytest.fail("accepted")
