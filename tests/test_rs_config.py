@@ -427,3 +427,11 @@ def test_host_facts_from_host_checks(tmp_path: Path) -> None:
     )
     assert config.hypervisor["qemu"].cpu_info.default_vcpus == 2.0
     assert config.hypervisor["qemu"].path == "/usr/bin/qemu-system-x86_64"
+
+
+def test_the_registry_detects_each_kata4_file_as_its_runtime() -> None:
+    from kata_oci.profiles import detect_profile
+
+    for directory, expected in ((RS_DIR, "rs"), (GO_DIR, "go")):
+        for f in shared_path(*directory).glob("*.toml"):
+            assert detect_profile(tomllib.loads(f.read_text()), file=str(f)).name == expected, f.name

@@ -117,3 +117,15 @@ def test_container_type_sandbox_id_and_sizing() -> None:
         engine=engine,
     )
     assert (sizing.vcpus, sizing.memory_mb) == (1.5, 514)
+
+
+def test_top_level_api_follows_the_rs_configuration(rs_file: Path) -> None:
+    config = kata_oci.load_runtime_config(rs_file)
+    assert config.profile == "rs"  # detected from the file
+    spec = _spec({"io.katacontainers.config.hypervisor.default_memory": "512MiB"})
+    _, plan = kata_oci.plan_sandbox_config(spec, config, "/b", "cid")
+    assert plan.decisions[0].new == 512
+    sizing = kata_oci.calculate_sandbox_sizing(
+        {"io.kubernetes.cri.sandbox-memory": str(3 << 20)}, profile="rs"
+    )
+    assert sizing.memory_mb == 4  # 3 MiB is odd: runtime-rs rounds up to even
