@@ -467,3 +467,11 @@ def test_go_profile_verdicts_through_a_manifest(tmp_path: Path) -> None:
     }
     assert pod.sizing is not None and pod.sizing.static_sandbox_resource_mgmt is True
     assert pod.sizing.workload is not None and pod.sizing.workload.memory_mb == 512
+
+
+def test_a_dropped_misspelling_gets_the_profiles_did_you_mean(defaults: Cluster) -> None:
+    typo = "io.kata-containers.config.runtime.disable_guest_seccomp"
+    (pod,) = check_manifests([_pod({typo: "true"})], defaults).pods
+    (rec,) = pod.records
+    assert (rec.verdict, rec.layer) == (V.DROPPED, L.CRI)
+    assert rec.fix == "did you mean io.katacontainers.config.runtime.disable_guest_seccomp?"

@@ -27,6 +27,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+import msgspec
+
 from kata_oci import golang
 from kata_oci.errors import cut
 from kata_oci.overrides import Outcome
@@ -507,6 +509,26 @@ def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str
     return target
 
 
+def _respell_dropped(state: _Pod, cluster: Cluster, target: KataTarget) -> None:
+    """A dropped key that only looks like Kata's gets the profile's "did you mean" as its fix."""
+    misspelt = {
+        i: r
+        for i, r in enumerate(state.records)
+        if r.verdict is Verdict.DROPPED
+        and r.layer is Layer.CRI
+        and r.key
+        and not r.key.startswith(KATA_PREFIX)
+    }
+    if not misspelt or target.error is not None:
+        return
+    plan = plan_kata(target, {r.key: r.value or "" for r in misspelt.values() if r.key}, strict=False)
+    hints = {d.key: d.hint for d in plan.decisions if d.hint}
+    for i, r in misspelt.items():
+        hint = hints.get(r.key or "")
+        if hint:
+            state.records[i] = msgspec.structs.replace(r, fix=hint, profile=target.profile)
+
+
 # -- the entry points ----------------------------------------------------------------------------
 
 
@@ -536,6 +558,7 @@ def check_pod(
     state.report.spec_keys = sorted(k for k in passed if k.startswith(KATA_PREFIX))
     state.report.container_keys = _container_keys(cluster, state.pod, handler)
     target = _kata(state, cluster, handler, passed)
+    _respell_dropped(state, cluster, target)
     _sizing(state, cluster, handler, passed, overhead, target)
     return state.report
 
