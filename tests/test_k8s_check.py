@@ -475,3 +475,23 @@ def test_a_dropped_misspelling_gets_the_profiles_did_you_mean(defaults: Cluster)
     (rec,) = pod.records
     assert (rec.verdict, rec.layer) == (V.DROPPED, L.CRI)
     assert rec.fix == "did you mean io.katacontainers.config.runtime.disable_guest_seccomp?"
+
+
+def test_crio_default_annotations_reach_every_pod_unless_it_sets_the_key(tmp_path: Path) -> None:
+    (tmp_path / "crio.conf").write_text(
+        "[crio.runtime.runtimes.kata-qemu]\n"
+        'runtime_path = "/opt/kata/bin/containerd-shim-kata-v2"\nruntime_type = "vm"\n'
+        'runtime_config_path = "/opt/kata/share/defaults/kata-containers/runtimes/qemu/'
+        'configuration-qemu.toml"\n'
+        "[crio.runtime.runtimes.kata-qemu.default_annotations]\n"
+        '"io.katacontainers.config.hypervisor.kernel_params" = "agent.log=debug"\n'
+        '"io.katacontainers.config.agent.kernel_modules" = "e1000e"\n'
+    )
+    cl = Cluster(load_crio_config(tmp_path / "crio.conf"), kata_config_dirs=[KATA4_GO])
+    (pod,) = check_manifests([_pod({"io.katacontainers.config.agent.kernel_modules": "i915"})], cl).pods
+    by_key = {r.key: r for r in pod.records}
+    assert by_key[HYP + "kernel_params"].verdict is V.APPLIED
+    assert by_key[HYP + "kernel_params"].reason.startswith("from default_annotations of runtime kata-qemu")
+    mods = by_key["io.katacontainers.config.agent.kernel_modules"]
+    assert (mods.value, mods.verdict) == ("i915", V.APPLIED)  # the pod's own value wins
+    assert not mods.reason.startswith("from default_annotations")

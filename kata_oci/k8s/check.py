@@ -340,7 +340,7 @@ def _passed(state: _Pod, cluster: Cluster, handler: Handler, annotations: dict[s
                     fix = "use an io.katacontainers. key"
                 state.add(k, v, Verdict.DROPPED, Layer.CRI, why, fix)
         return passed
-    passed = {}
+    passed = dict(handler.default_annotations)  # CRI-O's, which the pod's own keys override
     for k, v in annotations.items():
         prefix = crio.removed_by(handler.allowed_annotations, k)
         if prefix is None:
@@ -489,11 +489,15 @@ def _kata(state: _Pod, cluster: Cluster, handler: Handler, passed: dict[str, str
         plan = plan_kata(target, kata_keys, strict=cluster.strict)
         if len(cluster._plan_cache) < _PLAN_CACHE_LIMIT:
             cluster._plan_cache[cache_key] = plan
+    defaults = dict(handler.default_annotations)
+    own = state.pod.annotations if isinstance(state.pod.annotations, Mapping) else {}
     for d in plan.decisions:
         verdict = _OUTCOME[d.outcome]
         reason = d.reason
         if verdict is Verdict.APPLIED:
             reason = f"applied: sets {d.target}" if d.target else "applied"
+        if d.key in defaults and d.key not in own:
+            reason = f"from default_annotations of runtime {handler.name} in CRI-O's config: {reason}"
         state.add(
             d.key,
             d.value,

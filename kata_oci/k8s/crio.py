@@ -4,8 +4,9 @@ Configuration: ``crio.conf`` and the drop-in files of ``crio.conf.d/`` (every
 regular file, in name order, each merged over the last: kata-deploy writes
 ``99-kata-deploy`` with no suffix). ``[crio.runtime]`` ``default_runtime``
 (``crun`` when unset) and ``[crio.runtime.runtimes.NAME]`` ``runtime_path``,
-``runtime_type``, ``runtime_config_path`` (Kata's configuration file) and
-``allowed_annotations`` are read; ``[crio.runtime.workloads.NAME]`` too.
+``runtime_type``, ``runtime_config_path`` (Kata's configuration file),
+``allowed_annotations`` and ``default_annotations`` (every pod's annotations
+unless the pod sets the key: ``prepareKubeAnnotations``) are read.
 
 Filtering (``FilterDisallowedAnnotations``, ``pkg/config/workloads.go``):
 CRI-O only removes its *own* experimental annotations that a handler does not
@@ -147,6 +148,12 @@ def _handler(name: str, table: Mapping[str, Any], source: str) -> Handler:
         for a in allowed
         if a not in _ALLOWED_SET
     )
+    defaults = table.get("default_annotations")
+    default_annotations: tuple[tuple[str, str], ...] = ()
+    if isinstance(defaults, Mapping):
+        default_annotations = tuple((k, v) for k, v in defaults.items() if isinstance(v, str))
+        if len(default_annotations) != len(defaults):
+            problems.append(f"runtimes.{name}.default_annotations holds values that are not strings")
     kata, runtime = kata_runtime_of("", runtime_path, config_path)
     if kata and runtime_type != "vm":
         problems.append(f'runtime_type is {runtime_type!r}: a Kata shim needs runtime_type = "vm"')
@@ -161,6 +168,7 @@ def _handler(name: str, table: Mapping[str, Any], source: str) -> Handler:
         runtime=runtime,
         source=source,
         problems=tuple(problems),
+        default_annotations=default_annotations,
     )
 
 

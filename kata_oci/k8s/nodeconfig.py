@@ -62,6 +62,8 @@ class Handler:
     problems: tuple[str, ...] = ()
     #: kata-deploy's shim name (``qemu``, ``qemu-runtime-rs``) when known.
     shim: str | None = None
+    #: CRI-O's ``default_annotations`` of the handler: every pod's, unless it sets the key itself.
+    default_annotations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
