@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from . import common, manifests, output
+from . import audit, common, manifests, output
 
 HELP = (
     "Say what each io.katacontainers. annotation of a bundle does: applied (old -> new), rejected "
@@ -15,7 +15,10 @@ HELP = (
     "say it for every pod, layer by layer: Kubernetes, RuntimeClass, the CRI's pass-through, Kata; "
     "also dropped, with the layer that decided and the fix."
 )
-EXAMPLE = "kata-oci check examples/bundles/containerd-rejected --config kata_oci/data/configuration.toml"
+EXAMPLE = (
+    "kata-oci check examples/bundles/containerd-rejected --config kata_oci/data/configuration.toml\n"
+    "  kata-oci check --all --handler-config kata=/etc/kata-containers/configuration.toml"
+)
 EPILOG = (
     common.CONFIG_HELP
     + "\n\nManifests: kata-oci check deploy.yaml --containerd-config /etc/containerd/config.toml "
@@ -27,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "bundle",
         metavar="BUNDLE|MANIFEST",
-        nargs="+",
+        nargs="*",
         help="bundle directory or its config.json; or Kubernetes manifests (files, directories); - for stdin",
     )
     common.add_config(p)
@@ -36,6 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help=common.STRICT_HELP)
     p.add_argument("--host-checks", action="store_true", help=common.HOST_CHECKS_HELP)
     manifests.add_arguments(p)
+    audit.add_arguments(p)
 
 
 def _show(value: Any) -> str:
@@ -61,6 +65,16 @@ def run(args: argparse.Namespace) -> int:
     from kata_oci.api import plan_sandbox_config
     from kata_oci.overrides import Outcome
 
+    if audit.wanted(args):
+        if args.bundle:
+            raise common.Failure(
+                "give bundles or an audit option (--all, --containerd-root, --crio-root), not both"
+            )
+        return audit.run(args)
+    if not args.bundle:
+        raise common.Failure(
+            "check wants a BUNDLE (or manifests), or --all to check every bundle on this node"
+        )
     if manifests.wanted(args):
         return manifests.run(args)
     if len(args.bundle) > 1:

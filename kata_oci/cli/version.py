@@ -10,11 +10,12 @@ from . import common, output
 
 def _profiles() -> list[dict[str, str]]:
     """The registered profiles (name, Kata version, title), as kata_oci.profiles() lists them."""
-    import kata_oci
-
     try:
-        listing = getattr(kata_oci, "profiles", None)
-        found = listing() if callable(listing) else None
+        from kata_oci.profiles import list_profiles
+
+        found: Any = list_profiles()
+    except ImportError:
+        found = None
     except Exception:  # a broken profile plugin must not hide the version
         found = None
     if found is None:  # before the profile registry: the Kata 1.x model is the only one
