@@ -65,7 +65,7 @@ def test_one_line_per_problem_and_a_summary(
         "checked 4 bundles (containerd: 2, cri-o: 2); 2 skipped (not Kata); 1 with problems"
     )
     assert "2 rejected" in summary and "2 unknown" in summary
-    assert f"# configuration: {SHIPPED}" in lines
+    assert f"# configuration: {SHIPPED}; profile: kata1" in lines
 
 
 def test_json_lines(node: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -150,13 +150,20 @@ class _Audit:
         self.counts: Counter[str] = Counter()
         self.status = common.EXIT_OK
         self.problem_bundles = 0
+        self.profiles: dict[str, str] = {}  # configuration file -> the profile it was read with
 
     def config(self, path: str | None) -> tuple[str, Any]:
         if path not in self.configs:
             try:
-                self.configs[path] = common.runtime_config(
-                    path, self.args.strict, host_checks=self.args.host_checks
+                choice, rc = common.runtime_choice(
+                    path,
+                    self.args.strict,
+                    host_checks=self.args.host_checks,
+                    kata=getattr(self.args, "kata", None),
+                    engine=self.engine,
                 )
+                self.configs[path] = (str(choice.path), rc)
+                self.profiles[str(choice.path)] = choice.profile.name
             except Exception as exc:
                 from kata_oci.errors import KataOCIError
 
@@ -170,7 +177,7 @@ class _Audit:
 
     def problems(self, found: Found) -> tuple[str, str, list[dict[str, Any]]] | None:
         """(handler, configuration, problems) of one bundle; None when it is skipped or gone."""
-        from kata_oci.convert import plan_sandbox_config
+        from kata_oci.api import plan_sandbox_config
         from kata_oci.errors import KataOCIError
         from kata_oci.overrides import Outcome
         from kata_oci.spec import parse_config_json
@@ -275,6 +282,7 @@ def run(args: argparse.Namespace, roots: list[tuple[str, str]] | None = None) ->
         "with_problems": audit.problem_bundles,
         "problems": {k: v for k, v in sorted(audit.counts.items()) if k != "skipped"},
         "configurations": sorted(c[0] for c in audit.configs.values() if not isinstance(c, BaseException)),
+        "profiles": audit.profiles,
         "roots": [root for root, _ in roots],
         "missing_roots": missing,
         "ok": audit.status == common.EXIT_OK,
@@ -288,7 +296,10 @@ def run(args: argparse.Namespace, roots: list[tuple[str, str]] | None = None) ->
             f"checked {checked} bundles ({runtimes}); {summary['skipped_not_kata']} skipped (not Kata); "
             f"{audit.problem_bundles} with problems: {found_problems}"
         ]
-        lines.extend(f"# configuration: {c}" for c in summary["configurations"])
+        lines.extend(
+            f"# configuration: {c}" + (f"; profile: {audit.profiles[c]}" if c in audit.profiles else "")
+            for c in summary["configurations"]
+        )
         lines.extend(f"# not found: {root}" for root in missing)
         output.write_lines(lines)
     return audit.status

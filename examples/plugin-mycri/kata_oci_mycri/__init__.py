@@ -1,0 +1,15 @@
+"""kata-oci plugin for "mycri": which key says the container's kind, which holds its pod's ID."""
+
+from kata_oci import CRI, ContainerType, hookimpl
+
+CRI_KEYS = CRI(
+    name="mycri",
+    container_type_key="io.example.mycri/kind",
+    container_types={"pod": ContainerType.POD_SANDBOX, "workload": ContainerType.POD_CONTAINER},
+    sandbox_id_key="io.example.mycri/pod-id",
+)
+
+
+@hookimpl
+def kata_oci_declare_cri() -> CRI:
+    return CRI_KEYS
