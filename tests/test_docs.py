@@ -50,6 +50,8 @@ COVERED = {
 # Blocks of others' documents that illustrate and cannot run as they stand: (file, index) -> why.
 NOT_RUN = {
     ("profiles.md", 0): "illustrative: names a spec, bundle and path the reader has",
+    ("manifests.md", 0): "needs /etc/containerd/config.toml and /opt/kata of a real node",
+    ("manifests.md", 1): "illustrative: reads a deploy.yaml the reader has",
 }
 
 
@@ -94,6 +96,8 @@ def _transcript(text: str) -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "console"], ids=lambda b: b.id)
 def test_console_transcripts_are_what_the_commands_print(block: Block) -> None:
+    if (block.doc.name, block.index) in NOT_RUN:
+        pytest.skip(NOT_RUN[block.doc.name, block.index])
     for command, expected in _transcript(block.text):
         result = subprocess.run(
             ["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, env=_env(), check=False
@@ -167,8 +171,6 @@ def test_readme_set_up_in_a_fresh_clone(tmp_path: Path) -> None:
     uv = _uv()
     clone = tmp_path / "kata-oci"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    # This checkout's uncommitted README and examples are what is under test.
-    shutil.copytree(ROOT / "examples", clone / "examples", dirs_exist_ok=True, symlinks=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
     env["UV_OFFLINE"] = "1"  # everything is in uv's cache by now; no index needed
     sync = subprocess.run(
