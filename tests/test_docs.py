@@ -38,7 +38,7 @@ FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
 COVERED = {
     "git clone https://github.com/kata-oci/kata-oci && cd kata-oci": "test_readme_set_up_in_a_fresh_clone",
     "uv sync --no-dev --quiet": "test_readme_set_up_in_a_fresh_clone",
-    "uv run --no-dev kata-oci convert examples/bundles/containerd-pod-sandbox": (
+    "uv run --no-dev kata-oci convert examples/bundles/crio-pod-sandbox": (
         "test_readme_set_up_in_a_fresh_clone"
     ),
     "uv sync": "the landing and CI steps (.ci/run syncs its groups by name)",
@@ -191,7 +191,7 @@ def test_readme_set_up_in_a_fresh_clone(tmp_path: Path) -> None:
     assert {"kata-oci-core", "kata-oci-containerd", "kata-oci-crio", "kata-oci-dockershim"} <= names
     assert not names & {"pytest", "ruff", "mypy", "atheris", "hypothesis"}  # only what the command needs
     main = subprocess.run(
-        [uv, "run", "--no-dev", "kata-oci", "convert", "examples/bundles/containerd-pod-sandbox"],
+        [uv, "run", "--no-dev", "kata-oci", "convert", "examples/bundles/crio-pod-sandbox"],
         cwd=clone,
         capture_output=True,
         text=True,
@@ -200,7 +200,7 @@ def test_readme_set_up_in_a_fresh_clone(tmp_path: Path) -> None:
     )
     assert main.returncode == 0, main.stderr
     assert main.stderr == ""  # nothing built, nothing installed, no noise
-    assert json.loads(main.stdout)["hypervisor_config"]["memory_size"] == 4096
+    assert json.loads(main.stdout)["id"] == "crio-pod-sandbox"
 
 
 def test_the_readme_plugin_installs_and_answers(tmp_path: Path) -> None:
