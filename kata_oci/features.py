@@ -108,7 +108,7 @@ def features_document(
         disabled: list[str] = []
         for d in declarations:
             (enabled if chosen.annotation_enabled(d.key, runtime_config)[0] else disabled).append(d.key)
-        own[KATA_OCI_PREFIX + "enable_annotations"] = _json(_enable_annotations(runtime_config))
+        own[KATA_OCI_PREFIX + "enable_annotations"] = _json(chosen.enable_annotations(runtime_config))
         own[KATA_OCI_PREFIX + "enabled"] = _json(enabled)
         own[KATA_OCI_PREFIX + "disabled"] = _json(disabled)
         if config_path is not None:
@@ -121,12 +121,3 @@ def features_document(
         "annotations": dict(sorted(annotations.items())),
         "potentiallyUnsafeConfigAnnotations": sorted(d.key for d in declarations if d.unsafe),
     }
-
-
-def _enable_annotations(runtime_config: Any) -> list[str]:
-    """The gate's patterns: Go's ``hypervisor_config``, or runtime-rs's hypervisor table in use."""
-    hypervisor = getattr(runtime_config, "hypervisor_config", None)
-    if hypervisor is None and hasattr(runtime_config, "hypervisor_in_use"):
-        table = runtime_config.hypervisor_in_use()
-        return list(table.security_info.enable_annotations) if table is not None else []
-    return list(getattr(hypervisor, "enable_annotations", []))

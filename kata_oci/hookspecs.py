@@ -26,6 +26,11 @@ key table cannot say also implements the matching hook
 ``kata_oci_pod_identity``, ``kata_oci_sandbox_sizing``); the engine then calls
 it, at the plugin's place in the order, instead of using its table entry.
 
+Runtime profiles (the rules of one Kata implementation: ``kata1``, ``go``,
+``rs``) are declared through :func:`kata_oci_declare_profile`; the core's own
+are declared by default plugins of every engine, exactly as a plugin's are
+(see :mod:`kata_oci.profiles`).
+
 The engine calls each implementation itself, in order, so that it can
 compare later answers with the first (conflicts are logged, or raised by a
 strict engine). The answering hooks are also declared ``firstresult`` for

@@ -14,6 +14,14 @@ from helpers import ROOT
 
 # The names the issues promise, importable from kata_oci itself.
 PROMISED = [
+    "Profile",
+    "ProfileError",
+    "get_profile",
+    "list_profiles",
+    "detect_profile",
+    "find_runtime_config",
+    "load_runtime_config",
+    "plan_annotations",
     "ContainerType",
     "container_type",
     "sandbox_id",

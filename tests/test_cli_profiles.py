@@ -146,3 +146,24 @@ def test_plugins_lists_the_profiles_each_plugin_declares() -> None:
     assert "  profiles:       kata1 (Kata 1.13.0)" in only
     unknown = run("plugins", "--kata", "nope")
     assert unknown.returncode == 2 and "profile 'nope'" in unknown.stderr
+
+
+@pytest.mark.parametrize("kata", ["kata1", "go", "rs"])
+def test_every_subcommand_works_with_every_built_in_profile(kata: str) -> None:
+    profile = default_engine().profile(kata)
+    said = f"profile: {kata} (Kata {profile.version}; --kata)"
+    check = run("check", RUNC, "--kata", kata, env=NO_FILE)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.splitlines()[0] == f"# configuration: {profile.shipped_config()}; {said}"
+    convert = run("convert", RUNC, "--kata", kata, "-v", env=NO_FILE)
+    assert convert.returncode == 0, convert.stderr
+    assert json.loads(convert.stdout) and said in convert.stderr
+    resolve = run("resolve", RUNC, "--kata", kata, "--json", env=NO_FILE)
+    assert json.loads(resolve.stdout)["container_type"] == str(profile.default_container_type)
+    table = json.loads(run("annotations", "--kata", kata, "--json", env=NO_FILE).stdout)
+    assert (table["profile"], len(table["annotations"])) == (kata, len(profile.declarations))
+    features = json.loads(run("features", "--kata", kata, env=NO_FILE).stdout)["annotations"]
+    assert features["org.kata-oci.profile"] == kata
+    assert json.loads(features["org.kata-oci.enable_annotations"]) == profile.enable_annotations(
+        profile.load_runtime_config(profile.shipped_config())
+    )

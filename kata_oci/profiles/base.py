@@ -202,6 +202,10 @@ class Profile(abc.ABC):
         refuses a tie or an all-zero result.
         """
 
+    def enable_annotations(self, runtime_config: Any) -> list[str]:
+        """The configuration's ``enable_annotations`` patterns (of the hypervisor in use)."""
+        return list(runtime_config.hypervisor_config.enable_annotations)
+
     def annotation_enabled(self, key: str, runtime_config: Any) -> tuple[bool, str | None]:
         """Whether ``runtime_config`` lets annotation ``key`` through, and the pattern that does.
 

@@ -102,6 +102,11 @@ class RsProfile(Profile):
             / "configuration-qemu-runtime-rs.toml"
         )
 
+    def enable_annotations(self, runtime_config: Any) -> list[str]:
+        """``security_info.enable_annotations`` of the hypervisor table in use (none: ``[]``)."""
+        hv = _checked(runtime_config).hypervisor_in_use()
+        return [] if hv is None else list(hv.security_info.enable_annotations)
+
     def annotation_enabled(self, key: str, runtime_config: Any) -> tuple[bool, str | None]:
         """runtime-rs's gate: the ``RegexSet`` of the hypervisor table in use, on the key's suffix.
 
