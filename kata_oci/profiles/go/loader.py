@@ -7,6 +7,8 @@ mirrors Go's ``tomlConfig``), the same defaults, the six hypervisor builders
 and factory tables, ``SetKernelParams`` and ``checkConfig``, in Go's order, so
 the first error is the one Kata reports. Errors are
 :class:`~kata_oci.ConfigError` naming the file, the dotted key and the line.
+The schema is in :mod:`kata_oci.profiles.go.schema`, the six hypervisor
+builders and their defaults in :mod:`kata_oci.profiles.go.hypervisors`.
 
 What is copied from Go
 ----------------------
@@ -102,18 +104,16 @@ Deliberate differences
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
 from kata_oci import golang
 from kata_oci.configfile import (
-    _clean_comma_list,
     _Doc,
     _equal_fold,
     _located,
@@ -124,22 +124,38 @@ from kata_oci.errors import ConfigError, KataOCIError
 from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
 from kata_oci.log import log
+from kata_oci.profiles.go.hypervisors import (
+    _MIB,
+    HYPERVISOR_TYPES,
+    HypervisorBuilder,
+    default_hypervisor_config,
+    kernel_param_fields,
+    parse_kernel_verity_params,
+)
+from kata_oci.profiles.go.schema import (
+    _NAMED_TABLES,
+    _NESTED,
+    _TABLES,
+    TomlAgent,
+    TomlConfig,
+    TomlFactory,
+    TomlGuestExtensionImage,
+    TomlHypervisor,
+    TomlRuntime,
+    _Table,
+)
 from kata_oci.profiles.go.toml11 import toml11_to_10
 from kata_oci.profiles.go.types import (
     FactoryConfig,
     Feature,
-    GuestExtensionImage,
-    GuestNUMANode,
     HypervisorConfig,
     HypervisorType,
     KataAgentConfig,
-    MonitorProtocol,
     NetInterworkingModel,
     Param,
     PCIePort,
     RuntimeConfig,
     VFIOModeType,
-    deserialize_params,
     float32,
 )
 
@@ -185,266 +201,23 @@ MAX_CONFIG_FILE_SIZE = 16 << 20
 MAX_DROP_INS = 1000
 
 # --------------------------------------------------------------------------
-# Go's defaults (config-settings.go.in, config.go, virtcontainers)
+# Go's defaults the loader applies itself (the hypervisors' are in kata_oci.profiles.go.hypervisors)
 
-_DEFAULT_HYPERVISOR_PATH = "/usr/bin/qemu-system-x86_64"
-_DEFAULT_JAILER_PATH = "/usr/bin/jailer"
-_DEFAULT_IMAGE_PATH = "/usr/share/kata-containers/kata-containers.img"
-_DEFAULT_KERNEL_PATH = "/usr/share/kata-containers/vmlinuz.container"
-_DEFAULT_INITRD_PATH = "/usr/share/kata-containers/kata-containers-initrd.img"
-_DEFAULT_ROOTFS_TYPE = "ext4"
 _SYSTEMD_UNIT = "kata-containers.target"
-_DEFAULT_MACHINE_TYPE = "q35"
-_DEFAULT_VCPU_COUNT = 1
-_DEFAULT_MEM_SIZE = 2048  # MiB
-_MIN_HYPERVISOR_MEMORY = 256  # MiB, vc.MinHypervisorMemory
-_DEFAULT_MEM_SLOTS = 10
-_DEFAULT_HYPERVISOR_LOGLEVEL = 1
-_MAX_HYPERVISOR_LOGLEVEL = 3
-_DEFAULT_BRIDGES = 1
-_MAX_PCI_BRIDGES = 5
-_MAX_PCIE_ROOT_PORTS = 16
-_MAX_PCIE_SWITCH_PORTS = 16
-_DEFAULT_BLOCK_DRIVER = "virtio-scsi"
-_DEFAULT_BLOCK_AIO = "io_uring"
-_DEFAULT_MSIZE_9P = 8192
-_DEFAULT_ENTROPY_SOURCE = "/dev/urandom"
-_DEFAULT_VIRTIO_FS_CACHE = "never"
-_DEFAULT_VHOST_USER_STORE_PATH = "/var/run/kata-containers/vhost-user/"
-_DEFAULT_MEASUREMENT_ALGO = "sha512"
 _DEFAULT_TEMPLATE_PATH = "/run/vc/vm/template"
 _DEFAULT_VM_CACHE_ENDPOINT = "/var/run/kata-containers/cache.sock"
-_DEFAULT_REMOTE_SOCKET = "/run/peerpod/hypervisor.sock"
-_DEFAULT_REMOTE_TIMEOUT = 600
-
-_BLOCK_DRIVERS = ("virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "virtio-blk-ccw")
-_BLOCK_AIO = ("io_uring", "native", "threads")
-_MONITORS = ("hmp", "qmp", "qmp-pretty")
-_VIRTIO_9P, _VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS = "virtio-9p", "virtio-fs", "virtio-fs-nydus", "none"
-_SHARED_FS = (_VIRTIO_9P, _VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS)
 _EMPTY_DIR_MODES = ("shared-fs", "block-encrypted", "block-plain")
 _VFIO_MODES = ("vfio", "guest-kernel")
-_VERITY_BLOCK_SIZE = 512
-
-_HYPERVISOR_TYPES: dict[str, HypervisorType] = {
-    "firecracker": HypervisorType.FIRECRACKER,
-    "qemu": HypervisorType.QEMU,
-    "clh": HypervisorType.CLH,
-    "dragonball": HypervisorType.DRAGONBALL,
-    "stratovirt": HypervisorType.STRATOVIRT,
-    "remote": HypervisorType.REMOTE,
-}
-
-# govmm.MaxVCPUs() per architecture (platform.machine() and Go spellings).
-_MAX_VCPUS = {
-    "x86_64": 240,
-    "amd64": 240,
-    "aarch64": 123,
-    "arm64": 123,
-    "ppc64le": 128,
-    "s390x": 248,
-    "riscv64": 512,
-}
-
-_MIB = 1024 * 1024
 
 #: The experimental features Kata 4.1 registers (``experimental.Register``): none. (Kata 1.x's
 #: ``newstore``, which kata-oci's engine still declares for ``kata1``, was removed in 2.0.)
 EXPERIMENTAL_FEATURES: Mapping[str, Feature] = MappingProxyType({})
 
-# --------------------------------------------------------------------------
-# the TOML schema (Go's tomlConfig and its tables; field names are the TOML keys)
-
-Uint32 = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1, extra={"go": "uint32"})]
-# uint64 and uint: TOML integers stop at 2**63 - 1, so the upper bound never binds.
-Uint64 = Annotated[int, msgspec.Meta(ge=0, extra={"go": "uint64"})]
-Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1, extra={"go": "int64"})]
-Uint = Annotated[int, msgspec.Meta(ge=0, extra={"go": "uint"})]
-
-
-def _strings() -> Any:
-    return msgspec.field(default_factory=list)
-
-
-class _Table(msgspec.Struct, kw_only=True):
-    """A TOML table Go decodes into a struct."""
-
-
-class TomlGuestExtensionImage(_Table):
-    """One ``[[hypervisor.<name>.guest_extension_images]]`` entry."""
-
-    name: str = ""
-    path: str = ""
-    verity_params: str = ""
-
-
-class TomlHypervisor(_Table):
-    """``[hypervisor.<name>]`` (Go's ``hypervisor`` struct)."""
-
-    path: str = ""
-    jailer_path: str = ""
-    kernel: str = ""
-    initrd: str = ""
-    image: str = ""
-    rootfs_type: str = ""
-    firmware: str = ""
-    firmware_volume: str = ""
-    machine_accelerators: str = ""
-    cpu_features: str = ""
-    kernel_params: str = ""
-    kernel_verity_params: str = ""
-    machine_type: str = ""
-    tdx_quote_generation_service_socket_port: Uint32 = 0
-    block_device_driver: str = ""
-    entropy_source: str = ""
-    shared_fs: str = ""
-    virtio_fs_daemon: str = ""
-    virtio_fs_cache: str = ""
-    vhost_user_store_path: str = ""
-    guest_hook_path: str = ""
-    guest_memory_dump_path: str = ""
-    seccompsandbox: str = ""
-    block_device_aio: str = ""
-    remote_hypervisor_socket: str = ""
-    snp_id_block: str = ""
-    snp_id_auth: str = ""
-    snp_guest_policy: Uint64 | None = None
-    measurement_algo: str = ""
-    valid_hypervisor_paths: list[str] = _strings()
-    valid_jailer_paths: list[str] = _strings()
-    valid_virtio_fs_daemon_paths: list[str] = _strings()
-    virtio_fs_extra_args: list[str] = _strings()
-    pflashes: list[str] = _strings()
-    valid_vhost_user_store_paths: list[str] = _strings()
-    valid_entropy_sources: list[str] = _strings()
-    enable_annotations: list[str] = _strings()
-    rx_rate_limiter_max_rate: Uint64 = 0
-    tx_rate_limiter_max_rate: Uint64 = 0
-    memory_offset: Uint64 = 0
-    default_maxmemory: Uint64 = 0
-    disk_rate_limiter_bw_max_rate: Int64 = 0
-    disk_rate_limiter_bw_one_time_burst: Int64 = 0
-    disk_rate_limiter_ops_max_rate: Int64 = 0
-    disk_rate_limiter_ops_one_time_burst: Int64 = 0
-    net_rate_limiter_bw_max_rate: Int64 = 0
-    net_rate_limiter_bw_one_time_burst: Int64 = 0
-    net_rate_limiter_ops_max_rate: Int64 = 0
-    net_rate_limiter_ops_one_time_burst: Int64 = 0
-    hypervisor_loglevel: Uint32 = 0
-    virtio_fs_cache_size: Uint32 = 0
-    virtio_fs_queue_size: Uint32 = 0
-    default_maxvcpus: Uint32 = 0
-    default_memory: Uint32 = 0
-    memory_slots: Uint32 = 0
-    default_bridges: Uint32 = 0
-    msize_9p: Uint32 = 0
-    remote_hypervisor_timeout: Uint32 = 0
-    default_vcpus: float = 0.0  # Go float32: range-checked and rounded in _convert
-    block_device_cache_set: bool = False
-    block_device_cache_direct: bool = False
-    block_device_cache_noflush: bool = False
-    block_device_logical_sector_size: Uint32 = 0
-    block_device_physical_sector_size: Uint32 = 0
-    enable_vhost_user_store: bool = False
-    vhost_user_reconnect_timeout_sec: Uint32 = 0
-    disable_block_device_use: bool = False
-    enable_mem_prealloc: bool = False
-    reclaim_guest_freed_memory: bool = False
-    enable_hugepages: bool = False
-    enable_virtio_mem: bool = False
-    enable_iommu: bool = False
-    enable_iommu_platform: bool = False
-    enable_numa: bool = False
-    numa_mapping: list[str] = _strings()
-    enable_debug: bool = False
-    disable_nesting_checks: bool = False
-    enable_iothreads: bool = False
-    indep_iothreads: Uint32 = 0
-    disable_image_nvdimm: bool = False
-    hot_plug_vfio: str = ""
-    cold_plug_vfio: str = ""
-    pcie_root_port: Uint32 = 0
-    pcie_switch_port: Uint32 = 0
-    disable_vhost_net: bool = False
-    guest_memory_dump_paging: bool = False
-    confidential_guest: bool = False
-    sev_snp_guest: bool = False
-    enable_guest_swap: bool = False
-    rootless: bool = False
-    disable_seccomp: bool = False
-    disable_selinux: bool = False
-    disable_guest_selinux: bool = False
-    use_legacy_serial: bool = False
-    extra_monitor_socket: str = ""
-    guest_extension_images: list[TomlGuestExtensionImage] = _strings()
-
-
-class TomlRuntime(_Table):
-    """``[runtime]``."""
-
-    internetworking_model: str = ""
-    jaeger_endpoint: str = ""
-    jaeger_user: str = ""
-    jaeger_password: str = ""
-    vfio_mode: str = ""
-    guest_selinux_label: str = ""
-    sandbox_bind_mounts: list[str] = _strings()
-    experimental: list[str] = _strings()
-    enable_tracing: bool = False
-    disable_new_netns: bool = False
-    disable_guest_seccomp: bool = False
-    enable_vcpus_pinning: bool = False
-    enable_debug: bool = False
-    sandbox_cgroup_only: bool = False
-    static_sandbox_resource_mgmt: bool = False
-    enable_pprof: bool = False
-    disable_guest_empty_dir: bool = False
-    emptydir_mode: str = ""
-    create_container_timeout: Uint64 = 0
-    dan_conf: str = ""
-    experimental_force_guest_pull: bool = False
-    pod_resource_api_sock: str = ""
-    kubelet_root_dir: str = ""
-
-
-class TomlAgent(_Table):
-    """``[agent.<name>]``."""
-
-    kernel_modules: list[str] = _strings()
-    enable_debug: bool = False
-    enable_tracing: bool = False
-    debug_console_enabled: bool = False
-    dial_timeout: Uint32 = 0
-    cdh_api_timeout: Uint32 = 0
-    launch_process_timeout: Uint32 = 0
-    visible_cdi_devices: bool = False
-
-
-class TomlFactory(_Table):
-    """``[factory]``."""
-
-    template_path: str = ""
-    vm_cache_endpoint: str = ""
-    vm_cache_number: Uint = 0
-    enable_template: bool = False
-
-
-class TomlConfig(_Table):
-    """A whole ``configuration.toml`` (Go's ``tomlConfig``); tables keep the file's order."""
-
-    hypervisor: dict[str, TomlHypervisor] = msgspec.field(default_factory=dict)
-    agent: dict[str, TomlAgent] = msgspec.field(default_factory=dict)
-    factory: TomlFactory = msgspec.field(default_factory=TomlFactory)
-    runtime: TomlRuntime = msgspec.field(default_factory=TomlRuntime)
-
-
-_NAMED_TABLES: dict[str, type[_Table]] = {"hypervisor": TomlHypervisor, "agent": TomlAgent}
-_TABLES: dict[str, type[_Table]] = {"factory": TomlFactory, "runtime": TomlRuntime}
-_NESTED: dict[str, type[_Table]] = {"guest_extension_images": TomlGuestExtensionImage}
 _MAX_SAFE_FLOAT32_INT = 2**24 - 1
 _MAX_FLOAT32 = 3.4028234663852886e38
 
 _T = TypeVar("_T", bound=_Table)
+
 
 # --------------------------------------------------------------------------
 # decoding one file: fold keys, note unknown ones, convert with Go's types
@@ -617,6 +390,10 @@ class _Merged:
             self.named.setdefault(section, {}).setdefault(name, {})[field] = value[field]
             self.origin[(section, name, field)] = doc
 
+    @property
+    def main_file(self) -> str:
+        return self.main.file
+
     def doc_for(self, key: tuple[str, ...]) -> _Doc:
         for n in range(len(key), 0, -1):
             if (found := self.origin.get(key[:n])) is not None:
@@ -686,661 +463,6 @@ def _drop_in_files(config_file: str) -> list[str]:
             f"{directory}: more than {MAX_DROP_INS} drop-in files, the most kata-oci reads", file=config_file
         )
     return [os.path.join(directory, name) for name in names]
-
-
-# --------------------------------------------------------------------------
-# small Go helpers
-
-
-_GO_SPACE_STR = "".join(sorted(golang.GO_SPACE))
-
-
-def kernel_param_fields(s: str) -> list[str]:
-    """Go's ``vc.KernelParamFields``: split on spaces outside double quotes, each part trimmed."""
-    params: list[str] = []
-    start = 0
-    in_quote = False
-    for current, c in enumerate(s):
-        if c == '"':
-            in_quote = not in_quote
-        elif c == " " and not in_quote:
-            part = s[start:current].strip(_GO_SPACE_STR)
-            if part:
-                params.append(part)
-            start = current + 1
-    part = s[start:].strip(_GO_SPACE_STR)
-    if part:
-        params.append(part)
-    return params
-
-
-def parse_kernel_verity_params(params: str) -> None:
-    """Go's ``vc.ParseKernelVerityParams`` checks; raises :class:`ValueError` with Go's message."""
-    if not params.strip(_GO_SPACE_STR):
-        return
-    values: dict[str, str] = {}
-    for raw in params.split(","):
-        field = raw.strip(_GO_SPACE_STR)
-        if not field:
-            continue
-        key, sep, value = field.partition("=")
-        if not sep:
-            raise ValueError(f"invalid kernel_verity_params entry: {golang.go_quote(field)}")
-        values[key] = value
-    if not values.get("root_hash"):
-        raise ValueError("missing kernel_verity_params root_hash")
-    numbers: dict[str, int] = {}
-    for name in ("data_blocks", "data_block_size", "hash_block_size"):
-        value = values.get(name, "")
-        if not value:
-            raise ValueError(f"missing kernel_verity_params {name}")
-        try:
-            numbers[name] = golang.parse_uint(value, 64)
-        except golang.NumError as exc:
-            raise ValueError(f"invalid kernel_verity_params {name} {golang.go_quote(value)}: {exc}") from None
-    if not values.get("salt"):
-        raise ValueError("missing kernel_verity_params salt")
-    for name in ("data_blocks", "data_block_size", "hash_block_size"):
-        if numbers[name] == 0:
-            raise ValueError(f"invalid kernel_verity_params {name}: must be non-zero")
-    for name in ("data_block_size", "hash_block_size"):
-        if numbers[name] % _VERITY_BLOCK_SIZE:
-            raise ValueError(f"invalid kernel_verity_params {name}: must be multiple of {_VERITY_BLOCK_SIZE}")
-
-
-#: The keys that take one of a few values: (default, values, Go's message), in the order Go lists them.
-_CHOICES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "block_device_driver": (
-        _DEFAULT_BLOCK_DRIVER,
-        _BLOCK_DRIVERS,
-        "Invalid hypervisor block storage driver {value} specified (supported drivers: {allowed})",
-    ),
-    "block_device_aio": (
-        _DEFAULT_BLOCK_AIO,
-        _BLOCK_AIO,
-        "Invalid hypervisor block storage I/O mechanism  {value} specified (supported AIO: {allowed})",
-    ),
-    "extra_monitor_socket": (
-        "",
-        _MONITORS,
-        "Invalid hypervisor extra monitor socket {value} specified (supported values: {allowed})",
-    ),
-    "shared_fs": (
-        _VIRTIO_FS,
-        _SHARED_FS,
-        "Invalid hypervisor shared file system {value} specified (supported file systems: {allowed})",
-    ),
-}
-
-_EXTENSION_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _go_list(values: tuple[str, ...]) -> str:
-    return "[" + " ".join(values) + "]"
-
-
-# --------------------------------------------------------------------------
-# the hypervisor builders
-
-
-class _Hypervisor:
-    """Go's ``hypervisor`` helper methods and the six ``new*HypervisorConfig`` builders."""
-
-    def __init__(self, name: str, h: TomlHypervisor, merged: _Merged, host: HostChecks | None) -> None:
-        self.name = name
-        self.h = h
-        self.merged = merged
-        self.host = host if host is not None and host.check_files else None  # checks
-        self.facts = host or THIS_HOST
-
-    def error(self, reason: str, field: str | None = None) -> ConfigError:
-        key = ("hypervisor", self.name, field) if field else ("hypervisor", self.name)
-        return self.merged.error(reason, *key)
-
-    # -- paths (ResolvePath only with host checks)
-
-    def resolve(self, field: str, value: str, default: str = "") -> str:
-        path = value or default
-        if not path or self.host is None:
-            return path
-        try:
-            return self.host.resolve(path)
-        except HostCheckError as exc:
-            hint = "" if value else " (the default; the key is not set)"
-            raise self.error(f"{exc.reason}{hint}", field) from None
-
-    def path(self) -> str:
-        return self.resolve("path", self.h.path, _DEFAULT_HYPERVISOR_PATH)
-
-    def kernel(self) -> str:
-        return self.resolve("kernel", self.h.kernel, _DEFAULT_KERNEL_PATH)
-
-    def pflash(self) -> list[str]:
-        if self.host is not None:
-            for entry in self.h.pflashes:
-                try:
-                    self.host.resolve(entry)
-                except HostCheckError as exc:
-                    raise self.error(f"failed to resolve path: {entry}: {exc.reason}", "pflashes") from None
-        return list(self.h.pflashes)
-
-    def vsock(self) -> None:
-        if self.host is not None and not self.host.supports_vsock():
-            raise self.error(self.host.vsock_error())
-
-    # -- values
-
-    def rootfs_type(self) -> str:
-        return self.h.rootfs_type or _DEFAULT_ROOTFS_TYPE
-
-    def machine_type(self) -> str:
-        return self.h.machine_type or _DEFAULT_MACHINE_TYPE
-
-    def kernel_params(self) -> list[Param]:
-        return deserialize_params(kernel_param_fields(self.h.kernel_params))
-
-    def max_vcpus_limit(self) -> int:
-        return _MAX_VCPUS.get(self.facts.machine(), 240)
-
-    def default_max_vcpus(self, requested: int) -> int:
-        numcpus = self.facts.host_cpus()
-        if requested >= numcpus or requested == 0:
-            requested = numcpus
-        return min(requested, self.max_vcpus_limit())
-
-    def num_vcpus(self) -> float:
-        num_cpus = float(self.default_max_vcpus(0))  # getCurrentCpuNum
-        n = self.h.default_vcpus
-        if n < 0 or n > num_cpus:
-            return num_cpus
-        if n == 0:
-            return float(_DEFAULT_VCPU_COUNT)
-        return n
-
-    def memory(self) -> int:
-        m = self.h.default_memory
-        return _DEFAULT_MEM_SIZE if m < _MIN_HYPERVISOR_MEMORY else m
-
-    def max_memory(self) -> int:
-        host_mib = self.facts.total_memory_bytes() // _MIB
-        m = self.h.default_maxmemory
-        return host_mib if m == 0 or m > host_mib else m
-
-    def bridges(self) -> int:
-        n = self.h.default_bridges
-        return _DEFAULT_BRIDGES if n == 0 else min(n, _MAX_PCI_BRIDGES)
-
-    def loglevel(self) -> int:
-        n = self.h.hypervisor_loglevel
-        return _DEFAULT_HYPERVISOR_LOGLEVEL if n == 0 else min(n, _MAX_HYPERVISOR_LOGLEVEL)
-
-    def port(self, field: str) -> PCIePort:
-        """``hotPlugVFIO()``/``coldPlugVFIO()``; a value Go has no constant for is refused by check_pcie."""
-        value: str = getattr(self.h, field)
-        if not value:
-            return PCIePort.NO_PORT
-        try:
-            return PCIePort(value)
-        except ValueError:
-            return PCIePort.INVALID_PORT  # placeholder: check_pcie refuses it, with the raw value
-
-    def choice(self, field: str) -> str:
-        """A key with a default and a list of values (:data:`_CHOICES`), with Go's message."""
-        default, allowed, message = _CHOICES[field]
-        value: str = getattr(self.h, field)
-        if not value:
-            return default
-        if value in allowed:
-            return value
-        raise self.error(message.format(value=value, allowed=_go_list(allowed)), field)
-
-    def block_device_driver(self) -> str:
-        return self.choice("block_device_driver")
-
-    def shared_fs(self) -> str:
-        return self.choice("shared_fs")
-
-    def needs_daemon(self, shared_fs: str) -> None:
-        if shared_fs in (_VIRTIO_FS, _VIRTIO_FS_NYDUS) and not self.h.virtio_fs_daemon:
-            raise self.error(
-                f"cannot enable {shared_fs} without daemon path in configuration file", "virtio_fs_daemon"
-            )
-
-    def sector_sizes(self) -> tuple[int, int]:
-        sizes = []
-        for field in ("block_device_logical_sector_size", "block_device_physical_sector_size"):
-            size: int = getattr(self.h, field)
-            if size and (size < 512 or size > 65536 or size & (size - 1)):
-                raise self.error(
-                    f"invalid {field} {size}: must be 0 or a power of 2 between 512 and 65536", field
-                )
-            sizes.append(size)
-        logical, physical = sizes
-        if logical and physical and logical > physical:
-            raise self.error(
-                f"invalid sector sizes: logical ({logical}) must not be larger than physical ({physical})",
-                "block_device_logical_sector_size",
-            )
-        return logical, physical
-
-    def guest_extension_images(self) -> list[GuestExtensionImage]:
-        out = []
-        for i, img in enumerate(self.h.guest_extension_images):
-            if not img.name:
-                raise self.error(
-                    f"guest_extension_images entry {i} is missing required 'name' field",
-                    "guest_extension_images",
-                )
-            if _EXTENSION_NAME.fullmatch(img.name) is None:
-                raise self.error(
-                    f"guest_extension_images '{img.name}' has an invalid name: only ASCII alphanumerics, "
-                    "'-' and '_' are allowed (the name is used in the virtio-blk serial and in the "
-                    "kata.extension.<name>.verity_params kernel parameter)",
-                    "guest_extension_images",
-                )
-            try:
-                parse_kernel_verity_params(img.verity_params)
-            except ValueError as exc:
-                raise self.error(
-                    f"guest_extension_images '{img.name}' has invalid verity_params: {exc}",
-                    "guest_extension_images",
-                ) from None
-            out.append(GuestExtensionImage(name=img.name, path=img.path, verity_params=img.verity_params))
-        return out
-
-    def one_time_burst(self, burst: str, rate: str) -> int:
-        value: int = getattr(self.h, burst)
-        if value != 0 and getattr(self.h, rate) == 0:
-            log.warning(
-                "configuration_rate_limiter_burst_ignored",
-                key=f"hypervisor.{self.name}.{burst}",
-                reason=f"{burst} is set but {rate} is not: ignored",
-            )
-            return 0
-        return value
-
-    def numa(self) -> list[GuestNUMANode]:
-        """Go's ``defaultGuestNUMANodes``: a failure is a warning and no nodes, as in Go."""
-        if not self.h.enable_numa:
-            return []
-        try:
-            found = self.facts.guest_numa_nodes(self.h.numa_mapping)
-        except HostCheckError as exc:
-            log.warning(
-                "configuration_numa_nodes_unavailable",
-                key=f"hypervisor.{self.name}.enable_numa",
-                reason=f"Cannot construct guest NUMA nodes: {exc.reason}",
-            )
-            return []
-        return [GuestNUMANode(host_nodes=nodes, host_cpus=cpus) for nodes, cpus in found]
-
-    def common(self) -> dict[str, Any]:
-        """Fields every builder but remote sets the same way."""
-        return {
-            "kernel_verity_params": self.h.kernel_verity_params,
-            "num_vcpus_f": self.num_vcpus(),
-            "default_max_vcpus": self.default_max_vcpus(self.h.default_maxvcpus),
-            "memory_size": self.memory(),
-            "mem_slots": self.h.memory_slots or _DEFAULT_MEM_SLOTS,
-            "entropy_source": self.h.entropy_source or _DEFAULT_ENTROPY_SOURCE,
-            "debug": self.h.enable_debug,
-        }
-
-    # -- builders (fields in Go's order of evaluation for errors)
-
-    def firecracker(self) -> HypervisorConfig:
-        h = self.h
-        path = self.path()
-        jailer = self.resolve("jailer_path", h.jailer_path)
-        kernel = self.kernel()
-        initrd = self.resolve("initrd", h.initrd)
-        image = self.resolve("image", h.image)
-        rootfs_type = self.rootfs_type()
-        firmware = self.resolve("firmware", h.firmware)
-        block_driver = self.block_device_driver()
-        return HypervisorConfig(
-            **self.common(),
-            hypervisor_path=path,
-            hypervisor_path_list=list(h.valid_hypervisor_paths),
-            jailer_path=jailer,
-            jailer_path_list=list(h.valid_jailer_paths),
-            kernel_path=kernel,
-            initrd_path=initrd,
-            image_path=image,
-            rootfs_type=rootfs_type,
-            firmware_path=firmware,
-            kernel_params=self.kernel_params(),
-            default_max_memory_size=self.max_memory(),
-            entropy_source_list=list(h.valid_entropy_sources),
-            default_bridges=self.bridges(),
-            disable_block_device_use=False,
-            huge_pages=h.enable_hugepages,
-            disable_nesting_checks=h.disable_nesting_checks,
-            block_device_driver=block_driver,
-            enable_iothreads=h.enable_iothreads,
-            indep_iothreads=h.indep_iothreads,
-            disable_vhost_net=True,
-            guest_hook_path=h.guest_hook_path,
-            rx_rate_limiter_max_rate=h.rx_rate_limiter_max_rate,
-            tx_rate_limiter_max_rate=h.tx_rate_limiter_max_rate,
-            enable_annotations=list(h.enable_annotations),
-            disable_selinux=h.disable_selinux,
-            disable_guest_selinux=True,
-        )
-
-    def qemu(self) -> HypervisorConfig:
-        h = self.h
-        path = self.path()
-        kernel = self.kernel()
-        initrd = self.resolve("initrd", h.initrd)
-        image = self.resolve("image", h.image)
-        rootfs_type = self.rootfs_type()
-        pflash = self.pflash()
-        firmware = self.resolve("firmware", h.firmware)
-        firmware_volume = self.resolve("firmware_volume", h.firmware_volume)
-        machine_type = self.machine_type()
-        disable_image_nvdimm = h.disable_image_nvdimm
-        if machine_type == "microvm" and not disable_image_nvdimm:
-            disable_image_nvdimm = True
-            log.info("configuration_microvm_nvdimm_disabled", file=self.merged.main.file)
-        if self.facts.machine() in ("aarch64", "arm64") and not firmware and not pflash:
-            disable_image_nvdimm = True
-            log.info("configuration_arm64_nvdimm_disabled", file=self.merged.main.file)
-        block_driver = self.block_device_driver()
-        block_aio = self.choice("block_device_aio")
-        shared_fs = self.shared_fs()
-        self.needs_daemon(shared_fs)
-        self.vsock()
-        extra_monitor = MonitorProtocol(self.choice("extra_monitor_socket"))
-        logical, physical = self.sector_sizes()
-        extensions = self.guest_extension_images()
-        if h.enable_iommu_platform:
-            log.info("configuration_iommu_platform_enabled", file=self.merged.main.file)
-        return HypervisorConfig(
-            **self.common(),
-            hypervisor_path=path,
-            hypervisor_path_list=list(h.valid_hypervisor_paths),
-            kernel_path=kernel,
-            initrd_path=initrd,
-            image_path=image,
-            rootfs_type=rootfs_type,
-            firmware_path=firmware,
-            firmware_volume_path=firmware_volume,
-            pflash=pflash,
-            machine_accelerators=_clean_comma_list(h.machine_accelerators),
-            cpu_features=_clean_comma_list(h.cpu_features),
-            kernel_params=self.kernel_params(),
-            hypervisor_machine_type=machine_type,
-            qgs_port=h.tdx_quote_generation_service_socket_port,
-            mem_offset=h.memory_offset,
-            default_max_memory_size=self.max_memory(),
-            virtio_mem=h.enable_virtio_mem,
-            entropy_source_list=list(h.valid_entropy_sources),
-            default_bridges=self.bridges(),
-            disable_block_device_use=h.disable_block_device_use,
-            shared_fs=shared_fs,
-            virtio_fs_daemon=h.virtio_fs_daemon,
-            virtio_fs_daemon_list=list(h.valid_virtio_fs_daemon_paths),
-            hypervisor_loglevel=self.loglevel(),
-            virtio_fs_cache_size=h.virtio_fs_cache_size,
-            virtio_fs_cache=h.virtio_fs_cache or _DEFAULT_VIRTIO_FS_CACHE,
-            virtio_fs_queue_size=h.virtio_fs_queue_size,
-            virtio_fs_extra_args=list(h.virtio_fs_extra_args),
-            mem_prealloc=h.enable_mem_prealloc,
-            reclaim_guest_freed_memory=h.reclaim_guest_freed_memory,
-            huge_pages=h.enable_hugepages,
-            iommu=h.enable_iommu,
-            iommu_platform=h.enable_iommu_platform,
-            guest_numa_nodes=self.numa(),
-            numa_mapping=list(h.numa_mapping),
-            disable_nesting_checks=h.disable_nesting_checks,
-            block_device_driver=block_driver,
-            block_device_aio=block_aio,
-            block_device_cache_set=h.block_device_cache_set,
-            block_device_cache_direct=h.block_device_cache_direct,
-            block_device_cache_noflush=h.block_device_cache_noflush,
-            block_device_logical_sector_size=logical,
-            block_device_physical_sector_size=physical,
-            enable_iothreads=h.enable_iothreads,
-            indep_iothreads=h.indep_iothreads,
-            msize_9p=h.msize_9p or _DEFAULT_MSIZE_9P,
-            disable_image_nvdimm=disable_image_nvdimm,
-            hot_plug_vfio=self.port("hot_plug_vfio"),
-            cold_plug_vfio=self.port("cold_plug_vfio"),
-            pcie_root_port=min(h.pcie_root_port, _MAX_PCIE_ROOT_PORTS),
-            pcie_switch_port=min(h.pcie_switch_port, _MAX_PCIE_SWITCH_PORTS),
-            disable_vhost_net=h.disable_vhost_net,
-            enable_vhost_user_store=h.enable_vhost_user_store,
-            vhost_user_store_path=h.vhost_user_store_path or _DEFAULT_VHOST_USER_STORE_PATH,
-            vhost_user_store_path_list=list(h.valid_vhost_user_store_paths),
-            vhost_user_device_reconnect=h.vhost_user_reconnect_timeout_sec,
-            seccomp_sandbox=h.seccompsandbox,
-            guest_hook_path=h.guest_hook_path,
-            rx_rate_limiter_max_rate=h.rx_rate_limiter_max_rate,
-            tx_rate_limiter_max_rate=h.tx_rate_limiter_max_rate,
-            enable_annotations=list(h.enable_annotations),
-            guest_memory_dump_path=h.guest_memory_dump_path,
-            guest_memory_dump_paging=h.guest_memory_dump_paging,
-            confidential_guest=h.confidential_guest,
-            sev_snp_guest=h.sev_snp_guest,
-            guest_swap=h.enable_guest_swap,
-            rootless=h.rootless,
-            legacy_serial=h.use_legacy_serial,
-            disable_selinux=h.disable_selinux,
-            disable_guest_selinux=h.disable_guest_selinux,
-            extra_monitor_socket=extra_monitor,
-            snp_id_block=h.snp_id_block,
-            snp_id_auth=h.snp_id_auth,
-            snp_guest_policy=h.snp_guest_policy,
-            measurement_algo=h.measurement_algo or _DEFAULT_MEASUREMENT_ALGO,
-            guest_extension_images=extensions,
-        )
-
-    def clh(self) -> HypervisorConfig:
-        h = self.h
-        path = self.path()
-        kernel = self.kernel()
-        initrd = self.resolve("initrd", h.initrd)
-        image = self.resolve("image", h.image)
-        if not image and not initrd:
-            raise self.error("image or initrd must be defined in the configuration file", "image")
-        rootfs_type = self.rootfs_type()
-        firmware = self.resolve("firmware", h.firmware)
-        machine_type = self.machine_type()
-        block_driver = self.block_device_driver()
-        shared_fs = self.shared_fs()
-        if shared_fs not in (_VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS):
-            raise self.error(
-                f"Cloud Hypervisor does not support {shared_fs} shared filesystem option", "shared_fs"
-            )
-        self.needs_daemon(shared_fs)
-        return HypervisorConfig(
-            **self.common(),
-            hypervisor_path=path,
-            hypervisor_path_list=list(h.valid_hypervisor_paths),
-            kernel_path=kernel,
-            initrd_path=initrd,
-            image_path=image,
-            rootfs_type=rootfs_type,
-            firmware_path=firmware,
-            machine_accelerators=_clean_comma_list(h.machine_accelerators),
-            kernel_params=self.kernel_params(),
-            hypervisor_machine_type=machine_type,
-            mem_offset=h.memory_offset,
-            default_max_memory_size=self.max_memory(),
-            virtio_mem=h.enable_virtio_mem,
-            entropy_source_list=list(h.valid_entropy_sources),
-            default_bridges=self.bridges(),
-            disable_block_device_use=h.disable_block_device_use,
-            shared_fs=shared_fs,
-            virtio_fs_daemon=h.virtio_fs_daemon,
-            virtio_fs_daemon_list=list(h.valid_virtio_fs_daemon_paths),
-            hypervisor_loglevel=self.loglevel(),
-            virtio_fs_cache_size=h.virtio_fs_cache_size,
-            virtio_fs_cache=h.virtio_fs_cache,
-            mem_prealloc=h.enable_mem_prealloc,
-            reclaim_guest_freed_memory=h.reclaim_guest_freed_memory,
-            huge_pages=h.enable_hugepages,
-            disable_nesting_checks=h.disable_nesting_checks,
-            block_device_driver=block_driver,
-            block_device_cache_set=h.block_device_cache_set,
-            block_device_cache_direct=h.block_device_cache_direct,
-            enable_iothreads=h.enable_iothreads,
-            indep_iothreads=h.indep_iothreads,
-            msize_9p=h.msize_9p or _DEFAULT_MSIZE_9P,
-            disable_image_nvdimm=h.disable_image_nvdimm,
-            cold_plug_vfio=self.port("cold_plug_vfio"),
-            hot_plug_vfio=self.port("hot_plug_vfio"),
-            pcie_root_port=min(h.pcie_root_port, _MAX_PCIE_ROOT_PORTS),
-            pcie_switch_port=min(h.pcie_switch_port, _MAX_PCIE_SWITCH_PORTS),
-            disable_vhost_net=True,
-            guest_hook_path=h.guest_hook_path,
-            virtio_fs_extra_args=list(h.virtio_fs_extra_args),
-            sgx_epc_size=0,
-            enable_annotations=list(h.enable_annotations),
-            disable_seccomp=h.disable_seccomp,
-            confidential_guest=h.confidential_guest,
-            rootless=h.rootless,
-            disable_selinux=h.disable_selinux,
-            disable_guest_selinux=h.disable_guest_selinux,
-            net_rate_limiter_bw_max_rate=h.net_rate_limiter_bw_max_rate,
-            net_rate_limiter_bw_one_time_burst=self.one_time_burst(
-                "net_rate_limiter_bw_one_time_burst", "net_rate_limiter_bw_max_rate"
-            ),
-            net_rate_limiter_ops_max_rate=h.net_rate_limiter_ops_max_rate,
-            net_rate_limiter_ops_one_time_burst=self.one_time_burst(
-                "net_rate_limiter_ops_one_time_burst", "net_rate_limiter_ops_max_rate"
-            ),
-            disk_rate_limiter_bw_max_rate=h.disk_rate_limiter_bw_max_rate,
-            disk_rate_limiter_bw_one_time_burst=self.one_time_burst(
-                "disk_rate_limiter_bw_one_time_burst", "disk_rate_limiter_bw_max_rate"
-            ),
-            disk_rate_limiter_ops_max_rate=h.disk_rate_limiter_ops_max_rate,
-            disk_rate_limiter_ops_one_time_burst=self.one_time_burst(
-                "disk_rate_limiter_ops_one_time_burst", "disk_rate_limiter_ops_max_rate"
-            ),
-            measurement_algo=h.measurement_algo or _DEFAULT_MEASUREMENT_ALGO,
-        )
-
-    def dragonball(self) -> HypervisorConfig:
-        h = self.h
-        kernel = self.kernel()
-        image = self.resolve("image", h.image)
-        rootfs_type = self.rootfs_type()
-        return HypervisorConfig(
-            **self.common(),
-            kernel_path=kernel,
-            image_path=image,
-            rootfs_type=rootfs_type,
-            kernel_params=self.kernel_params(),
-        )
-
-    def stratovirt(self) -> HypervisorConfig:
-        h = self.h
-        path = self.path()
-        kernel = self.kernel()
-        initrd = self.resolve("initrd", h.initrd)
-        image = self.resolve("image", h.image)
-        if image and initrd:
-            raise self.error(
-                "having both an image and an initrd defined in the configuration file is not supported",
-                "initrd",
-            )
-        if not image and not initrd:
-            raise self.error("image or initrd must be defined in the configuration file", "image")
-        rootfs_type = self.rootfs_type()
-        machine_type = self.machine_type()
-        block_driver = self.block_device_driver()
-        self.vsock()
-        shared_fs = self.shared_fs()
-        if shared_fs not in (_VIRTIO_FS, _VIRTIO_FS_NYDUS, _NO_SHARED_FS):
-            raise self.error(
-                f"Stratovirt Hypervisor does not support {shared_fs} shared filesystem option", "shared_fs"
-            )
-        self.needs_daemon(shared_fs)
-        logical, physical = self.sector_sizes()
-        return HypervisorConfig(
-            **self.common(),
-            hypervisor_path=path,
-            hypervisor_path_list=list(h.valid_hypervisor_paths),
-            kernel_path=kernel,
-            initrd_path=initrd,
-            image_path=image,
-            rootfs_type=rootfs_type,
-            kernel_params=deserialize_params(golang.fields(h.kernel_params)),
-            hypervisor_machine_type=machine_type,
-            mem_offset=h.memory_offset,
-            default_max_memory_size=self.max_memory(),
-            default_bridges=self.bridges(),
-            disable_block_device_use=h.disable_block_device_use,
-            shared_fs=shared_fs,
-            virtio_fs_daemon=h.virtio_fs_daemon,
-            virtio_fs_daemon_list=list(h.valid_virtio_fs_daemon_paths),
-            hypervisor_loglevel=self.loglevel(),
-            virtio_fs_cache_size=h.virtio_fs_cache_size,
-            virtio_fs_cache=h.virtio_fs_cache or _DEFAULT_VIRTIO_FS_CACHE,
-            virtio_fs_extra_args=list(h.virtio_fs_extra_args),
-            huge_pages=h.enable_hugepages,
-            disable_nesting_checks=h.disable_nesting_checks,
-            block_device_driver=block_driver,
-            block_device_logical_sector_size=logical,
-            block_device_physical_sector_size=physical,
-            disable_vhost_net=True,
-            guest_hook_path=h.guest_hook_path,
-            enable_annotations=list(h.enable_annotations),
-            disable_seccomp=h.disable_seccomp,
-            disable_selinux=h.disable_selinux,
-            disable_guest_selinux=h.disable_guest_selinux,
-        )
-
-    def remote(self) -> HypervisorConfig:
-        h = self.h
-        return HypervisorConfig(
-            remote_hypervisor_socket=h.remote_hypervisor_socket or _DEFAULT_REMOTE_SOCKET,
-            remote_hypervisor_timeout=h.remote_hypervisor_timeout or _DEFAULT_REMOTE_TIMEOUT,
-            disable_guest_selinux=True,
-            hypervisor_machine_type=h.machine_type,
-            shared_fs=_NO_SHARED_FS,
-            block_device_driver="dummy",
-            enable_annotations=list(h.enable_annotations),
-            guest_hook_path=h.guest_hook_path,
-        )
-
-    def build(self) -> HypervisorConfig:
-        builders = {
-            "firecracker": self.firecracker,
-            "qemu": self.qemu,
-            "clh": self.clh,
-            "dragonball": self.dragonball,
-            "stratovirt": self.stratovirt,
-            "remote": self.remote,
-        }
-        return builders[self.name]()
-
-
-def default_hypervisor_config() -> HypervisorConfig:
-    """Go's ``GetDefaultHypervisorConfig()``: used when the file has no hypervisor table."""
-    return HypervisorConfig(
-        hypervisor_path=_DEFAULT_HYPERVISOR_PATH,
-        jailer_path=_DEFAULT_JAILER_PATH,
-        kernel_path=_DEFAULT_KERNEL_PATH,
-        image_path=_DEFAULT_IMAGE_PATH,
-        initrd_path=_DEFAULT_INITRD_PATH,
-        rootfs_type=_DEFAULT_ROOTFS_TYPE,
-        hypervisor_machine_type=_DEFAULT_MACHINE_TYPE,
-        num_vcpus_f=float(_DEFAULT_VCPU_COUNT),
-        memory_size=_DEFAULT_MEM_SIZE,
-        default_bridges=_DEFAULT_BRIDGES,
-        block_device_driver=_DEFAULT_BLOCK_DRIVER,
-        block_device_aio=_DEFAULT_BLOCK_AIO,
-        msize_9p=_DEFAULT_MSIZE_9P,
-        cold_plug_vfio=PCIePort.NO_PORT,
-        hot_plug_vfio=PCIePort.NO_PORT,
-        vhost_user_store_path=_DEFAULT_VHOST_USER_STORE_PATH,
-        hypervisor_loglevel=_DEFAULT_HYPERVISOR_LOGLEVEL,
-        virtio_fs_cache=_DEFAULT_VIRTIO_FS_CACHE,
-        disable_guest_selinux=True,
-    )
 
 
 # --------------------------------------------------------------------------
@@ -1461,7 +583,7 @@ class _Loader:
     def hypervisor(self, config: RuntimeConfig) -> None:
         names = list(self.toml.hypervisor)
         for name in names:
-            if name not in _HYPERVISOR_TYPES:
+            if name not in HYPERVISOR_TYPES:
                 raise self.error(
                     f"configuration file contains invalid hypervisor section: {golang.go_quote(name)} "
                     "(Kata 4.1 knows firecracker, qemu, clh, dragonball, stratovirt and remote; "
@@ -1479,8 +601,8 @@ class _Loader:
             return
         name = names[0]
         self.hypervisor_name = name
-        config.hypervisor_type = _HYPERVISOR_TYPES[name]
-        hypervisor = _Hypervisor(
+        config.hypervisor_type = HYPERVISOR_TYPES[name]
+        hypervisor = HypervisorBuilder(
             name, self.toml.hypervisor[name], self.m, None if self.host is None else self.facts
         )
         if self.host is None and self.facts is not THIS_HOST:
@@ -1848,7 +970,7 @@ def detect(doc: Mapping[str, Any]) -> int:
         return 0
     hypervisors = doc.get("hypervisor")
     hypervisors = hypervisors if isinstance(hypervisors, Mapping) else {}
-    if any(name not in _HYPERVISOR_TYPES for name in hypervisors):
+    if any(name not in HYPERVISOR_TYPES for name in hypervisors):
         return 0
     score = 10 if hypervisors or "agent" in doc else 0
     for table in hypervisors.values():
