@@ -83,6 +83,7 @@ _EXPORTS: dict[str, str] = {
     "runtime_config_from_toml": "configfile",
     "find_config_file": "configfile",
     "HostChecks": "hostchecks",
+    "read_toml": "files",
     # conversion (following the runtime configuration's profile)
     "container_config": "api",
     "sandbox_config": "api",
@@ -100,6 +101,7 @@ _EXPORTS: dict[str, str] = {
     "OverridePlan": "overrides",
     "Decision": "overrides",
     "Outcome": "overrides",
+    "KeyIndex": "hints",
     # container type and sandbox ID
     "ContainerType": "types",
     "CRI": "cri",
@@ -248,6 +250,8 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .features import (
         features_document as features_document,
     )
+    from .files import read_toml as read_toml
+    from .hints import KeyIndex as KeyIndex
     from .hookspecs import (
         hookimpl as hookimpl,
         hookspec as hookspec,
