@@ -424,3 +424,19 @@ def test_static_resources_add_the_workload() -> None:
     )
     with pytest.raises(ConfigError, match="would wrap"):
         static_resources(huge)
+
+
+def test_initdata_toml_read_as_burntsushi_v1_6_does() -> None:
+    """A UTF-8 BOM is skipped and TOML 1.1 forms (newlines in an inline table, \\e) are accepted."""
+    doc = '\ufeffversion = "0.1.0"\nalgorithm = "sha256"\ndata = {\n  "a.toml" = "x\\e",\n}\n'
+    d = decision(t.INITDATA, _initdata(doc))
+    assert d.outcome is Outcome.APPLIED, d.reason
+    assert d.new.files == ("a.toml",)
+    assert "initdata toml step failed" in rejected(t.INITDATA, _initdata('version = "0.1.0"\nalgorithm = \n'))
+
+
+def test_experimental_annotation_names_no_feature_of_kata_4_1() -> None:
+    """Kata 4.1 registers no experimental feature: every name is refused (kata1's newstore too)."""
+    plan = annotate.plan_annotations({t.EXPERIMENTAL: "newstore"}, sb(), rc())
+    (d,) = plan.decisions
+    assert d.outcome is Outcome.REJECTED and "registered: none" in d.reason

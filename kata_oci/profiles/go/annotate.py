@@ -596,6 +596,12 @@ GO_TABLE = AnnotationTable(
 )
 
 
+def _default_features() -> Mapping[str, Any]:
+    from .loader import EXPERIMENTAL_FEATURES
+
+    return EXPERIMENTAL_FEATURES
+
+
 def plan_annotations(
     annotations: Mapping[str, str] | None,
     sandbox: Any,
@@ -604,7 +610,12 @@ def plan_annotations(
     features: Mapping[str, Any] | None = None,
     strict: bool = False,
 ) -> OverridePlan:
-    """What every annotation does to a 4.1 ``sandbox`` under ``runtime_config``, changing nothing."""
+    """What every annotation does to a 4.1 ``sandbox`` under ``runtime_config``, changing nothing.
+
+    ``features``: the experimental features ``runtime.experimental`` may name
+    (Kata 4.1's, none, when ``None``).
+    """
+    features = _default_features() if features is None else features
     return plan_overrides(
         annotations, sandbox, runtime_config, features=features, strict=strict, table=GO_TABLE
     )
@@ -619,6 +630,7 @@ def apply_annotations(
     strict: bool = False,
 ) -> Any:
     """A copy of a 4.1 ``sandbox`` with every annotation applied, or :class:`AnnotationError`."""
+    features = _default_features() if features is None else features
     return apply_overrides(
         annotations, sandbox, runtime_config, features=features, strict=strict, table=GO_TABLE
     )

@@ -237,6 +237,29 @@ def _field(doc: dict[str, Any], name: str) -> Any:
     return None
 
 
+def _parse_toml(text: str) -> dict[str, Any]:
+    """The TOML as BurntSushi/toml v1.6.0 reads it: a UTF-8 BOM skipped, TOML 1.1 accepted.
+
+    Pod authors write it: the bounded reader of every TOML
+    (:func:`kata_oci.files.parse_toml`), with the go loader's rewriting of
+    the TOML 1.1 forms (:mod:`kata_oci.profiles.go.toml11`) when it refuses.
+    """
+    from .toml11 import toml11_to_10
+
+    text = text[1:] if text.startswith("\ufeff") else text
+    try:
+        return parse_toml(text, file="initdata", what="initdata document")
+    except ConfigError as exc:
+        first = exc
+    if first.reason.startswith("invalid TOML") and (rewritten := toml11_to_10(text)) != text:
+        try:
+            return parse_toml(rewritten, file="initdata", what="initdata document")
+        except ConfigError as exc:
+            first = exc  # what is wrong once the 1.1 forms are accepted
+    where = f" (line {first.line}, column {first.column})" if first.line and first.column else ""
+    raise InitdataError("toml", cut(first.reason, 500) + where)
+
+
 def decode_initdata(value: str, limit: int = MAX_INITDATA_BYTES) -> Initdata:
     """Decode a ``cc_init_data`` annotation: base64, gzip, UTF-8 TOML, then the digest.
 
@@ -247,11 +270,7 @@ def decode_initdata(value: str, limit: int = MAX_INITDATA_BYTES) -> Initdata:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InitdataError("utf-8", f"the TOML document is not valid UTF-8 (byte {exc.start})") from None
-    try:  # pod authors write it: the bounded reader (nesting, key length) of every TOML
-        doc = parse_toml(text, file="initdata", what="initdata document")
-    except ConfigError as exc:
-        where = f" (line {exc.line}, column {exc.column})" if exc.line and exc.column else ""
-        raise InitdataError("toml", cut(exc.reason, 500) + where) from None
+    doc = _parse_toml(text)
     version = _field(doc, "version")
     algorithm = _field(doc, "algorithm")
     data = _field(doc, "data")

@@ -535,11 +535,13 @@ def plan_annotations(
 
 
 def _features(engine: Engine | None) -> Mapping[str, Feature]:
-    if engine is None:
-        from kata_oci.engine import default_engine
+    """The experimental features ``runtime.experimental`` may name: Kata 4.1 registers none.
 
-        engine = default_engine()
-    return engine.features
+    (The engine's features are Kata 1.x's, for the kata1 profile.)
+    """
+    from .loader import EXPERIMENTAL_FEATURES
+
+    return EXPERIMENTAL_FEATURES
 
 
 def sandbox_config(
