@@ -375,3 +375,11 @@ def test_crio_config_problems(tmp_path: Path) -> None:
         "runtime_type is 'oci': a Kata shim needs runtime_type = \"vm\"",
     )
     assert node.notes and "no runtime entry table [crio.runtime.runtimes.missing]" in node.notes[0]
+
+
+def test_dns_labels_for_namespaces() -> None:
+    assert api.is_dns1123_label("kube-system") == []
+    assert api.is_dns1123_label("a" * 63) == []
+    assert api.is_dns1123_label("a" * 64) == ["must be no more than 63 characters"]
+    assert api.is_dns1123_label("my.ns")  # no dots in a label
+    assert api.is_dns1123_label("${NAMESPACE}")

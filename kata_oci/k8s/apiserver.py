@@ -33,6 +33,7 @@ __all__ = [
     "annotation_key_errors",
     "annotations_size",
     "go_to_lower",
+    "is_dns1123_label",
     "is_dns1123_subdomain",
     "is_qualified_name",
     "json_type_name",
@@ -85,6 +86,24 @@ def go_to_lower(s: str) -> str:
         low = ch.lower()
         out.append(low if len(low) == 1 else ("i" if ch == "\u0130" else ch))
     return "".join(out)
+
+
+_LABEL_MSG: Final = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character"
+)
+_LABEL_RE: Final = re.compile(_LABEL_FMT)
+DNS1123_LABEL_MAX_LENGTH: Final = 63
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    """``IsDNS1123Label`` (a namespace's name): the reasons ``value`` is not one (empty: it is)."""
+    errs = []
+    if _blen(value) > DNS1123_LABEL_MAX_LENGTH:
+        errs.append(_max_len_error(DNS1123_LABEL_MAX_LENGTH))
+    if _LABEL_RE.fullmatch(value) is None:
+        errs.append(_regex_error(_LABEL_MSG, _LABEL_FMT, "my-name", "123-abc"))
+    return errs
 
 
 def is_dns1123_subdomain(value: str) -> list[str]:

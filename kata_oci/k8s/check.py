@@ -139,7 +139,9 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
             refused[key] = f"{where}: Invalid value: {json.dumps(cut(key))}: {errs[0]}"
     size = apiserver.annotations_size(annotations)
     too_big = size > apiserver.TOTAL_ANNOTATION_SIZE_LIMIT
-    spec_errors = [e for e in (_runtime_class_name_error(pod), _name_error(pod)) if e is not None]
+    spec_errors = [
+        e for e in (_runtime_class_name_error(pod), _name_error(pod), _namespace_error(pod)) if e is not None
+    ]
     _outer(state)
     if not refused and not too_big and not spec_errors:
         return annotations
@@ -167,7 +169,7 @@ def _kubernetes(state: _Pod) -> dict[str, str] | None:
             error,
             "set spec.runtimeClassName to the name of a RuntimeClass"
             if "runtimeClassName" in error
-            else "give the object a valid name",
+            else "give the object a valid name and namespace",
         )
     for k, why in refused.items():
         value = raw.get(k) if isinstance(raw, Mapping) else None
@@ -194,6 +196,13 @@ def _name_error(pod: PodTemplate) -> str | None:
         return None
     errs = apiserver.is_dns1123_subdomain(name)
     return f"metadata.name: Invalid value: {json.dumps(cut(name))}: {errs[0]}" if errs else None
+
+
+def _namespace_error(pod: PodTemplate) -> str | None:
+    """``metadata.namespace`` must be a DNS label."""
+    ns = pod.ref.namespace
+    errs = apiserver.is_dns1123_label(ns) if ns else []
+    return f"metadata.namespace: Invalid value: {json.dumps(cut(ns))}: {errs[0]}" if ns and errs else None
 
 
 def _runtime_class_name_error(pod: PodTemplate) -> str | None:

@@ -85,6 +85,11 @@ class Cluster:
     ``profile`` forces one Kata profile (``kata1``, ``go``, ``rs``) for every
     handler instead of the one its runtime has; ``kata_config`` one Kata
     configuration file for every Kata handler instead of each one's own.
+
+    A Cluster may be shared by threads (an admission webhook's workers): a
+    handler's configuration is loaded once under a lock, and the memo tables
+    only ever gain entries, bounded in size. Build a new Cluster when the
+    files change.
     """
 
     def __init__(
