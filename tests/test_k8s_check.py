@@ -495,3 +495,22 @@ def test_crio_default_annotations_reach_every_pod_unless_it_sets_the_key(tmp_pat
     mods = by_key["io.katacontainers.config.agent.kernel_modules"]
     assert (mods.value, mods.verdict) == ("i915", V.APPLIED)  # the pod's own value wins
     assert not mods.reason.startswith("from default_annotations")
+
+
+def test_one_cluster_shared_by_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cl = Cluster(kata_config_dirs=[KATA4_GO])
+    pods = [_pod({HYP + "kernel_params": f"a={i % 7}", HYP + "default_vcpus": "2"}) for i in range(100)]
+
+    def run(_: int) -> list[dict[str | None, tuple[str, str]]]:
+        return [_verdicts(p) for p in check_manifests(pods, cl).pods]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(run, range(8)))
+    assert all(r == results[0] for r in results)
+    assert results[0][0] == {
+        HYP + "kernel_params": ("applied", "kata"),
+        HYP + "default_vcpus": ("rejected", "kata"),
+    }
+    assert list(cl._targets) == ["kata-qemu"]  # loaded once
