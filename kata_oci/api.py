@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import default_engine
 from .errors import ConfigError, ProfileError
+from .log import log
 from .profiles import DEFAULT_PROFILE, detect_profile, detection_scores, get_profile
 from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, SandboxPlan, find_config_file
 
@@ -207,7 +208,9 @@ def find_runtime_config(
         return ConfigChoice(file, chosen, source)
     detected = _detect_file(file, eng)
     if detected is None:
+        log.debug("runtime_profile_default", file=str(file), profile=DEFAULT_PROFILE, reason="unreadable")
         return ConfigChoice(file, get_profile(DEFAULT_PROFILE, engine=eng), source, "default")
+    log.debug("runtime_profile_detected", file=str(file), profile=detected[0].name, scores=detected[1])
     return ConfigChoice(file, detected[0], source, "detected", detected[1])
 
 

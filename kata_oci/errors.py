@@ -288,4 +288,4 @@ class ProfileError(KataOCIError):
     def __init__(self, profile: str, reason: str) -> None:
         self.profile = profile
         self.reason = reason
-        super().__init__(f"profile {profile!r}: {reason}")
+        super().__init__(f"profile {cut(profile, 64)!r}: {reason}")  # the name may be a user's typo

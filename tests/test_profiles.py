@@ -662,3 +662,11 @@ def test_shipped_configurations_are_the_loaders_own() -> None:
     from kata_oci.profiles.go import loader
 
     assert kata_oci.get_profile("go").shipped_config() == loader._shipped_default()
+
+
+def test_a_huge_profile_name_gives_a_bounded_message() -> None:
+    with pytest.raises(ProfileError) as info:
+        kata_oci.get_profile("x" * 100_000)
+    assert len(str(info.value)) < 400
+    assert info.value.profile == "x" * 100_000
+    assert "(100000 characters)" in str(info.value)
