@@ -332,3 +332,20 @@ def test_podman_and_crio_bundles_default_to_the_containers_id(tmp_path: Path) ->
     (bundle / "config.json").write_bytes((SANDBOX / "config.json").read_bytes())
     assert json.loads(run("convert", bundle, "--config", SHIPPED).stdout)["id"] == "4f2c9d0e"
     assert json.loads(run("convert", bundle / "config.json", "--config", SHIPPED).stdout)["id"] == "4f2c9d0e"
+
+
+@pytest.mark.parametrize("command", ["convert", "resolve", "check", "annotations", "features", "plugins"])
+def test_every_help_example_runs_from_a_checkout(command: str) -> None:
+    """The examples in --help name paths that exist and commands that answer (0, or 1: a verdict)."""
+    text = run(command, "--help").stdout
+    examples = [line.strip() for line in text.split("example:\n", 1)[1].split("\n\n")[0].splitlines()]
+    assert examples
+    for example in examples:
+        words = example.split()
+        assert words[:2] == ["kata-oci", command]
+        for word in words[2:]:
+            if "/" in word and not word.startswith("-"):
+                assert (ROOT / word.split("=")[-1]).exists(), f"{example}: {word} does not exist"
+        result = run(*words[1:])
+        assert result.returncode in (0, 1), f"{example}: {result.stderr}"
+        assert "Traceback" not in result.stderr

@@ -31,7 +31,7 @@ from helpers import ROOT
 
 BIN = Path(sys.executable).parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-PLUGIN_EXAMPLE = ROOT / "examples" / "plugin-mycri"
+PLUGIN_EXAMPLE = ROOT / "examples" / "plugin-acme"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
 
 # sh commands this harness does not run itself, and what does.
@@ -224,14 +224,14 @@ def test_the_readme_plugin_installs_and_answers(tmp_path: Path) -> None:
     plugins = json.loads(
         subprocess.run([kata_oci, "plugins", "--json"], capture_output=True, check=True).stdout
     )
-    assert [p["name"] for p in plugins if p["distribution"] == "kata-oci-mycri"] == ["mycri"]
+    assert [p["name"] for p in plugins if p["distribution"] == "kata-oci-acme"] == ["acme"]
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     spec = json.loads((ROOT / "examples" / "bundles" / "runc-container" / "config.json").read_text())
-    spec["annotations"] = {"io.example.mycri/kind": "workload", "io.example.mycri/pod-id": "p-1"}
+    spec["annotations"] = {"io.acme.cri/kind": "workload", "io.acme.cri/pod-id": "p-1"}
     (bundle / "config.json").write_text(json.dumps(spec))
     doc = json.loads(
         subprocess.run([kata_oci, "resolve", str(bundle), "--json"], capture_output=True, check=True).stdout
     )
     assert (doc["container_type"], doc["sandbox_id"]) == ("pod_container", "p-1")
-    assert doc["container_type_from"]["plugin"] == "mycri"
+    assert doc["container_type_from"]["plugin"] == "acme"

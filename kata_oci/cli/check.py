@@ -17,7 +17,7 @@ HELP = (
 )
 EXAMPLE = (
     "kata-oci check examples/bundles/containerd-rejected --config kata_oci/data/configuration.toml\n"
-    "  kata-oci check --all --handler-config kata=/etc/kata-containers/configuration.toml"
+    "  kata-oci check --all --containerd-root examples/node/containerd --crio-root examples/node/crio"
 )
 EPILOG = (
     common.CONFIG_HELP

@@ -11,7 +11,7 @@ HELP = (
     "Print the SandboxConfig (or, with --container, the ContainerConfig) Kata would boot from, "
     "in the profile's own types (-v names the configuration and profile on stderr)."
 )
-EXAMPLE = "kata-oci convert examples/bundles/containerd-pod-sandbox --id mypod"
+EXAMPLE = "kata-oci convert examples/bundles/containerd-pod-sandbox --kata kata1 --id mypod"
 EPILOG = common.CONFIG_HELP
 
 

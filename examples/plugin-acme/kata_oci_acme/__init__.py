@@ -1,12 +1,12 @@
-"""kata-oci plugin for "mycri": which key says the container's kind, which holds its pod's ID."""
+"""kata-oci plugin for "acme": which key says the container's kind, which holds its pod's ID."""
 
 from kata_oci import CRI, ContainerType, hookimpl
 
 CRI_KEYS = CRI(
-    name="mycri",
-    container_type_key="io.example.mycri/kind",
+    name="acme",
+    container_type_key="io.acme.cri/kind",
     container_types={"pod": ContainerType.POD_SANDBOX, "workload": ContainerType.POD_CONTAINER},
-    sandbox_id_key="io.example.mycri/pod-id",
+    sandbox_id_key="io.acme.cri/pod-id",
 )
 
 
