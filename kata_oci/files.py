@@ -100,7 +100,7 @@ _MISSING = "cannot read the {what}: file {path} does not exist"
 
 
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The pre-scan's regular expressions, compiled on first use (not at import: start-up matters)."""
     import re
 
@@ -122,7 +122,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
     )
     line_start = re.compile(r"[ \t\r]*+(?P<header>\[\[?)?")
     position = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
-    return token, key, line_start, position
+    return token, key, line_start, position, re.compile(part)
 
 
 def _position(text: str, pos: int) -> tuple[int, int]:
@@ -133,40 +133,60 @@ def _position(text: str, pos: int) -> tuple[int, int]:
 def _prescan_toml(text: str, file: str, what: str) -> None:
     """Refuse what would make tomllib recurse too deep or take quadratic time, before it runs.
 
-    Tracks the nesting of arrays and inline tables outside strings and
-    comments, and measures every key where one may start (a line's start
-    outside any bracket, after ``{`` or after ``,`` inside an inline table).
+    Follows, outside strings and comments, how deep each table, array and
+    inline table sits in the document (a table header or a dotted key
+    counts one level per part), and measures every key where one may start
+    (a line's start outside any bracket, after ``{`` or after ``,`` inside
+    an inline table).
     """
 
-    token, key_pattern, line_pattern, _ = _patterns()
+    token, key_pattern, line_pattern, _, part_pattern = _patterns()
+    too_deep = f"the {what} nests tables, arrays or inline tables more than {MAX_TOML_DEPTH} levels deep"
 
     def fail(reason: str, pos: int) -> ConfigError:
         line, column = _position(text, pos)
         return ConfigError(reason, file=file, line=line, column=column)
 
-    def key_at(pos: int) -> int:
+    def key_at(pos: int, depth: int, names_a_table: bool = False) -> tuple[int, int]:
+        """The end of the key at ``pos`` and its number of parts.
+
+        ``depth`` is that of the table it is set in; its parts but the last
+        are tables, and the last too when ``names_a_table`` (a header).
+        """
         m = key_pattern.match(text, pos)
         if m is None:
-            return pos  # not a key: tomllib will say what is wrong
+            return pos, 1  # not a key: tomllib will say what is wrong
         if m.group("more") is not None:
             raise fail(f"a key in the {what} has more than {MAX_TOML_KEY_PARTS} dotted parts", pos)
-        return m.end()
+        parts = len(part_pattern.findall(m.group()))
+        if depth + parts - (0 if names_a_table else 1) > MAX_TOML_DEPTH:
+            raise fail(too_deep, pos)
+        return m.end(), parts
+
+    base = 0  # the depth of the table the current header opened
+    top_parts = 0  # the parts of the key a top-level line sets
 
     def line_start(pos: int) -> int:
+        nonlocal base, top_parts
         m = line_pattern.match(text, pos)
         assert m is not None  # the pattern matches the empty string
         start = m.end()
         if m.group("header") is None:
-            return key_at(start) if start < len(text) and text[start] not in "#\n" else start
-        end = key_at(start)
+            if start < len(text) and text[start] not in "#\n":
+                start, top_parts = key_at(start, base)
+            return start
+        end, parts = key_at(start, len(m.group("header")) - 1, True)  # [[a]]: an array, then its table
         if end - m.start("header") > MAX_TOML_HEADER_LENGTH:
             raise fail(
                 f"a table header in the {what} is longer than {MAX_TOML_HEADER_LENGTH} characters",
                 m.start("header"),
             )
+        base = parts + len(m.group("header")) - 1
+        top_parts = 0
         return end
 
-    stack: list[str] = []
+    # Each open bracket: [the bracket, the depth of its container, the parts of the key being set in it].
+    stack: list[list[Any]] = []
     pos = line_start(0)
     search = token.search
     while (m := search(text, pos)) is not None:
@@ -176,19 +196,22 @@ def _prescan_toml(text: str, file: str, what: str) -> None:
             if not stack:
                 pos = line_start(pos)
         elif c == "[" or c == "{":
-            stack.append(c)
-            if len(stack) > MAX_TOML_DEPTH:
-                raise fail(
-                    f"the {what} nests arrays or inline tables more than {MAX_TOML_DEPTH} levels deep",
-                    m.start(),
-                )
+            if not stack:
+                depth = base + top_parts
+            else:
+                parent = stack[-1]
+                depth = parent[1] + (parent[2] if parent[0] == "{" else 1)
+            if depth > MAX_TOML_DEPTH:
+                raise fail(too_deep, m.start())
+            frame = [c, depth, 1]
+            stack.append(frame)
             if c == "{":
-                pos = key_at(pos)
+                pos, frame[2] = key_at(pos, depth)
         elif c == "]" or c == "}":
             if stack:
                 stack.pop()
-        elif c == "," and stack and stack[-1] == "{":
-            pos = key_at(pos)
+        elif c == "," and stack and stack[-1][0] == "{":
+            pos, stack[-1][2] = key_at(pos, stack[-1][1])
 
 
 def parse_toml(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,33 @@ def test_cut_bounds_untrusted_text() -> None:
     long = cut("k" * 1_000_000)
     assert long == "k" * MAX_SHOWN + "...(1000000 characters)"
     assert cut(12345, limit=3) == "123...(5 characters)"
+
+
+def test_dotted_keys_count_towards_the_depth(tmp_path: Path) -> None:
+    # 63 inline tables of 64-part keys: each part a table, 4,032 levels in all.
+    key = ".".join(["a"] * 64)
+    value = "1"
+    for _ in range(63):
+        value = "{" + key + " = " + value + "}"
+    with pytest.raises(ConfigError) as info:
+        read_toml(write(tmp_path, "x = " + value + "\n"))
+    assert "levels deep" in info.value.reason
+    with pytest.raises(ConfigError) as info:  # a header and a key, 40 parts each
+        read_toml(write(tmp_path, "[" + ".".join(["t"] * 40) + "]\n" + ".".join(["k"] * 40) + " = 1\n"))
+    assert (info.value.line, info.value.column) == (2, 1)
+    assert "levels deep" in info.value.reason
+
+
+def test_depth_right_at_the_limit_with_headers_keys_and_brackets(tmp_path: Path) -> None:
+    header = ".".join(["t"] * 30)  # 30 tables
+    key = ".".join(["k"] * 30)  # 29 more tables, then the array: 60
+    text = f"[{header}]\n{key} = " + "[" * 4 + "]" * 4 + "\n"  # arrays at 60, 61, 62, 63
+    doc = read_toml(write(tmp_path, text))
+    value: Any = doc
+    for _ in range(60):
+        value = next(iter(value.values()))
+    assert value == [[[[]]]]
+    with pytest.raises(ConfigError):
+        read_toml(write(tmp_path, f"[{header}]\n{key} = " + "[" * 6 + "]" * 6 + "\n"))
+    doc = read_toml(write(tmp_path, "[[a.b]]\nc = [[1]]\n[[a.b]]\nc = [2]\n"))
+    assert doc == {"a": {"b": [{"c": [[1]]}, {"c": [2]}]}}
