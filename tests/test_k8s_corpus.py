@@ -183,3 +183,15 @@ def test_hand_checked_rows(observed: dict[str, Any]) -> None:
     ]
     vcpus = c["pods-more/kata-tests-pod-sandbox-vcpus-allocation.yaml"]
     assert {tuple(r[2:]) for r in vcpus} == {("applied", "kata", "rs")}
+
+
+def test_every_kata_deploy_handler_loads_its_configuration_with_its_runtimes_profile() -> None:
+    kata_config = shared_path("corpus", "kata-config", "generated")
+    cl = Cluster(kata_config_dirs=[kata_config / "kata4-go", kata_config / "kata4-runtime-rs"])
+    kata = {name: h for name, h in cl.node.handlers.items() if h.kata}
+    assert len(kata) == 23
+    for name, handler in kata.items():
+        target = cl.kata_target(handler)
+        assert target.error is None, (name, target.error)
+        assert target.path is not None and target.path.endswith(f"configuration-{handler.shim}.toml"), name
+        assert target.profile == handler.runtime, name  # go for the Go shim, rs for runtime-rs

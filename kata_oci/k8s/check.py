@@ -35,7 +35,7 @@ from kata_oci.overrides import Outcome
 from kata_oci.sizing import calculate_vm_resources, parse_go_int
 
 from . import apiserver, containerd, crio
-from .cluster import Cluster, Overhead
+from .cluster import Cluster, Overhead, overhead_of
 from .documents import Document
 from .kata import KataTarget, plan_kata
 from .kubelet import pod_resources, sandbox_resources
@@ -276,13 +276,7 @@ def _runtime_class(
         state.add(None, None, Verdict.REJECTED, Layer.RUNTIMECLASS, why, fix)
         state.all_keys(kata_keys, Verdict.REJECTED, Layer.RUNTIMECLASS, why, fix)
         return None
-    return rc.handler, (cluster.overheads.get(name) if name not in extra else _overhead_of(rc))
-
-
-def _overhead_of(rc: RuntimeClassObject) -> Overhead:
-    from .cluster import _overhead
-
-    return _overhead(rc)
+    return rc.handler, (cluster.overheads.get(name) if name not in extra else overhead_of(rc))
 
 
 # -- layer 3: the CRI ---------------------------------------------------------------------------

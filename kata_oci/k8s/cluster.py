@@ -32,7 +32,7 @@ from .nodeconfig import CRIKind, Handler, NodeConfig
 from .objects import RuntimeClassObject, collect
 from .quantity import QuantityError, milli_value, parse_quantity, value
 
-__all__ = ["Cluster", "Overhead", "load_runtime_classes"]
+__all__ = ["Cluster", "Overhead", "load_runtime_classes", "overhead_of"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 #: (runtime, configuration file name) -> the build default kata-oci ships.
@@ -48,7 +48,8 @@ class Overhead:
     problem: str | None = None
 
 
-def _overhead(rc: RuntimeClassObject) -> Overhead:
+def overhead_of(rc: RuntimeClassObject) -> Overhead:
+    """A RuntimeClass's ``overhead.podFixed`` as numbers (a bad quantity: ``problem``)."""
     try:
         cpu = rc.pod_fixed.get("cpu")
         mem = rc.pod_fixed.get("memory")
@@ -107,7 +108,7 @@ class Cluster:
         self.node = node if node is not None else kata_deploy_node(CRIKind.CONTAINERD)
         classes = kata_deploy_runtime_classes() if runtime_classes is None else tuple(runtime_classes)
         self.runtime_classes: Mapping[str, RuntimeClassObject] = {rc.name: rc for rc in classes}
-        self.overheads: Mapping[str, Overhead] = {rc.name: _overhead(rc) for rc in classes}
+        self.overheads: Mapping[str, Overhead] = {rc.name: overhead_of(rc) for rc in classes}
         self.kata_config_dirs = tuple(Path(d) for d in kata_config_dirs)
         self.handler_override = handler
         self.exclusive_cpus = exclusive_cpus
