@@ -597,9 +597,9 @@ GO_TABLE = AnnotationTable(
 
 
 def _default_features() -> Mapping[str, Any]:
-    from .loader import EXPERIMENTAL_FEATURES
+    from .sandbox import _features
 
-    return EXPERIMENTAL_FEATURES
+    return _features(None)
 
 
 def plan_annotations(

@@ -203,12 +203,12 @@ def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
         return []
     parts = list(map(_split_env, env))
     out = [EnvVar(name, rest.partition("=")[0]) for name, sep, rest in parts if sep]
-    if len(out) != len(parts) or any("=" in rest for _, _, rest in parts):
+    if len(out) != len(parts) or (log.enabled("debug") and any("=" in rest for _, _, rest in parts)):
         for i, (name, sep, rest) in enumerate(parts):
             if not sep:
                 log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
-            elif "=" in rest:
-                log.warning(
+            elif "=" in rest:  # common (JAVA_OPTS=-Dx=y): debug, not a warning on every conversion
+                log.debug(
                     "env_var_cut",
                     index=i,
                     name=name[:100],
@@ -534,14 +534,20 @@ def plan_annotations(
     )
 
 
+_EXPERIMENTAL: Mapping[str, Feature] | None = None
+
+
 def _features(engine: Engine | None) -> Mapping[str, Feature]:
     """The experimental features ``runtime.experimental`` may name: Kata 4.1 registers none.
 
     (The engine's features are Kata 1.x's, for the kata1 profile.)
     """
-    from .loader import EXPERIMENTAL_FEATURES
+    global _EXPERIMENTAL
+    if _EXPERIMENTAL is None:
+        from .loader import EXPERIMENTAL_FEATURES
 
-    return EXPERIMENTAL_FEATURES
+        _EXPERIMENTAL = EXPERIMENTAL_FEATURES
+    return _EXPERIMENTAL
 
 
 def sandbox_config(
