@@ -1,7 +1,7 @@
 """The ``kata-oci`` command: convert, resolve and check OCI bundles as a Kata runtime would.
 
 One module per subcommand (``convert``, ``resolve``, ``check``,
-``annotations``, ``features``, ``plugins``), each with ``HELP``, ``EXAMPLE``,
+``annotations``, ``features``, ``plugins``, ``webhook``), each with ``HELP``, ``EXAMPLE``,
 ``add_arguments(parser)`` and ``run(args) -> exit status``; ``output`` is
 what they all write through (escaping every untrusted string), ``common``
 what they all read. Only the module of the subcommand being run is imported,
@@ -29,6 +29,7 @@ COMMANDS = {
     "annotations": "every supported annotation and whether the configuration enables it",
     "features": "the OCI runtime-spec features document",
     "plugins": "the registered plugins: distribution, version, CRI keys and hooks",
+    "webhook": "the validating admission webhook (HTTPS), or one AdmissionReview answered (--review)",
 }
 GLOBAL_FLAGS = {"--debug": "debug", "-v": "verbose", "--verbose": "verbose"}
 

@@ -50,7 +50,7 @@ class Failure(Exception):
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 # As much as kata-oci reads of a file (kata_oci.spec.MAX_CONFIG_SIZE, configfile.MAX_CONFIG_FILE_SIZE).
-_STDIN_LIMITS = {"spec": 64 << 20, "configuration": 16 << 20}
+_STDIN_LIMITS = {"spec": 64 << 20, "configuration": 16 << 20, "review": 6 << 20}
 _stdin_used: list[str] = []
 
 
