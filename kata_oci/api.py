@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import engine as _engine_module
 from .engine import default_engine
 from .errors import ConfigError, ProfileError
 from .log import log
@@ -371,9 +372,10 @@ def container_type(
     here), ``SINGLE_CONTAINER`` for Kata 2.0 and later. ``strict`` turns
     disagreeing CRI keys into an error (default: the engine's setting).
     """
-    eng = _engine(engine)
     if profile is None:  # kata1's rule, which is the engine's: no profile look-up on the hot path
-        return eng.container_type(spec, strict=strict)
+        eng = engine or _engine_module._default or default_engine()
+        return eng.container_type(spec) if strict is None else eng.container_type(spec, strict=strict)
+    eng = _engine(engine)
     return get_profile(profile, engine=eng).container_type(spec, engine=eng, strict=strict)
 
 
@@ -389,9 +391,10 @@ def sandbox_id(
     The first CRI sandbox-ID key present gives its value, even ``""``; none
     raises :class:`~kata_oci.SandboxIDError`.
     """
-    eng = _engine(engine)
     if profile is None:  # kata1's rule, which is the engine's
-        return eng.sandbox_id(spec, strict=strict)
+        eng = engine or _engine_module._default or default_engine()
+        return eng.sandbox_id(spec) if strict is None else eng.sandbox_id(spec, strict=strict)
+    eng = _engine(engine)
     return get_profile(profile, engine=eng).sandbox_id(spec, engine=eng, strict=strict)
 
 

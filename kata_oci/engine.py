@@ -57,6 +57,24 @@ _Step = tuple[str, str, Mapping[str, Any] | None, Callable[..., Any] | None]
 _HookStep = tuple[str, CRI | None, Callable[..., Any] | None]
 
 
+# A fast-path row: (key, its values, the next two keys after it, the keys after those).
+_FastRow = tuple[str, Any, str, str, tuple[str, ...]]
+
+
+def _with_later(rows: list[tuple[str, Any]]) -> tuple[_FastRow, ...]:
+    """Each (key, values) row with the keys of the rows after it, the first two apart.
+
+    A missing later key is ``""``: a spec carrying an empty key merely takes
+    the general path, which gives the same answer.
+    """
+    keys = [key for key, _ in rows]
+    out = []
+    for i, (key, values) in enumerate(rows):
+        a, b, *rest = [*keys[i + 1 :], "", ""]
+        out.append((key, values, a, b, tuple(k for k in rest if k)))
+    return tuple(out)
+
+
 class Answer(msgspec.Struct, frozen=True):
     """One plugin's answer: which plugin, from which key, what value it read."""
 
@@ -163,13 +181,17 @@ class Engine:
         self._sid_steps = self._steps("kata_oci_resolve_sandbox_id", "sandbox_id_key")
         # When every plugin is pure data (the usual case), the two questions are a
         # few dict look-ups over these tables; None when a plugin has custom hooks.
-        self._type_table: tuple[tuple[str, Mapping[str, ContainerType]], ...] | None = (
-            tuple((key, values or {}) for _, key, values, fn in self._type_steps)
+        # Each row is (key, its values, the keys after it): the first key present
+        # decides at once when none of the later ones is there (two `in` tests for
+        # the usual three CRIs); anything else takes the general path, which
+        # reports conflicts and bad values.
+        self._type_table: tuple[_FastRow, ...] | None = (
+            _with_later([(key, values or {}) for _, key, values, fn in self._type_steps])
             if all(fn is None for *_, fn in self._type_steps)
             else None
         )
-        self._sid_table: tuple[str, ...] | None = (
-            tuple(key for _, key, _, fn in self._sid_steps)
+        self._sid_table: tuple[_FastRow, ...] | None = (
+            _with_later([(key, None) for _, key, _, fn in self._sid_steps])
             if all(fn is None for *_, fn in self._sid_steps)
             else None
         )
@@ -597,21 +619,19 @@ class Engine:
             self._no_silent_default(ann, "container type", self.strict if strict is None else strict)
         table = self._type_table
         if table is not None:
-            # Fast path: one CRI key present (or none) decides with no further question.
+            # Fast path: the first CRI key present decides when no later one is there.
             if not ann:
                 return default
-            found = None
-            for key, values in table:
+            for key, values, a, b, rest in table:
                 value = ann.get(key)
                 if value is not None:
-                    if found is not None:
-                        found = None  # several CRI keys: the general path checks them
-                        break
-                    found = values.get(value)
-                    if found is None:
-                        break  # a value the CRI does not write: the general path says so
+                    if a not in ann and b not in ann and not rest:
+                        found: ContainerType | None = values.get(value)
+                        if found is not None:
+                            return found
+                    break  # several CRI keys, or a value the CRI does not write: the general path
             else:
-                return default if found is None else found
+                return default
         strict = self.strict if strict is None else strict
         ctype, _, _ = self._first_and_conflicts(self._type_answers(ann or _EMPTY), "container type", strict)
         return default if ctype is None else ctype
@@ -628,17 +648,12 @@ class Engine:
             self._no_silent_default(ann, "sandbox ID", self.strict if strict is None else strict)
         table = self._sid_table
         if table is not None and ann:
-            found: str | None = None
-            for key in table:
+            for key, _, a, b, rest in table:
                 value = ann.get(key)
                 if value is not None:
-                    if found is not None and value != found:
-                        found = None  # disagreeing keys: the general path reports them
-                        break
-                    found = value
-            else:
-                if found is not None:
-                    return found
+                    if a not in ann and b not in ann and not rest:
+                        return value
+                    break  # several CRI keys: the general path compares them
         strict = self.strict if strict is None else strict
         sid, _, _ = self._first_and_conflicts(self._sid_answers(ann or _EMPTY), "sandbox ID", strict)
         if sid is None:
