@@ -174,7 +174,7 @@ def _parse_list(decl: Declaration, raw: str, ctx: Context) -> Any:
 
 
 def _parse_json_list(decl: Declaration, raw: str, ctx: Context) -> Any:
-    """``json.Unmarshal`` into ``[]string``: ``null`` is no argument."""
+    """``json.Unmarshal`` into ``[]string``: ``null`` is no argument, a ``null`` element is ""."""
     try:
         value = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
@@ -182,9 +182,10 @@ def _parse_json_list(decl: Declaration, raw: str, ctx: Context) -> Any:
         raise Rejected(f"not JSON: {reason}; expected a JSON list of strings") from None
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(v is None or isinstance(v, str) for v in value):
         raise Rejected('expected a JSON list of strings, such as ["--thread-pool-size=1"]')
-    return [_LONE_SURROGATE.sub("\ufffd", v) for v in value]
+    # a null element leaves Go's string at its zero value ""
+    return ["" if v is None else _LONE_SURROGATE.sub("\ufffd", v) for v in value]
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -417,6 +418,10 @@ def _replace_params(old: list[Param], new: list[Param]) -> list[Param]:
     return [p for p in old if p.key not in keys] + [p for i, p in enumerate(new) if last[p.key] == i]
 
 
+_REMOTE_ONLY = (When.REMOTE, When.REMOTE_NON_EMPTY)
+_NON_EMPTY = (When.NON_EMPTY, When.REMOTE_NON_EMPTY)
+
+
 def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
     """The planner of one row: (old, new), or Rejected / Ignored."""
     if not decl.applied:
@@ -444,9 +449,9 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
 
     def planner(raw: str, ctx: Context) -> tuple[Any, Any]:
         sandbox = ctx.sandbox
-        if when is When.REMOTE and sandbox.hypervisor_type is not HypervisorType.REMOTE:
+        if when in _REMOTE_ONLY and sandbox.hypervisor_type is not HypervisorType.REMOTE:
             raise Ignored("read only for the remote hypervisor")
-        if when is When.NON_EMPTY and raw == "":
+        if when in _NON_EMPTY and raw == "":
             raise Ignored('"" keeps the configured value')
         value = parse(decl, raw, ctx)
         for check in checks:

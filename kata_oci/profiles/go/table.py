@@ -202,6 +202,7 @@ class When(enum.StrEnum):
     NON_EMPTY = "non_empty"  # "" keeps the configured value
     POSITIVE = "positive"  # 0 keeps the configured value
     REMOTE = "remote"  # only with the remote hypervisor (read at all only then)
+    REMOTE_NON_EMPTY = "remote_non_empty"  # only with the remote hypervisor, and "" keeps the value
 
 
 class Effect(enum.StrEnum):
@@ -319,6 +320,9 @@ class Declaration:
             out.append("0 keeps the configured value")
         elif self.when is When.REMOTE:
             out.append("applies only with the remote hypervisor (not read otherwise)")
+        elif self.when is When.REMOTE_NON_EMPTY:
+            out.append("applies only with the remote hypervisor (not read otherwise)")
+            out.append('"" keeps the configured value')
         if not self.applied:
             out.append("not applied by Kata 4.1")
         return out
@@ -461,7 +465,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(SGX_EPC, Kind.QUANTITY, "hypervisor_config.sgx_epc_size", "Intel SGX EPC memory, bytes"),
     # addHypervisorGPUOverrides: read only for the remote hypervisor
     _hyp(DEFAULT_GPUS, _U32, "default_gpus", "GPUs of the remote VM", when=When.REMOTE),
-    _hyp(DEFAULT_GPU_MODEL, _S, "default_gpu_model", "GPU model of the remote VM", when=When.REMOTE),
+    _hyp(DEFAULT_GPU_MODEL, _S, "default_gpu_model", "GPU model of the remote VM",
+         when=When.REMOTE_NON_EMPTY),
     # addRuntimeConfigOverrides
     Declaration(DISABLE_GUEST_SECCOMP, _B, "disable_guest_seccomp", "no seccomp inside the guest"),
     Declaration(SANDBOX_CGROUP_ONLY, _B, "sandbox_cgroup_only", "only a sandbox-level cgroup on the host"),

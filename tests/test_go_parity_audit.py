@@ -1,0 +1,77 @@
+"""An audit of the ``go`` profile against Kata 4.1.0's Go code (commit 7c6ba40), key by key.
+
+Each test names the Go file and function whose behaviour it pins, for a case
+where kata-oci differed from Kata 4.1 (found by reading the code, and by
+running the Go standard library where the question was its parsing rules).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kata_oci.errors import AnnotationError
+from kata_oci.overrides import Outcome
+from kata_oci.profiles.go import annotate, table as t
+from kata_oci.profiles.go.sandbox import SandboxConfig
+from kata_oci.profiles.go.types import HypervisorConfig, HypervisorType, RuntimeConfig
+
+
+def rc(kind: HypervisorType = HypervisorType.QEMU, **hyp: object) -> RuntimeConfig:
+    hyp.setdefault("enable_annotations", [".*"])
+    return RuntimeConfig(hypervisor_type=kind, hypervisor_config=HypervisorConfig(**hyp))  # type: ignore[arg-type]
+
+
+def sb(kind: HypervisorType = HypervisorType.QEMU, **hyp: object) -> SandboxConfig:
+    return SandboxConfig(hypervisor_type=kind, hypervisor_config=HypervisorConfig(**hyp))  # type: ignore[arg-type]
+
+
+def add(
+    ann: dict[str, str], runtime: RuntimeConfig | None = None, sandbox: SandboxConfig | None = None
+) -> SandboxConfig:
+    return annotate.apply_annotations(ann, sandbox or sb(), runtime or rc(), features={})
+
+
+REMOTE = HypervisorType.REMOTE
+
+
+# -- pkg/oci/utils.go, addHypervisorVirtioFsOverrides -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [('["a", null]', ["--x", "a", ""]), ("[null]", ["--x", ""]), ("null", ["--x"]), ("[]", ["--x"])],
+)
+def test_virtio_fs_extra_args_null_element_is_an_empty_string(raw: str, expected: list[str]) -> None:
+    """utils.go addHypervisorVirtioFsOverrides: ``json.Unmarshal`` into ``[]string`` leaves a
+    JSON ``null`` element as the zero value "" (checked with Go's encoding/json), no error."""
+    out = add({t.VIRTIO_FS_EXTRA_ARGS: raw}, sandbox=sb(virtio_fs_extra_args=["--x"]))
+    assert out.hypervisor_config.virtio_fs_extra_args == expected
+
+
+@pytest.mark.parametrize("raw", ['["a", 1]', '[["a"]]', '{"a": "b"}', '"a"', "[true]"])
+def test_virtio_fs_extra_args_other_types_still_fail(raw: str) -> None:
+    """utils.go addHypervisorVirtioFsOverrides: any non-string, non-null element is an UnmarshalTypeError."""
+    with pytest.raises(AnnotationError):
+        add({t.VIRTIO_FS_EXTRA_ARGS: raw})
+
+
+# -- pkg/oci/utils.go, addHypervisorGPUOverrides ------------------------------------------------
+
+
+def test_default_gpu_model_empty_keeps_the_configured_model_for_remote() -> None:
+    """utils.go addHypervisorGPUOverrides: ``if value != ""`` guards DefaultGPUModel."""
+    out = add({t.DEFAULT_GPU_MODEL: ""}, runtime=rc(REMOTE), sandbox=sb(REMOTE, default_gpu_model="a100"))
+    assert out.hypervisor_config.default_gpu_model == "a100"
+    plan = annotate.plan_annotations(
+        {t.DEFAULT_GPU_MODEL: ""}, sb(REMOTE, default_gpu_model="a100"), rc(REMOTE), features={}
+    )
+    (d,) = plan.decisions
+    assert d.outcome is Outcome.IGNORED
+
+
+def test_default_gpu_model_is_set_for_remote_and_not_read_otherwise() -> None:
+    """utils.go addHypervisorGPUOverrides: returns early unless the hypervisor is remote."""
+    out = add({t.DEFAULT_GPU_MODEL: "h100"}, runtime=rc(REMOTE), sandbox=sb(REMOTE, default_gpu_model="a"))
+    assert out.hypervisor_config.default_gpu_model == "h100"
+    out = add({t.DEFAULT_GPU_MODEL: "h100"}, sandbox=sb(default_gpu_model="a"))
+    assert out.hypervisor_config.default_gpu_model == "a"
