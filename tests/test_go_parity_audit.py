@@ -7,6 +7,8 @@ running the Go standard library where the question was its parsing rules).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kata_oci.errors import AnnotationError
@@ -32,6 +34,7 @@ def add(
 
 
 REMOTE = HypervisorType.REMOTE
+_DIFFERENCES = (Path(__file__).parents[1] / "docs" / "differences-go.md").read_text(encoding="utf-8")
 
 
 # -- pkg/oci/utils.go, addHypervisorVirtioFsOverrides -------------------------------------------
@@ -75,3 +78,47 @@ def test_default_gpu_model_is_set_for_remote_and_not_read_otherwise() -> None:
     assert out.hypervisor_config.default_gpu_model == "h100"
     out = add({t.DEFAULT_GPU_MODEL: "h100"}, sandbox=sb(default_gpu_model="a"))
     assert out.hypervisor_config.default_gpu_model == "a"
+
+
+# -- pkg/oci/utils.go, CalculateSandboxSizing ---------------------------------------------------
+
+_CRIO_RESOURCES = '{"cpu_period":100000,"cpu_quota":200000,"memory_limit_in_bytes":1073741824}'
+
+
+def test_sandbox_sizing_reads_containerd_keys_only() -> None:
+    """utils.go CalculateSandboxSizing reads ctrAnnotations.SandboxCPUPeriod/Quota/Shares/Mem and
+    nothing else: CRI-O's pod-linux-resources.crio.io gives a Kata 4.1 VM no workload size."""
+    import kata_oci
+
+    crio = {"io.kubernetes.cri-o.ContainerType": "sandbox", "pod-linux-resources.crio.io": _CRIO_RESOURCES}
+    assert kata_oci.calculate_sandbox_sizing(crio, profile="go") == kata_oci.Sizing()
+    both = {
+        **crio,
+        "io.kubernetes.cri.sandbox-cpu-period": "100000",
+        "io.kubernetes.cri.sandbox-cpu-quota": "50000",
+        "io.kubernetes.cri.sandbox-memory": str(256 << 20),
+    }
+    assert kata_oci.calculate_sandbox_sizing(both, profile="go") == kata_oci.Sizing(vcpus=0.5, memory_mb=256)
+    shares = {"io.kubernetes.cri.sandbox-cpu-quota": "-1", "io.kubernetes.cri.sandbox-cpu-shares": "2049"}
+    assert kata_oci.calculate_sandbox_sizing(shares, profile="go") == kata_oci.Sizing(vcpus=3.0)
+    assert kata_oci.calculate_sandbox_sizing(None, profile="go") == kata_oci.Sizing()
+
+
+def test_sized_runtime_config_of_a_crio_sandbox_has_no_workload() -> None:
+    """containerd-shim-v2/create.go stores CalculateSandboxSizing's answer in SandboxCPUs/SandboxMemMB."""
+    import kata_oci
+    from kata_oci.profiles.go.sizing import sized_runtime_config
+
+    spec = kata_oci.Spec(annotations={"pod-linux-resources.crio.io": _CRIO_RESOURCES})
+    out = sized_runtime_config(spec, rc(), pod_sandbox=True)
+    assert (out.sandbox_cpus, out.sandbox_mem_mb) == (0.0, 0)
+
+
+def test_sandbox_memory_beyond_uint32_saturates_a_documented_difference() -> None:
+    """utils.go calculateVMResources: ``uint32(memory / 1024 / 1024)`` wraps (2**32 + 5 MiB is 5 MiB);
+    kata-oci saturates at 4294967295 MiB with a warning (docs/differences-go.md)."""
+    import kata_oci
+
+    ann = {"io.kubernetes.cri.sandbox-memory": str((2**32 + 5) << 20)}
+    assert kata_oci.calculate_sandbox_sizing(ann, profile="go").memory_mb == 0xFFFF_FFFF
+    assert "saturates at 4294967295" in _DIFFERENCES

@@ -19,6 +19,7 @@ from kata_oci.types import ContainerType
 if TYPE_CHECKING:
     from kata_oci.engine import Engine
     from kata_oci.overrides import OverridePlan
+    from kata_oci.sizing import Sizing
     from kata_oci.spec import Spec
 
     from .sandbox import ContainerConfig, SandboxConfig
@@ -145,6 +146,14 @@ class GoProfile(Profile):
         from .sandbox import plan_annotations
 
         return plan_annotations(annotations, runtime_config, engine=engine, strict=strict)
+
+    def calculate_sandbox_sizing(
+        self, spec: Spec | Mapping[str, str] | None, *, engine: Engine, strict: bool | None = None
+    ) -> Sizing:
+        """``CalculateSandboxSizing``: containerd's sandbox keys only, whichever CRI wrote the spec."""
+        from .sizing import calculate_sandbox_sizing
+
+        return calculate_sandbox_sizing(spec)
 
 
 class _StaticPlan(SandboxPlan):
