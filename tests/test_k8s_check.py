@@ -151,17 +151,21 @@ def test_crio_passes_every_kata_key(tmp_path: Path) -> None:
 
 def test_kubernetes_layer_refuses_bad_keys_values_and_size(defaults: Cluster) -> None:
     long_key = HYP + "blk_logical_sector_size_for_the_rootfs_disk_too_long"
-    ann = {long_key: "512", HYP + "default_vcpus": 2, HYP + "kernel_params": "x"}
-    (pod,) = check_manifests([_pod(ann)], defaults).pods
+    (pod,) = check_manifests([_pod({long_key: "512", HYP + "kernel_params": "x"})], defaults).pods
     assert _verdicts(pod) == {
         long_key: ("rejected", "kubernetes"),
-        HYP + "default_vcpus": ("rejected", "kubernetes"),
         HYP + "kernel_params": ("rejected", "kubernetes"),  # the whole pod is refused
     }
     by_key = {r.key: r for r in pod.records}
     assert by_key[long_key].reason.endswith("name part must be no more than 63 characters")
+    assert by_key[HYP + "kernel_params"].reason.startswith("the API server refuses the pod: ")
+    # A value that is not a string fails decoding, before any validation.
+    ann = {long_key: "512", HYP + "default_vcpus": 2}
+    (pod,) = check_manifests([_pod(ann)], defaults).pods
+    by_key = {r.key: r for r in pod.records}
     assert "cannot unmarshal number into Go struct field" in by_key[HYP + "default_vcpus"].reason
     assert by_key[HYP + "default_vcpus"].fix == "quote the value: annotation values are strings"
+    assert "cannot unmarshal number" in by_key[long_key].reason  # never validated
     big = {HYP + "kernel_params": "x" * (256 * 1024)}
     (pod,) = check_manifests([_pod(big)], defaults).pods
     assert _verdicts(pod) == {
@@ -169,6 +173,22 @@ def test_kubernetes_layer_refuses_bad_keys_values_and_size(defaults: Cluster) ->
         HYP + "kernel_params": ("rejected", "kubernetes"),
     }
     assert "more than the 262144" in pod.records[0].reason
+
+
+def test_a_bare_pod_meets_the_runtimeclass_plugin_before_validation(defaults: Cluster) -> None:
+    long_key = HYP + "blk_logical_sector_size_for_the_rootfs_disk_too_long"
+    (pod,) = check_manifests([_pod({long_key: "512"}, rc="kata")], defaults).pods
+    assert _verdicts(pod) == {None: ("rejected", "runtimeclass"), long_key: ("rejected", "runtimeclass")}
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d"},
+        "spec": {
+            "template": {"metadata": {"annotations": {long_key: "512"}}, "spec": {"runtimeClassName": "kata"}}
+        },
+    }
+    (pod,) = check_manifests([deploy], defaults).pods  # the Deployment itself is validated first
+    assert _verdicts(pod) == {long_key: ("rejected", "kubernetes")}
 
 
 def test_null_value_is_an_empty_string_as_the_api_server_stores_it(v3: Cluster) -> None:
@@ -207,10 +227,11 @@ def test_runtime_class_layer(defaults: Cluster) -> None:
     (pod,) = check_manifests([_pod(ann, rc=None)], defaults).pods
     assert _verdicts(pod) == {HYP + "kernel_params": ("ignored", "runtimeclass")}
     assert "default runtime runc" in pod.records[0].reason
+    # A bare Pod's RuntimeClass is looked up before validation: "${RUNTIME_CLASS}" is not found.
     (pod,) = check_manifests([_pod(ann, rc="${RUNTIME_CLASS}")], defaults).pods
     assert _verdicts(pod) == {
-        None: ("rejected", "kubernetes"),
-        HYP + "kernel_params": ("rejected", "kubernetes"),
+        None: ("rejected", "runtimeclass"),
+        HYP + "kernel_params": ("rejected", "runtimeclass"),
     }
 
 

@@ -38,7 +38,7 @@ from . import apiserver, containerd, crio
 from .cluster import Cluster, Overhead, overhead_of
 from .documents import Document
 from .kata import KataTarget, plan_kata
-from .kubelet import pod_resources, sandbox_resources
+from .kubelet import pod_resources, resource_errors, sandbox_resources
 from .nodeconfig import CRIKind, Handler
 from .objects import Manifests, PodTemplate, RuntimeClassObject, collect
 from .records import CheckReport, Layer, PodReport, PodSizing, Record, Verdict
@@ -107,79 +107,110 @@ class _Pod:
 # -- layer 1: Kubernetes ------------------------------------------------------------------------
 
 
-def _kubernetes(state: _Pod) -> dict[str, str] | None:
-    """The pod's annotations as the API server stores them, or ``None`` when it refuses the pod."""
+_Refusal = tuple[str | None, str | None, str, str | None, str | None]  # key, container, why, fix, value
+
+
+def _decode(state: _Pod) -> dict[str, str] | None:
+    """The annotations as the API server decodes them, or ``None`` when decoding refuses the pod.
+
+    Decoding comes first, before any admission plugin: annotations that are
+    not a map of strings and resource quantities that do not parse.
+    """
     pod = state.pod
     where = pod.annotations_path
     raw = pod.annotations
-    if raw is not None and not isinstance(raw, Mapping):
-        state.add(
-            None,
-            None,
-            Verdict.REJECTED,
-            Layer.KUBERNETES,
-            f"{where}: must be a map of strings, not {apiserver.json_type_name(raw)}",
-        )
-        return None
+    _outer(state)
+    errors: list[_Refusal] = []
     annotations: dict[str, str] = {}
-    refused: dict[str, str] = {}  # key -> why
-    for k, v in (raw or {}).items():
+    if raw is not None and not isinstance(raw, Mapping):
+        errors.append(
+            (
+                None,
+                None,
+                f"{where}: must be a map of strings, not {apiserver.json_type_name(raw)}",
+                None,
+                None,
+            )
+        )
+    for k, v in raw.items() if isinstance(raw, Mapping) else ():
         key = _key_text(k)
         if v is None:
             v = ""  # JSON null into a Go string map element: ""
-        if not isinstance(v, str):
-            refused[key] = (
-                f"{where}[{cut(key)}]: cannot unmarshal {apiserver.json_type_name(v)} into Go struct field "
-                "ObjectMeta.metadata.annotations of type string"
-            )
+        if isinstance(v, str):
+            annotations[key] = v
             continue
-        annotations[key] = v
+        why = (
+            f"{where}[{cut(key)}]: cannot unmarshal {apiserver.json_type_name(v)} into Go struct field "
+            "ObjectMeta.metadata.annotations of type string"
+        )
+        errors.append((key, None, why, "quote the value: annotation values are strings", None))
+    rc_name = pod.spec.get("runtimeClassName")
+    if rc_name is not None and not isinstance(rc_name, str):
+        path = f"{pod.path}.spec.runtimeClassName" if pod.path else "spec.runtimeClassName"
+        why = (
+            f"{path}: cannot unmarshal {apiserver.json_type_name(rc_name)} into Go struct field "
+            "PodSpec.spec.runtimeClassName of type string"
+        )
+        errors.append((None, None, why, "set spec.runtimeClassName to the name of a RuntimeClass", None))
+    for container, error, phase in resource_errors(pod.spec, f"{pod.path}.spec" if pod.path else "spec"):
+        if phase == "decode":
+            errors.append(
+                (None, container, error, "write the quantity as Kubernetes does (250m, 1.5, 512Mi)", None)
+            )
+    if errors:
+        _refuse(state, annotations, errors)
+        return None
+    return annotations
+
+
+def _validate(state: _Pod, annotations: dict[str, str]) -> bool:
+    """The API server's validation of the object (``ValidateAnnotations``, names, resources)."""
+    pod = state.pod
+    where = pod.annotations_path
+    errors: list[_Refusal] = []
+    size = apiserver.annotations_size(annotations)
+    if size > apiserver.TOTAL_ANNOTATION_SIZE_LIMIT:
+        errors.append(
+            (
+                None,
+                None,
+                f"{where}: Too long: the annotations total {size} bytes, more than the "
+                f"{apiserver.TOTAL_ANNOTATION_SIZE_LIMIT} the API server allows",
+                "keep the pod's annotations under 256 KiB (large initdata or policies: compress them)",
+                None,
+            )
+        )
+    for error in (_runtime_class_name_error(pod), _name_error(pod), _namespace_error(pod)):
+        if error is not None:
+            fix = (
+                "set spec.runtimeClassName to the name of a RuntimeClass"
+                if "runtimeClassName" in error
+                else "give the object a valid name and namespace"
+            )
+            errors.append((None, None, error, fix, None))
+    for container, error, phase in resource_errors(pod.spec, f"{pod.path}.spec" if pod.path else "spec"):
+        if phase != "decode":
+            errors.append((None, container, error, "no request above its limit, no negative quantity", None))
+    for key, value in annotations.items():
         errs = apiserver.annotation_key_errors(key)
         if errs:
-            refused[key] = f"{where}: Invalid value: {json.dumps(cut(key))}: {errs[0]}"
-    size = apiserver.annotations_size(annotations)
-    too_big = size > apiserver.TOTAL_ANNOTATION_SIZE_LIMIT
-    spec_errors = [
-        e for e in (_runtime_class_name_error(pod), _name_error(pod), _namespace_error(pod)) if e is not None
-    ]
-    _outer(state)
-    if not refused and not too_big and not spec_errors:
-        return annotations
-    first = next(iter(refused.values()), None)
-    if too_big:
-        first = (
-            f"{where}: Too long: the annotations total {size} bytes, more than the "
-            f"{apiserver.TOTAL_ANNOTATION_SIZE_LIMIT} the API server allows"
-        )
-        state.add(
-            None,
-            None,
-            Verdict.REJECTED,
-            Layer.KUBERNETES,
-            first,
-            "keep the pod's annotations under 256 KiB (large initdata or policies: compress them)",
-        )
-    for error in spec_errors:
-        first = first or error
-        state.add(
-            None,
-            None,
-            Verdict.REJECTED,
-            Layer.KUBERNETES,
-            error,
-            "set spec.runtimeClassName to the name of a RuntimeClass"
-            if "runtimeClassName" in error
-            else "give the object a valid name and namespace",
-        )
-    for k, why in refused.items():
-        value = raw.get(k) if isinstance(raw, Mapping) else None
-        shown = value if isinstance(value, str) else None  # never repr() a pod author's structure
-        fix = "quote the value: annotation values are strings" if "unmarshal" in why else _key_fix(k)
-        state.add(k, shown, Verdict.REJECTED, Layer.KUBERNETES, why, fix)
+            why = f"{where}: Invalid value: {json.dumps(cut(key))}: {errs[0]}"
+            errors.append((key, None, why, _key_fix(key), value))
+    if errors:
+        _refuse(state, annotations, errors)
+        return False
+    return True
+
+
+def _refuse(state: _Pod, annotations: Mapping[str, str], errors: list[_Refusal]) -> None:
+    """Records for a pod the API server refuses: each error, then every other Kata key with the first."""
+    first = errors[0][2]
+    refused = {key for key, *_ in errors if key is not None}
+    for key, container, why, fix, value in errors:
+        state.add(key, value, Verdict.REJECTED, Layer.KUBERNETES, why, fix, container=container)
     for k, v in annotations.items():
         if k not in refused and _kata_relevant(k):
             state.add(k, v, Verdict.REJECTED, Layer.KUBERNETES, f"the API server refuses the pod: {first}")
-    return None
 
 
 def _key_fix(key: str) -> str | None:
@@ -211,7 +242,7 @@ def _runtime_class_name_error(pod: PodTemplate) -> str | None:
         return None
     path = f"{pod.path}.spec.runtimeClassName" if pod.path else "spec.runtimeClassName"
     if not isinstance(name, str):
-        return f"{path}: must be a string, not {apiserver.json_type_name(name)}"
+        return None  # a decoding error, reported before
     errs = apiserver.is_dns1123_subdomain(name)
     if name and errs:
         return f"{path}: Invalid value: {json.dumps(cut(name))}: {errs[0]}"
@@ -548,11 +579,20 @@ def check_pod(
     manifests), which take precedence over the cluster's.
     """
     state = _Pod(pod)
-    annotations = _kubernetes(state)
+    annotations = _decode(state)
     if annotations is None:
         return state.report
     kata_keys = {k: v for k, v in annotations.items() if _kata_relevant(k)}
-    found = _runtime_class(state, cluster, kata_keys, runtime_classes or {})
+    # A Pod meets the RuntimeClass admission plugin (mutating) before validation; a workload is
+    # validated when it is created, and its pods meet the plugin later.
+    bare_pod = pod.ref.kind == "Pod"
+    found = _runtime_class(state, cluster, kata_keys, runtime_classes or {}) if bare_pod else None
+    if bare_pod and found is None:
+        return state.report
+    if not _validate(state, annotations):
+        return state.report
+    if not bare_pod:
+        found = _runtime_class(state, cluster, kata_keys, runtime_classes or {})
     if found is None:
         return state.report
     handler_name, overhead = found

@@ -34,6 +34,7 @@ __all__ = [
     "milli_cpu_to_quota",
     "milli_cpu_to_shares",
     "pod_resources",
+    "resource_errors",
     "sandbox_resources",
 ]
 
@@ -128,6 +129,52 @@ def _containers(spec: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     if not isinstance(value_, list):
         return []
     return [c for c in value_ if isinstance(c, Mapping)]
+
+
+def resource_errors(spec: Mapping[str, Any], prefix: str = "spec") -> list[tuple[str | None, str, str]]:
+    """(container name, message, phase) for each CPU or memory quantity the API server refuses.
+
+    A quantity that does not parse is refused when the object is decoded
+    (phase ``"decode"``); a negative one, or a request above its limit
+    (``ValidateResourceRequirements``), when it is validated (``"validate"``).
+    """
+    found: list[tuple[str | None, str, str]] = []
+    for key in ("initContainers", "containers"):
+        for i, c in enumerate(_containers(spec, key)):
+            name = c.get("name") if isinstance(c.get("name"), str) else None
+            res = c.get("resources")
+            if not isinstance(res, Mapping):
+                continue
+            where = f"{prefix}.{key}[{i}].resources"
+            values: dict[str, dict[str, tuple[Any, int]]] = {"limits": {}, "requests": {}}
+            for part in ("limits", "requests"):
+                raw = res.get(part)
+                if not isinstance(raw, Mapping):
+                    continue
+                for rname in (_CPU, _MEMORY):
+                    if rname not in raw:
+                        continue
+                    try:
+                        q = parse_quantity(raw[rname])
+                    except QuantityError as exc:
+                        found.append((name, f"{where}.{part}[{rname}]: {exc}", "decode"))
+                        continue
+                    if q < 0:
+                        msg = f"{where}.{part}[{rname}]: must be greater than or equal to 0"
+                        found.append((name, msg, "validate"))
+                    values[part][rname] = (raw[rname], q)
+            for rname, (req_raw, req) in values["requests"].items():
+                lim = values["limits"].get(rname)
+                if lim is not None and req > lim[1]:
+                    found.append(
+                        (
+                            name,
+                            f"{where}.requests[{rname}]: Invalid value: {str(req_raw)[:64]!r}: must be less "
+                            f"than or equal to {rname} limit of {str(lim[0])[:64]}",
+                            "validate",
+                        )
+                    )
+    return found
 
 
 def pod_resources(spec: Mapping[str, Any]) -> PodResources:
