@@ -446,6 +446,14 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
         and len(parts) in (1, 2)
     ):
         return _scalar_planner(decl, parse, checks, parts, when is When.POSITIVE)
+    if (
+        decl.kind in (Kind.STRING, Kind.CHOICE, Kind.LIST)
+        and when in (When.ALWAYS, When.NON_EMPTY)
+        and effect is Effect.SET
+        and not checks
+        and len(parts) in (1, 2)
+    ):
+        return _text_planner(decl, parse, parts, when is When.NON_EMPTY)
 
     def planner(raw: str, ctx: Context) -> tuple[Any, Any]:
         sandbox = ctx.sandbox
@@ -508,6 +516,28 @@ def _scalar_planner(
         return (getattr(getattr(sandbox, head), attr) if head else getattr(sandbox, attr)), value
 
     return scalar_planner
+
+
+def _text_planner(
+    decl: Declaration, parse: _Parser, parts: tuple[str, ...], non_empty: bool
+) -> Callable[[str, Context], tuple[Any, Any]]:
+    """Strings, choices and lists setting one field: the row's steps and nothing else."""
+    head, attr = parts if len(parts) == 2 else ("", parts[0])
+    raw_only = decl.kind is Kind.STRING
+    choices = frozenset(decl.choices)
+    is_choice = decl.kind is Kind.CHOICE
+
+    def text_planner(raw: str, ctx: Context) -> tuple[Any, Any]:
+        if non_empty and raw == "":
+            raise Ignored('"" keeps the configured value')
+        if raw_only or (is_choice and raw in choices):
+            value: Any = raw
+        else:
+            value = parse(decl, raw, ctx)  # a list, or a choice that raises with the reason
+        sandbox = ctx.sandbox
+        return (getattr(getattr(sandbox, head), attr) if head else getattr(sandbox, attr)), value
+
+    return text_planner
 
 
 # -- checks across keys, in Kata's order -------------------------------------------------------
