@@ -215,3 +215,40 @@ def test_500_pods_are_walked_once_each(tmp_path: Path) -> None:
     found = list(audit.walk(str(root), "cri-o"))
     assert len(found) == 500
     assert len({f.cid for f in found}) == 500
+
+
+def test_the_cris_configuration_names_each_handlers_file_and_runtime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    narrow = tmp_path / "narrow.toml"
+    narrow.write_text(SHIPPED.read_text().replace('enable_annotations = [".*"]', "enable_annotations = []"))
+    containerd_config = tmp_path / "config.toml"
+    containerd_config.write_text(
+        "version = 2\n"
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata-narrow]\n'
+        'runtime_type = "io.containerd.kata-narrow.v2"\n'
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata-narrow.options]\n'
+        f'ConfigPath = "{narrow}"\n'
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.plain]\n'
+        'runtime_type = "io.containerd.runc.v2"\n'
+    )
+    root = tmp_path / "containerd"
+    memory = {"io.katacontainers.config.hypervisor.default_memory": "4096"}
+    _bundle(
+        root / "k8s.io" / "narrow",
+        "containerd-pod-sandbox",
+        annotations={"io.kubernetes.cri.runtime-handler": "kata-narrow", **memory},
+    )
+    _bundle(
+        root / "k8s.io" / "plain",
+        "containerd-rejected",
+        annotations={"io.kubernetes.cri.runtime-handler": "plain"},
+    )
+    args = ["check", "--containerd-root", str(root), "--containerd-config", str(containerd_config), "--json"]
+    assert main([*args, "--kata", "kata1"]) == 1
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    problems, summary = docs[:-1], docs[-1]["summary"]
+    assert {(p["id"], p["handler"], p["configuration"]) for p in problems} == {
+        ("narrow", "kata-narrow", str(narrow))
+    }
+    assert summary["skipped_not_kata"] == 1  # containerd says handler "plain" runs runc

@@ -10,9 +10,13 @@ A node's bundles are where its CRI's shim keeps them:
 
 The runtime handler comes from the annotations the CRI writes
 (``io.kubernetes.cri.runtime-handler``, ``io.kubernetes.cri-o.RuntimeHandler``);
-``--handler-config NAME=FILE`` says which configuration a handler uses; otherwise
-containerd's ``config_path`` option, else ``--config``, else the configuration
-Kata would find. A bundle whose shim or handler is known not to be Kata's
+``--handler-config NAME=FILE`` says which configuration a handler uses; else the
+CRI's own configuration says (``--containerd-config``/``--crio-config``, or with
+``--all`` the node's ``/etc/containerd/config.toml`` and ``/etc/crio/crio.conf``:
+containerd's ``ConfigPath``, CRI-O's ``runtime_config_path``, and which Kata
+runtime, so which profile, the handler runs); else containerd's
+``config_path`` runtime option, else ``--config``, else the configuration Kata
+would find. A bundle whose shim or handler is known not to be Kata's
 (runc, crun) is skipped and counted.
 
 Output: one line per problem (rejected, unknown, conflict, not read, error),
@@ -37,6 +41,9 @@ from . import common, output
 
 CONTAINERD_ROOT = "/run/containerd/io.containerd.runtime.v2.task"
 CRIO_ROOT = "/run/containers/storage/overlay-containers"
+# The node's CRI configuration, read with --all when no --containerd-config/--crio-config is given.
+CONTAINERD_CONFIG = "/etc/containerd/config.toml"
+CRIO_CONFIG = "/etc/crio/crio.conf"
 HANDLER_KEYS = ("io.kubernetes.cri.runtime-handler", "io.kubernetes.cri-o.RuntimeHandler")
 NOT_KATA = ("runc", "crun", "runsc", "youki")
 PROGRESS_AFTER = 0.5  # seconds: only a slow audit shows progress (and only on a terminal)
@@ -139,38 +146,59 @@ def _handlers(values: list[str]) -> dict[str, str]:
     return out
 
 
+def _node_handlers(args: argparse.Namespace) -> dict[str, Any]:
+    """The runtime handlers the node's CRI configuration declares (name -> k8s Handler)."""
+    containerd = list(getattr(args, "containerd_config", None) or ())
+    crio = list(getattr(args, "crio_config", None) or ())
+    if args.all and not containerd and os.path.exists(CONTAINERD_CONFIG):
+        containerd = [CONTAINERD_CONFIG]
+    if args.all and not crio and os.path.exists(CRIO_CONFIG):
+        crio = [CRIO_CONFIG]
+    found: dict[str, Any] = {}
+    if containerd:
+        from kata_oci.k8s.containerd import load_containerd_config
+
+        found.update(load_containerd_config(containerd).handlers)
+    if crio:
+        from kata_oci.k8s.crio import load_crio_config
+
+        found.update(load_crio_config(crio).handlers)
+    return found
+
+
 class _Audit:
     """The shared state of one audit: the engine, the configurations loaded, the counts."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.handlers = _handlers(args.handler_config)
+        self.node = _node_handlers(args)
         self.engine = common.engine(False, plugins=True)
-        self.configs: dict[str | None, tuple[str, Any] | BaseException] = {}
+        self.configs: dict[tuple[str | None, str | None], tuple[str, Any] | BaseException] = {}
         self.counts: Counter[str] = Counter()
         self.status = common.EXIT_OK
         self.problem_bundles = 0
         self.profiles: dict[str, str] = {}  # configuration file -> the profile it was read with
 
-    def config(self, path: str | None) -> tuple[str, Any]:
-        if path not in self.configs:
+    def config(self, path: str | None, kata: str | None = None) -> tuple[str, Any]:
+        if (path, kata) not in self.configs:
             try:
                 choice, rc = common.runtime_choice(
                     path,
                     self.args.strict,
                     host_checks=self.args.host_checks,
-                    kata=getattr(self.args, "kata", None),
+                    kata=getattr(self.args, "kata", None) or kata,
                     engine=self.engine,
                 )
-                self.configs[path] = (str(choice.path), rc)
+                self.configs[path, kata] = (str(choice.path), rc)
                 self.profiles[str(choice.path)] = choice.profile.name
             except Exception as exc:
                 from kata_oci.errors import KataOCIError
 
                 if not isinstance(exc, KataOCIError | OSError):
                     raise
-                self.configs[path] = exc
-        found = self.configs[path]
+                self.configs[path, kata] = exc
+        found = self.configs[path, kata]
         if isinstance(found, BaseException):
             raise found
         return found
@@ -194,16 +222,24 @@ class _Audit:
             return "", "", [{"kind": "error", "reason": str(exc)}]
         ann = spec.annotations or {}
         handler = next((ann[k] for k in HANDLER_KEYS if k in ann), "")
+        declared = self.node.get(handler) if handler else None
         if handler not in self.handlers and (
             (shim is not None and "kata" not in shim)
+            or (declared is not None and not declared.kata)
             or (handler and "kata" not in handler and any(handler.startswith(n) for n in NOT_KATA))
         ):
             self.counts["skipped"] += 1
             return None
-        config_path = self.handlers.get(handler) or option_config or self.args.config
+        config_path = (
+            self.handlers.get(handler)
+            or (declared.config_path if declared is not None else None)
+            or option_config
+            or self.args.config
+        )
+        runtime = declared.runtime if declared is not None else None  # "go" or "rs" when the CRI says
         problems: list[dict[str, Any]] = []
         try:
-            shown, rc = self.config(config_path)
+            shown, rc = self.config(config_path, runtime)
         except (KataOCIError, OSError) as exc:
             self.status = max(self.status, common.EXIT_UNUSABLE)
             return handler, config_path or "", [{"kind": "error", "reason": f"configuration: {exc}"}]
