@@ -46,6 +46,7 @@ def calculate_sandbox_sizing(spec: Spec | Mapping[str, str] | None) -> Sizing:
         return Sizing()
     return sizing_from_keys(annotations, SANDBOX_SIZING_KEYS, cri="containerd") or Sizing()
 
+
 __all__ = [
     "SANDBOX_SIZING_KEYS",
     "Sizing",
