@@ -96,3 +96,140 @@ def test_module_functions_take_the_same_paths(engine: Engine) -> None:
         assert _outcome(kata_oci.container_type, spec, engine=engine, strict=True) == _outcome(
             engine.container_type, spec, strict=True
         )
+
+
+# -- the override pass: the keys a scan for "kata" finds, or every key -------------------------------
+
+KATA1_KEYS = [
+    "io.katacontainers.config.hypervisor.default_memory",
+    "io.katacontainers.config.hypervisor.default_vcpus",
+    "io.katacontainers.config.hypervisor.kernel_params",
+    "io.katacontainers.config.hypervisor.enable_iommu",
+    "io.katacontainers.config.hypervisor.shared_fs",
+    "io.katacontainers.config.agent.kernel_modules",
+    "io.katacontainers.config.runtime.disable_guest_seccomp",
+    "io.katacontainers.config.hypervisor.unknown_knob",
+    "io.katacontainers.config.hypervisor.use_vsock",
+    "io.katacontainers.pkg.oci.bundle_path",
+    "io.katacontainers.config.hypervisor.cold_plug_vfio",
+]
+ODD_KEYS = [
+    "io.katacontainer.config.hypervisor.default_memory",  # misspelt: a hint
+    "io.kata-containers.config.hypervisor.kernel_params",
+    "Kata.default_memory",
+    "KATA_DEFAULT_MEMORY",
+    "kAtA.default_memory",  # lowercases to kata, none of the three forms
+    "\u212aata.default_memory",  # KELVIN SIGN: lowercases to an ASCII k
+    "\u0130kata.x",  # lowercases to two characters: the scan gives up
+    "pre\nio.katacontainers.config.hypervisor.default_memory",  # a newline: the scan gives up
+    "io.katacontainers.config.hypervisor.default_memory\nkata",
+    "sgx.intel.com/epc",  # a go key without "kata": the go table's pass takes every key
+    "katakata",
+    "",
+]
+PLAIN_KEYS = [f"example.com/annotation-{i}" for i in range(40)] + ["io.kubernetes.cri.sandbox-id"]
+VALUES = ["2048", "1", "true", "quiet", "-1", "virtio-fs", "e1000e", "bogus", ""]
+
+
+def _random_annotations(rng: object, n: int) -> dict[str, str]:
+    import random
+
+    assert isinstance(rng, random.Random)
+    pool = KATA1_KEYS + ODD_KEYS + PLAIN_KEYS
+    keys = rng.sample(pool, min(n, len(pool)))
+    if rng.random() < 0.5:  # most specs hold no odd key
+        keys = [k for k in keys if k not in ODD_KEYS]
+    return {k: rng.choice(VALUES) for k in keys}
+
+
+def _verdicts(profile: str, ann: dict[str, str], rc: object, strict: bool) -> object:
+    with capture_logs() as logs:
+        try:
+            plan = kata_oci.plan_annotations(ann, rc, strict=strict, profile=profile)
+            out: object = (
+                plan.decisions,
+                [(head, list(group.items())) for head, group in plan.groups.items()],
+                list(plan.assets.items()),
+                str(plan.config_error),
+            )
+        except KataOCIError as exc:
+            out = (type(exc).__name__, str(exc))
+    return out, [(e["event"], e.get("key")) for e in logs]
+
+
+def _runtime_config(profile: str) -> object:
+    if profile == "go":
+        from kata_oci.profiles.go.types import HypervisorConfig, HypervisorType, RuntimeConfig
+
+        return RuntimeConfig(
+            hypervisor_type=HypervisorType.QEMU, hypervisor_config=HypervisorConfig(enable_annotations=[".*"])
+        )
+    return kata_oci.RuntimeConfig(
+        hypervisor_type=kata_oci.HypervisorType.QEMU,
+        hypervisor_config=kata_oci.HypervisorConfig(enable_annotations=[".*"]),
+        agent_type=kata_oci.AgentType.KATA,
+        agent_config=kata_oci.KataAgentConfig(),
+    )
+
+
+def _hot_pass(profile: str, ann: dict[str, str], rc: object, strict: bool) -> object:
+    """The conversion's pass (record=False): the updates and the rejections only."""
+    from kata_oci import overrides
+
+    if profile == "go":
+        from kata_oci.profiles.go.annotate import GO_TABLE as table
+        from kata_oci.profiles.go.sandbox import SandboxConfig as GoSandbox
+
+        sandbox: object = GoSandbox()
+    else:
+        from kata_oci.sandbox import SandboxConfig
+
+        table = overrides.KATA1_TABLE
+        sandbox = SandboxConfig()
+    with capture_logs() as logs:
+        found = overrides._evaluate(ann, sandbox, rc, {}, strict, False, True, table.key_index, table)
+    return (
+        found.decisions,
+        [(head, list(group.items())) for head, group in found.groups.items()],
+        list(found.assets.items()),
+        found.rejected,
+        str(found.config_error),
+        [(e["event"], e.get("key")) for e in logs],
+    )
+
+
+@pytest.mark.parametrize("profile", ["kata1", "go"])
+def test_the_override_scan_gives_the_key_by_key_verdicts(
+    profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from kata_oci import overrides
+
+    rng = random.Random(17)
+    rc = _runtime_config(profile)
+    scanned = 0
+    for case in range(300):
+        ann = _random_annotations(rng, rng.randrange(overrides._SCAN_FROM, 60))
+        strict = case % 3 == 0
+        monkeypatch.setattr(overrides, "_SCAN_FROM", 10**9)
+        by_key = _verdicts(profile, ann, rc, strict)
+        monkeypatch.setattr(overrides, "_SCAN_FROM", 16)
+        assert _verdicts(profile, ann, rc, strict) == by_key, ann
+        monkeypatch.setattr(overrides, "_SCAN_FROM", 10**9)
+        hot = _hot_pass(profile, ann, rc, strict)
+        monkeypatch.setattr(overrides, "_SCAN_FROM", 16)
+        assert _hot_pass(profile, ann, rc, strict) == hot, ann
+        scanned += overrides._kata_keys(ann) is not None
+    assert scanned > 100  # most cases did take the scan
+
+
+def test_kata_keys_finds_every_kata_key_in_order() -> None:
+    from kata_oci.overrides import _kata_keys
+
+    odd = ["Kata.x", "KATA_Y", "kAtA", "\u212aata", "katakata"]
+    ann = dict.fromkeys([*PLAIN_KEYS[:5], *KATA1_KEYS, *odd], "v")
+    assert _kata_keys(ann) == [*KATA1_KEYS, *odd]
+    assert _kata_keys({"a\nkata": "v", "kata": "v"}) is None
+    assert _kata_keys({"\u0130kata": "v", "x": "v"}) is None
+    assert _kata_keys({"plain": "v"}) == []
