@@ -78,6 +78,9 @@ def test_the_umbrella_depends_on_the_core_and_every_plugin(wheels: Path) -> None
         "kata-oci-crio",
         "kata-oci-dockershim",
     }
+    # `pip install kata-oci[webhook]`: the core's webhook extra (uvicorn, prometheus-client).
+    extras = [r.replace(" ", "").replace('"', "'") for r in requires if "extra ==" in r]
+    assert extras == ["kata-oci-core[webhook]==0.1.0;extra=='webhook'"]
 
 
 def _dockershim_bundle(tmp: Path) -> Path:
