@@ -9,6 +9,8 @@ Without it the command serves HTTPS (needs ``pip install kata-oci[webhook]``).
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from . import common, output
 
@@ -35,6 +37,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="answer the AdmissionReview in FILE ('-': standard input) on stdout, then exit",
     )
+    g = p.add_argument_group("server (needs the webhook extra: pip install 'kata-oci[webhook]')")
+    g.add_argument("--listen", metavar="HOST", default="0.0.0.0", help="address to listen on (0.0.0.0)")
+    g.add_argument("--port", type=int, default=8443, help="HTTPS port (8443)")
+    g.add_argument("--tls-cert", metavar="FILE", help="the server's certificate chain (PEM), e.g. tls.crt")
+    g.add_argument("--tls-key", metavar="FILE", help="its private key (PEM), e.g. tls.key")
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        help="seconds to decide a review, then HTTP 503 so the failurePolicy applies (5; keep it below "
+        "the webhook's timeoutSeconds)",
+    )
+    g.add_argument("--max-body", type=int, default=6 << 20, help="largest request body in bytes (6 MiB)")
+    g.add_argument(
+        "--reload-interval",
+        type=float,
+        default=5.0,
+        help="seconds between checks of the configuration and certificate files (5; 0: never)",
+    )
+    g.add_argument("--workers", type=int, default=4, help="threads deciding reviews (4)")
+    g.add_argument(
+        "--log-format", choices=("json", "text"), default="json", help="decision logs on stderr (json)"
+    )
 
 
 def _read(path: str) -> bytes:
@@ -53,9 +78,65 @@ def run(args: argparse.Namespace) -> int:
     from kata_oci.webhook import load_config, review_bytes
 
     if args.review is None:
-        raise common.Failure("give --review FILE (the HTTPS server is not in this version yet)")
+        return _serve(args)
     data = _read(args.review)
     config = load_config(args.config)
     result = review_bytes(data, config)
     output.write_json(result.response())
     return common.EXIT_OK if result.allowed else common.EXIT_REJECTED
+
+
+def _configure_logging(fmt: str) -> None:
+    """The command is an application: its decision logs go to stderr, one event a line."""
+    import logging
+
+    import structlog
+
+    from kata_oci import log
+
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger(log.LOGGER_NAME)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    log.set_level("info")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not args.tls_cert or not args.tls_key:
+        raise common.Failure("the webhook serves HTTPS only: give --tls-cert and --tls-key (or use --review)")
+    try:
+        from kata_oci.webhook.reload import TLSFiles
+        from kata_oci.webhook.server import WebhookApp, serve
+    except ImportError as exc:  # uvicorn or prometheus-client missing
+        raise common.Failure(
+            "the webhook server needs the webhook extra: pip install 'kata-oci[webhook]' "
+            f"({exc.name} is missing)"
+        ) from None
+    _configure_logging(args.log_format)
+    try:
+        tls = TLSFiles(args.tls_cert, args.tls_key)
+    except (OSError, ValueError) as exc:
+        raise common.Failure(f"cannot load the TLS certificate and key: {output.escape(str(exc))}") from None
+    app = WebhookApp(
+        args.config,
+        tls=tls,
+        max_body=args.max_body,
+        timeout=args.timeout,
+        reload_interval=args.reload_interval,
+        workers=args.workers,
+    )
+    serve(app, host=args.listen, port=args.port, tls=tls)
+    return common.EXIT_OK
