@@ -122,3 +122,41 @@ def test_sandbox_memory_beyond_uint32_saturates_a_documented_difference() -> Non
     ann = {"io.kubernetes.cri.sandbox-memory": str((2**32 + 5) << 20)}
     assert kata_oci.calculate_sandbox_sizing(ann, profile="go").memory_mb == 0xFFFF_FFFF
     assert "saturates at 4294967295" in _DIFFERENCES
+
+
+# -- pkg/oci/utils.go, SandboxConfig (static sandbox resource management) -----------------------
+
+
+@pytest.mark.parametrize("vcpus", ["4294967296", "5e9", "3e38"])
+def test_static_sizing_vcpus_beyond_uint32_is_refused_a_documented_difference(vcpus: str) -> None:
+    """utils.go SandboxConfig: ``DefaultMaxVCPUs = NumVCPUs()``, ``uint32(math.Ceil(...))``, which
+    wraps on amd64 (5e9 vCPUs give 705032704, 2**32 give 0 then 1; checked with Go). Only the
+    remote hypervisor lets default_vcpus past the host's CPU count; kata-oci refuses."""
+    from kata_oci.errors import ConfigError
+    from kata_oci.profiles.go.sandbox import static_resources
+
+    out = add({t.DEFAULT_VCPUS: vcpus}, runtime=rc(REMOTE), sandbox=sb(REMOTE))
+    static = out.__class__(
+        **{**{f: getattr(out, f) for f in out.__struct_fields__}, "static_resource_mgmt": True}
+    )
+    with pytest.raises(ConfigError, match="4294967295 vCPUs"):
+        static_resources(static)
+    assert "NumVCPUs()" in _DIFFERENCES
+
+
+def test_static_sizing_rounds_up_and_floors_at_one() -> None:
+    """utils.go SandboxConfig: BaseCPUs/BaseMemMB keep the defaults, the workload is added, the
+    maximum is the rounded-up total, and 0 becomes 1."""
+    from kata_oci.profiles.go.sandbox import SandboxResourceSizing, static_resources
+
+    base = SandboxConfig(
+        static_resource_mgmt=True,
+        hypervisor_config=HypervisorConfig(num_vcpus_f=0.5, memory_size=2048, default_max_vcpus=8),
+        sandbox_resources=SandboxResourceSizing(workload_cpus=1.25, workload_mem_mb=512),
+    )
+    out = static_resources(base)
+    hyp, res = out.hypervisor_config, out.sandbox_resources
+    assert (hyp.num_vcpus_f, hyp.memory_size, hyp.default_max_vcpus) == (1.75, 2560, 2)
+    assert (res.base_cpus, res.base_mem_mb) == (0.5, 2048)
+    zero = SandboxConfig(static_resource_mgmt=True, hypervisor_config=HypervisorConfig(default_max_vcpus=8))
+    assert static_resources(zero).hypervisor_config.default_max_vcpus == 1

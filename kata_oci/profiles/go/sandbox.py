@@ -448,7 +448,8 @@ def static_resources(sandbox: SandboxConfig) -> SandboxConfig:
     ``base_cpus``/``base_mem_mb`` keep the defaults (configuration or
     annotations); the workload's vCPUs and MiB are added; the maximum vCPUs
     become the rounded-up total, at least 1. A total memory beyond
-    4294967295 MiB raises :class:`ConfigError` (Go's ``uint32`` would wrap).
+    4294967295 MiB, or vCPUs rounding up beyond 4294967295, raises
+    :class:`ConfigError` (Go's ``uint32`` would wrap).
     """
     if not sandbox.static_resource_mgmt:
         return sandbox
@@ -460,6 +461,12 @@ def static_resources(sandbox: SandboxConfig) -> SandboxConfig:
         raise ConfigError(
             f"static sandbox sizing: {hyp.memory_size} MiB + {res.workload_mem_mb} MiB is more than "
             f"4294967295 MiB (Kata 4.1 would wrap it to {memory & _UINT32_MAX})",
+            key="static_sandbox_resource_mgmt",
+        )
+    if not cpus < _UINT32_MAX:  # ceil above 4294967295, or inf: NumVCPUs()'s uint32 would wrap
+        raise ConfigError(
+            f"static sandbox sizing: {hyp.num_vcpus_f:g} + {res.workload_cpus:g} vCPUs rounds up to more "
+            "than 4294967295 vCPUs (Kata 4.1's uint32 conversion would wrap it)",
             key="static_sandbox_resource_mgmt",
         )
     max_vcpus = round_up_num_vcpus(cpus) or 1
