@@ -810,7 +810,7 @@ class RegexSet:
     counted repetitions above 1000 are refused (Rust allows them up to its size limit).
     """
 
-    __slots__ = ("_compiled", "patterns")
+    __slots__ = ("_compiled", "_seen", "patterns")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         import re2
@@ -828,11 +828,20 @@ class RegexSet:
                 msg = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
                 raise RegexSyntaxError(pattern, msg or "invalid pattern") from None
         self._compiled = tuple(compiled)
+        self._seen: dict[str, bool] = {}
 
     def is_match(self, text: str) -> bool:
-        """``set.is_match(text)``."""
+        """``set.is_match(text)`` (answers for short texts are remembered: keys repeat)."""
+        found = self._seen.get(text)
+        if found is not None:
+            return found
         data = text.encode("utf-8", "replace") if not text.isascii() else text.encode()
-        return any(rx.search(data) is not None for rx in self._compiled)
+        found = any(rx.search(data) is not None for rx in self._compiled)
+        if len(text) <= 256:
+            if len(self._seen) >= 4096:
+                self._seen.clear()
+            self._seen[text] = found
+        return found
 
     def __repr__(self) -> str:
         return f"RegexSet({list(self.patterns)!r})"

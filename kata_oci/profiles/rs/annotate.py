@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,7 +74,7 @@ from .table import (
     RsDeclaration,
     RsKind,
 )
-from .types import Agent, Hypervisor, SharedMount, TomlConfig
+from .types import Agent, Hypervisor, SharedMount, TomlConfig, copy_config
 
 __all__ = ["RsOverridePlan", "WARNS", "plan_annotations", "update_config_by_annotation"]
 
@@ -355,7 +354,7 @@ def plan_annotations(
     host) makes the path checks runtime-rs does on the node.
     """
     host = HostFacts.of(host_checks)
-    work = copy.deepcopy(runtime_config)
+    work = copy_config(runtime_config)
     decisions: list[Decision] = []
     keys = sorted(k for k in annotations if k.startswith(CONFIG_PREFIX))
 

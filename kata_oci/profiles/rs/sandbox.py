@@ -13,7 +13,6 @@ combination causes, is the plan's ``config_error``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,7 +26,7 @@ from . import hypervisors
 from .annotate import RsOverridePlan, plan_annotations, with_agent_kernel_params
 from .hypervisors import HostFacts
 from .sizing import InitialSize, container_type_with_id, initial_size, setup_config
-from .types import Agent, Hypervisor, TomlConfig
+from .types import Agent, Hypervisor, TomlConfig, copy_config
 
 __all__ = ["RsSandbox", "RsSandboxPlan", "plan_sandbox", "sandbox_config"]
 
@@ -81,7 +80,7 @@ def _blame(
     host: HostFacts | None,
 ) -> RsOverridePlan:
     """Charge a validation failure to the annotations that cause it alone."""
-    base = copy.deepcopy(runtime_config)
+    base = copy_config(runtime_config)
     with_agent_kernel_params(base)
     if _validated(base, host) is not None:
         return replace(plan, config=None, config_error=error)  # the configuration's own failure

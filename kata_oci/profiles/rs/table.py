@@ -14,6 +14,7 @@ declared there but have no arm: an enabled one fails with "Invalid annotation ty
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -109,10 +110,7 @@ class RsDeclaration:
     @property
     def target(self) -> str | None:
         """The field it sets, as runtime-rs names it (``hypervisor.<name>.cpu_info.default_vcpus``)."""
-        if self.field is None:
-            return None
-        head, _, rest = self.field.partition(".")
-        return {"hv": "hypervisor.<name>.", "agent": "agent.<name>.", "runtime": "runtime."}[head] + rest
+        return _rust_target(self.field)
 
     def checks(self) -> list[str]:
         """The checks a value must pass, in words."""
@@ -154,6 +152,14 @@ class RsDeclaration:
         if k is RsKind.INVALID:
             out.append('"Invalid annotation type" when enabled')
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _rust_target(field: str | None) -> str | None:
+    if field is None:
+        return None
+    head, _, rest = field.partition(".")
+    return {"hv": "hypervisor.<name>.", "agent": "agent.<name>.", "runtime": "runtime."}[head] + rest
 
 
 def _hv(key: str, kind: RsKind, target: str | None, description: str, **kw: Any) -> RsDeclaration:
