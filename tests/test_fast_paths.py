@@ -120,8 +120,9 @@ ODD_KEYS = [
     "KATA_DEFAULT_MEMORY",
     "kAtA.default_memory",  # lowercases to kata, none of the three forms
     "\u212aata.default_memory",  # KELVIN SIGN: lowercases to an ASCII k
-    "\u0130kata.x",  # lowercases to two characters: the scan gives up
-    "pre\nio.katacontainers.config.hypervisor.default_memory",  # a newline: the scan gives up
+    "\u0130kata.x",  # lowercases to two characters
+    "pre\nio.katacontainers.config.hypervisor.default_memory",  # a newline, the scan's separator
+    "ka\nta",
     "io.katacontainers.config.hypervisor.default_memory\nkata",
     "sgx.intel.com/epc",  # a go key without "kata": the go table's pass takes every key
     "katakata",
@@ -210,26 +211,32 @@ def test_the_override_scan_gives_the_key_by_key_verdicts(
     rc = _runtime_config(profile)
     scanned = 0
     for case in range(300):
-        ann = _random_annotations(rng, rng.randrange(overrides._SCAN_FROM, 60))
+        ann = _random_annotations(rng, rng.randrange(16, 60))
         strict = case % 3 == 0
         monkeypatch.setattr(overrides, "_SCAN_FROM", 10**9)
         by_key = _verdicts(profile, ann, rc, strict)
-        monkeypatch.setattr(overrides, "_SCAN_FROM", 16)
-        assert _verdicts(profile, ann, rc, strict) == by_key, ann
-        monkeypatch.setattr(overrides, "_SCAN_FROM", 10**9)
         hot = _hot_pass(profile, ann, rc, strict)
         monkeypatch.setattr(overrides, "_SCAN_FROM", 16)
+        monkeypatch.setattr(overrides, "_CHUNK", rng.choice([1, 3, 8]))
+        assert _verdicts(profile, ann, rc, strict) == by_key, ann
         assert _hot_pass(profile, ann, rc, strict) == hot, ann
-        scanned += overrides._kata_keys(ann) is not None
-    assert scanned > 100  # most cases did take the scan
+        kept = overrides._kata_keys(ann)
+        scanned += kept is not None and len(kept) < len(ann)
+    assert scanned > 100  # most cases did skip blocks
 
 
-def test_kata_keys_finds_every_kata_key_in_order() -> None:
-    from kata_oci.overrides import _kata_keys
+def test_kata_keys_keeps_the_blocks_that_may_hold_kata_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kata_oci import overrides
 
-    odd = ["Kata.x", "KATA_Y", "kAtA", "\u212aata", "katakata"]
-    ann = dict.fromkeys([*PLAIN_KEYS[:5], *KATA1_KEYS, *odd], "v")
-    assert _kata_keys(ann) == [*KATA1_KEYS, *odd]
-    assert _kata_keys({"a\nkata": "v", "kata": "v"}) is None
-    assert _kata_keys({"\u0130kata": "v", "x": "v"}) is None
-    assert _kata_keys({"plain": "v"}) == []
+    odd = ["Kata.x", "KATA_Y", "kAtA", "\u212aata", "katakata", "a\nkata"]
+    plain = [f"example.com/a-{i}" for i in range(300)]
+    ann = dict.fromkeys([*plain[:100], *KATA1_KEYS, *plain[100:200], *odd, *plain[200:]], "v")
+    kept = overrides._kata_keys(ann)
+    assert kept is not None
+    assert [k for k in kept if "kata" in k.lower()] == [*KATA1_KEYS, *odd]  # each one, in order
+    assert len(kept) <= 4 * overrides._CHUNK < len(ann)  # the blocks without one are skipped
+    assert kept == [k for k in ann if k in kept]
+    monkeypatch.setattr(overrides, "_CHUNK", 1)
+    assert overrides._kata_keys(ann) == [*KATA1_KEYS, *odd]
+    assert overrides._kata_keys(dict.fromkeys(["ka", "ta"], "v")) == []  # no hit across the separator
+    assert overrides._kata_keys({1: "v"}) is None  # type: ignore[dict-item]
