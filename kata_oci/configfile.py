@@ -127,7 +127,7 @@ Deliberate differences from Go
   the value as JSON). Errors are
   reported in kata-oci's words, not Go's. The file is read through
   :func:`kata_oci.files.read_toml_text` and :func:`kata_oci.files.parse_toml`:
-  more than 64 levels of nested arrays or inline tables, a key of more than 64
+  more than 64 levels of nested tables (dotted parts included), arrays or inline tables, a key of more than 64
   dotted parts or a table header longer than 1024 characters is a ConfigError
   (Go's parser has no such bounds; no real configuration comes near them).
 * **Logging.** Go's syslog hook and logger level changes are not reproduced;

@@ -89,7 +89,8 @@ def read_regular_file(
 
 #: The largest TOML file read (Kata's configuration files are ~20 KiB).
 MAX_TOML_SIZE = 16 << 20
-#: The deepest nesting of arrays and inline tables accepted (tomllib recurses once per level).
+#: The deepest nesting accepted, from the document's root: every table (each part of a header
+#: or dotted key), array and inline table is a level (tomllib recurses once per bracket).
 MAX_TOML_DEPTH = 64
 #: The most dotted parts in one key or table header (tomllib's cost is quadratic in them).
 MAX_TOML_KEY_PARTS = 64
