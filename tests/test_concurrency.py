@@ -63,8 +63,8 @@ def spec_with(annotations: dict[str, str], **changes: Any) -> kata_oci.Spec:
 def workload(tmp: Path, unknown: int = 40) -> list[tuple[kata_oci.Spec, RuntimeConfig]]:
     """Different specs and configurations: applied, rejected, unknown, CRI keys, errors.
 
-    ``unknown`` unknown hypervisor keys go in one spec: each of the first 32 costs a
-    "did you mean" search (~2 ms), which the memory test, under tracemalloc, keeps small.
+    ``unknown`` unknown hypervisor keys go in one spec (each a "did you mean" look-up of a
+    few microseconds when its warning is emitted).
     """
     containerd = kata_oci.decode_spec(CONTAINERD)
     containerd = msgspec.structs.replace(

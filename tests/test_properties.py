@@ -161,8 +161,8 @@ def annotation_maps(draw: st.DrawFn, host: Path) -> dict[str, str]:
     pairs = draw(st.lists(st.tuples(keys, values(host)), max_size=size))
     pairs += draw(st.lists(cri_entries(), max_size=1))
     filler = draw(st.integers(min_value=0, max_value=500 - len(pairs)))
-    # Unknown hypervisor keys that a pattern enables cost a "did you mean" search each (the
-    # first 32 per spec, ~2 ms apiece): keep them the rarer kind so the file stays quick.
+    # Every kind of filler, unknown hypervisor keys included (a "did you mean" look-up costs
+    # a few microseconds).
     kinds = draw(
         st.sampled_from(["plain", "plain", "kata-unknown", "kata-unknown", "hypervisor-unknown", "mixed"])
     )
