@@ -177,4 +177,4 @@ def load_config(path: str | os.PathLike[str] | None) -> WebhookConfig:
         raise _fail(p, "namespaces: must map namespace names to policies")
     namespaces = {str(ns): _policy(p, f"namespaces.{ns}", v, policy) for ns, v in spaces.items()}
     cluster = _loaded(Cluster.from_files(profile=profile, exclusive_cpus=exclusive, **kwargs))
-    return WebhookConfig(cluster, policy, namespaces, p, tuple(files))
+    return WebhookConfig(cluster, policy, namespaces, p, tuple(dict.fromkeys(files)))
