@@ -171,3 +171,38 @@ def test_a_terminal_that_is_not_utf8_gets_escapes_not_a_traceback(tmp_path: Path
         doc = run("resolve", bundle, "--json", env={"PYTHONIOENCODING": encoding})
         assert doc.returncode == 0
         assert json.loads(doc.stdout)["pod"]["sandbox_name"] == "\u65e5\u672c-pod \U0001f600"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", str(SANDBOX), "--kata", "kata1"],
+        ["annotations", "--kata", "kata1"],
+        ["convert", str(SANDBOX), "--kata", "kata1", "-v"],
+        ["check", "--containerd-root", "ROOT", "--kata", "kata1"],
+    ],
+    ids=["check", "annotations", "convert", "audit"],
+)
+def test_every_subcommand_escapes_a_hostile_configuration_path(tmp_path: Path, command: list[str]) -> None:
+    config = tmp_path / "conf\x1b]0;owned\x07\nforged.toml"
+    config.write_bytes(SHIPPED.read_bytes())
+    state = tmp_path / "state"
+    (state / "k8s.io" / "p").mkdir(parents=True)
+    (state / "k8s.io" / "p" / "config.json").write_bytes((SANDBOX / "config.json").read_bytes())
+    args = [str(state) if a == "ROOT" else a for a in command]
+    result = run(*args, "--config", config)
+    assert result.returncode in (0, 1), result.stderr
+    for stream in (result.stdout, result.stderr):
+        assert b"\x1b" not in stream and b"\x07" not in stream
+        assert not any(line.startswith(b"forged") for line in stream.splitlines())
+    assert b"conf\\x1b]0;owned\\x07\\nforged.toml" in result.stdout + result.stderr
+
+
+def test_a_newline_in_a_rejected_key_is_shown_not_obeyed_in_the_error_line(tmp_path: Path) -> None:
+    bundle = hostile_bundle(tmp_path, {HV + "enable_hugepages\nkata-oci: error: forged": "yes\x1b[2J"})
+    result = run("convert", bundle, "--kata", "kata1", "--config", SHIPPED, "--strict")
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert len(err.splitlines()) == 1
+    assert "enable_hugepages\\nkata-oci: error: forged" in err
+    assert "\x1b" not in err

@@ -166,13 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(args: argparse.Namespace, exc: BaseException, status: int) -> int:
-    from .output import error_line
+    from .output import error_line, error_text
 
     if getattr(args, "debug", False):
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    error_line(str(exc) or type(exc).__name__)
+    error_line(error_text(exc))
     return status
 
 

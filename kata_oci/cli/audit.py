@@ -360,9 +360,7 @@ def _show_problem(
         return
     where = f"{found.namespace}/{found.cid}" if found.namespace else found.cid
     key = f" {problem['key']} = {problem['value']!r}:" if "key" in problem else ""
-    output.write_lines(
-        [f"{found.runtime} {where}: {problem['kind']}{key} {output.one_line(problem['reason'])}"]
-    )
+    output.write_lines([f"{found.runtime} {where}: {problem['kind']}{key} {problem['reason']}"])
 
 
 class _Progress:

@@ -131,10 +131,28 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], *, gap: int = 2)
     ]
 
 
+def error_text(exc: BaseException) -> str:
+    """An exception as one escaped line.
+
+    An :class:`~kata_oci.AnnotationError` lists its problems one per line:
+    they are joined with ``; `` and each is escaped, so a newline inside a
+    pod author's key shows as ``\\n`` instead of starting a line. Any other
+    message is escaped whole: a newline in it is shown, not obeyed.
+    """
+    problems = getattr(exc, "errors", None)
+    if problems and isinstance(problems, tuple) and all(hasattr(p, "reason") for p in problems):
+        head = str(exc).split(":\n", 1)[0]
+        shown = [escape(str(p)) for p in problems[: getattr(exc, "SHOWN", len(problems))]]
+        if len(problems) > len(shown):
+            shown.append(f"... and {len(problems) - len(shown)} more")
+        return f"{head}: " + "; ".join(shown)
+    return escape(str(exc).strip()) or type(exc).__name__
+
+
 def error_line(message: str) -> None:
     """The one line an error is shown as, on stderr."""
     try:
-        sys.stderr.write(f"kata-oci: error: {one_line(message) or 'unknown error'}\n")
+        sys.stderr.write(f"kata-oci: error: {escape(message.strip()) or 'unknown error'}\n")
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
@@ -143,7 +161,7 @@ def error_line(message: str) -> None:
 def note(message: str) -> None:
     """A one-line note on stderr (what -v shows: the configuration used, ...)."""
     try:
-        sys.stderr.write(f"kata-oci: {one_line(message)}\n")
+        sys.stderr.write(f"kata-oci: {escape(message.strip())}\n")
     except (BrokenPipeError, ValueError):
         pass
 
@@ -151,7 +169,7 @@ def note(message: str) -> None:
 def warning_line(message: str) -> None:
     """A one-line warning on stderr."""
     try:
-        sys.stderr.write(f"kata-oci: warning: {one_line(message)}\n")
+        sys.stderr.write(f"kata-oci: warning: {escape(message.strip())}\n")
     except (BrokenPipeError, ValueError):
         pass
 
