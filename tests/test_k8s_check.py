@@ -435,7 +435,11 @@ def test_the_shipped_build_default_is_used_when_the_node_file_is_absent() -> Non
     )
     assert any("using kata-oci's copy of its build default" in n for n in pod.notes)
     (rs,) = check_manifests([_pod({HYP + "kernel_params": "a=b"}, rc="kata-qemu-runtime-rs")], cl).pods
-    assert (rs.records[0].verdict, rs.records[0].layer) == (V.UNKNOWN, L.KATA)  # nothing shipped for rs
+    # runtime-rs's build default is shipped too (kata_oci/data/kata4-runtime-rs)
+    assert rs.kata_config is not None and rs.kata_config.endswith(
+        "kata_oci/data/kata4-runtime-rs/configuration-qemu-runtime-rs.toml"
+    )
+    assert rs.records[0].layer == L.KATA and rs.records[0].verdict is not V.UNKNOWN
 
 
 def test_runtime_rs_handler_gets_the_rs_profile_and_its_sizing() -> None:

@@ -36,7 +36,12 @@ __all__ = ["Cluster", "Overhead", "load_runtime_classes", "overhead_of"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 #: (runtime, configuration file name) -> the build default kata-oci ships.
-_SHIPPED = {("go", "configuration-qemu.toml"): _DATA / "kata4-go" / "configuration-qemu.toml"}
+_SHIPPED = {
+    ("go", "configuration-qemu.toml"): _DATA / "kata4-go" / "configuration-qemu.toml",
+    ("rs", "configuration-qemu-runtime-rs.toml"): _DATA
+    / "kata4-runtime-rs"
+    / "configuration-qemu-runtime-rs.toml",
+}
 
 
 @dataclass(frozen=True, slots=True)
