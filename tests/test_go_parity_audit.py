@@ -160,3 +160,89 @@ def test_static_sizing_rounds_up_and_floors_at_one() -> None:
     assert (res.base_cpus, res.base_mem_mb) == (0.5, 2048)
     zero = SandboxConfig(static_resource_mgmt=True, hypervisor_config=HypervisorConfig(default_max_vcpus=8))
     assert static_resources(zero).hypervisor_config.default_max_vcpus == 1
+
+
+# -- every row of docs/differences-go.md has a test ----------------------------------------------
+
+
+def _gz_b64(data: bytes) -> str:
+    import base64
+    import gzip
+
+    return base64.b64encode(gzip.compress(data)).decode()
+
+
+def test_initdata_beyond_8_mib_is_refused() -> None:
+    """utils.go addHypervisorInitdataOverrides: io.ReadAll reads any size; kata-oci stops at 8 MiB."""
+    from kata_oci.profiles.go import initdata
+
+    doc = b'version = "0.1.0"\nalgorithm = "sha256"\n#' + b"x" * initdata.MAX_INITDATA_BYTES + b"\n"
+    with pytest.raises(AnnotationError, match="initdata size step failed"):
+        add({t.INITDATA: _gz_b64(doc)})
+
+
+def test_initdata_padding_in_the_middle_is_refused() -> None:
+    """utils.go addHypervisorInitdataOverrides: base64.NewDecoder decodes 1024-character chunks
+    separately, so padding ending one is accepted; kata-oci wants it at the end only."""
+    import base64
+
+    from kata_oci.profiles.go import initdata
+
+    first = base64.b64encode(b"\0" * 766).decode()  # 1024 characters, ending in "=="
+    assert len(first) == 1024 and first.endswith("==")
+    with pytest.raises(initdata.InitdataError) as info:
+        initdata.decode_base64(first + "AAAA")
+    assert info.value.step == "base64"
+
+
+def test_policy_that_is_not_utf8_has_its_bytes_replaced() -> None:
+    """utils.go addAgentConfigOverrides: ``c.Policy = string(decoded_rules)`` keeps the bytes."""
+    import base64
+
+    out = add({t.POLICY: base64.b64encode(b"allow\xff").decode()})
+    assert out.agent_config.policy == "allow\ufffd"
+
+
+def test_dan_config_is_not_looked_for_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """utils.go networkConfig: ``os.Stat(filepath.Join(config.DanConfig, cid+".json"))`` looks in the
+    working directory when DanConfig is ""; kata-oci does not."""
+    import kata_oci
+    from kata_oci.profiles.go.sandbox import network_config
+
+    (tmp_path / "cid.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    spec = kata_oci.Spec(linux=kata_oci.spec.Linux())
+    assert network_config(spec, "cid", rc()).dan_config_path == ""
+    runtime = RuntimeConfig(dan_config=str(tmp_path))
+    assert network_config(spec, "cid", runtime).dan_config_path == str(tmp_path / "cid.json")
+
+
+def test_block_devices_are_not_probed_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """utils.go newLinuxDeviceInfo: blockDeviceReadOnlyProbe runs for every block device; kata-oci
+    only with probe_block_devices=True."""
+    import kata_oci
+    from kata_oci.profiles.go import sandbox as gosb
+
+    asked: list[tuple[int, int]] = []
+    monkeypatch.setattr(gosb, "block_device_read_only", lambda ma, mi: asked.append((ma, mi)) or True)
+    spec = kata_oci.Spec(
+        root=kata_oci.spec.Root(path="rootfs"),
+        process=kata_oci.spec.Process(cwd="/"),
+        linux=kata_oci.spec.Linux(
+            resources=kata_oci.spec.LinuxResources(),
+            devices=[kata_oci.spec.LinuxDevice(type="b", path="/dev/vda", major=8, minor=0)],
+        ),
+    )
+    (dev,) = gosb.container_config(spec, "/b", "c").device_infos
+    assert dev.read_only is False and asked == []
+    (dev,) = gosb.container_config(spec, "/b", "c", probe_block_devices=True).device_infos
+    assert dev.read_only is True and asked == [(8, 0)]
+
+
+def test_container_type_value_of_another_cri_is_refused() -> None:
+    """utils.go ContainerType: one flat list of values for every CRI key (containerd's key with
+    dockershim's "podsandbox" is a pod sandbox); kata-oci's CRI plugins own their values."""
+    import kata_oci
+
+    with pytest.raises(kata_oci.ContainerTypeError):
+        kata_oci.container_type({"io.kubernetes.cri.container-type": "podsandbox"}, profile="go")
