@@ -246,3 +246,31 @@ def test_container_type_value_of_another_cri_is_refused() -> None:
 
     with pytest.raises(kata_oci.ContainerTypeError):
         kata_oci.container_type({"io.kubernetes.cri.container-type": "podsandbox"}, profile="go")
+
+
+@pytest.mark.parametrize(
+    ("doc", "annotations"),
+    [
+        (b'{"ociVersion":"1.0.2","Annotations":{"a":"b"}}', None),  # Go: {"a": "b"}
+        (b'{"ociVersion":"1.0.2","annotations":{"a":"1"},"annotations":{"b":"2"}}', {"b": "2"}),  # Go: both
+    ],
+)
+def test_config_json_decoding_differences(doc: bytes, annotations: dict[str, str] | None) -> None:
+    """Kata 4.1 reads config.json with encoding/json (containerd-shim-v2 via oci.ParseConfigJSON):
+    letter case ignored, duplicate maps merged; kata-oci's decoder is exact (docs/differences-go.md)."""
+    import kata_oci
+
+    assert kata_oci.decode_spec(doc).annotations == annotations
+    assert "matched case-insensitively" in _DIFFERENCES and "the two maps merged" in _DIFFERENCES
+
+
+@pytest.mark.parametrize(
+    "doc", [b'{"ociVersion":"1.0.2","annotations":{"a":"\xff"}}', b'{"ociVersion":"1.0.2","hostname":null}']
+)
+def test_config_json_null_and_bad_utf8_are_spec_errors(doc: bytes) -> None:
+    """encoding/json keeps a zero value for null and replaces invalid UTF-8; kata-oci refuses both."""
+    import kata_oci
+
+    with pytest.raises(kata_oci.SpecError):
+        kata_oci.decode_spec(doc)
+    assert "replaced by U+FFFD | `SpecError`" in _DIFFERENCES
