@@ -165,6 +165,7 @@ _FLOAT_RE: Final = re.compile(
     r"[+-]?(?:(?i:inf|infinity|nan)|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
 )
 _F32_MAX: Final = 3.4028234663852886e38
+_F32_OVERFLOW: Final = Decimal(2**128 - 2**103)
 
 
 def _f64_to_f32(x: float) -> float:
@@ -197,14 +198,20 @@ def parse_f32(s: str) -> float:
     if math.isnan(x) or math.isinf(x):
         return x
     y = _f64_to_f32(x)
-    if y == x or math.isinf(y):
+    if math.isinf(y):
+        # x rounded to the double 2^128 - 2^103 (halfway above f32::MAX, itself a double):
+        # only a decimal at or above it overflows (ties to even go to infinity).
+        if Decimal(s).copy_abs() < _F32_OVERFLOW:
+            return math.copysign(_F32_MAX, x)
+        return y
+    if y == x:
         return y
     # Was x exactly halfway between two floats? Then the decimal decides, not x.
     ax, ay = abs(x), abs(y)
     other = _f32_step(ay, ax > ay)
     if math.isinf(other) or (ay + other) / 2 != ax:
         return y
-    exact = abs(Decimal(s))
+    exact = Decimal(s).copy_abs()  # exact: abs() would round to the context's 28 digits
     mid = Decimal(ax)
     if exact == mid:
         return y

@@ -1,0 +1,48 @@
+"""Parity audit of the rs profile against runtime-rs / kata-types 4.1.0 (7c6ba40).
+
+Each test names the Rust code it checks. Float vectors were produced by ``str::parse::<f32>``
+of rustc 1.95 (core::num::dec2flt), the parser kata-types' ``Annotation::get_value::<f32>``
+uses for ``default_vcpus`` (src/libs/kata-types/src/annotations/mod.rs,
+``update_config_by_annotation``).
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from kata_oci.rust import parse_f32
+
+
+def _bits(x: float) -> int:
+    return int(struct.unpack("<I", struct.pack("<f", x))[0]) if x != float("inf") else 0x7F800000
+
+
+# (input, the f32 bits Rust's str::parse::<f32> returns): decimals within a few units of the
+# 29th significant digit of a point halfway between two f32 values, where a decimal rounded
+# to 28 digits decides the wrong way; and the overflow boundary (f32::MAX + ulp/2 = 2^128 - 2^103).
+F32_VECTORS = [
+    ("6.4265045086017624819007996936847360e+34", 0x7946082E),
+    ("1.0215422258430047415800403499748950016e+37", 0x7CF5ED66),
+    ("1.54195737792052422032312539436999791202899835200993786809990e-33", 0x090019CF),
+    ("6.9248873670914312672408641446863883936405181884765625e-13", 0x2B42EB12),
+    ("2.98124447992834659391700934371033695386655937776718919979268e-30", 0x0E71DE06),
+    ("3.8740703679083956481168070672384e+31", 0x73F47CFC),
+    ("1.92374010985368780799999999999999e+18", 0x5DD593FB),
+    ("3.3645074841599999999999999999e+12", 0x5443D711),
+    ("2.08880223999999999999999999999999999e+9", 0x4EF9012F),
+    ("3.4028235677973366e38", 0x7F7FFFFF),  # just below the boundary: f32::MAX
+    ("3.40282356779733661637539395458142568448e38", 0x7F800000),  # the boundary: ties to inf
+    ("3.4028235e38", 0x7F7FFFFF),
+    ("1.00000005960464477539062499", 0x3F800000),
+    ("1.000000059604644775390625", 0x3F800000),
+    ("1.00000005960464477539062501", 0x3F800001),
+]
+
+
+@pytest.mark.parametrize(("text", "bits"), F32_VECTORS)
+def test_parse_f32_rounds_as_rust(text: str, bits: int) -> None:
+    """core ``<f32 as FromStr>::from_str``: correctly rounded from the whole decimal."""
+    assert _bits(parse_f32(text)) == bits
+    assert _bits(-parse_f32("-" + text)) == bits
