@@ -8,11 +8,18 @@ uses for ``default_vcpus`` (src/libs/kata-types/src/annotations/mod.rs,
 
 from __future__ import annotations
 
+import re
 import struct
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kata_oci.overrides import Decision, Outcome
+from kata_oci.profiles.rs.annotate import plan_annotations
 from kata_oci.rust import parse_f32
+
+from helpers import FIXTURES
 
 
 def _bits(x: float) -> int:
@@ -46,3 +53,44 @@ def test_parse_f32_rounds_as_rust(text: str, bits: int) -> None:
     """core ``<f32 as FromStr>::from_str``: correctly rounded from the whole decimal."""
     assert _bits(parse_f32(text)) == bits
     assert _bits(-parse_f32("-" + text)) == bits
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+A = "io.katacontainers.config."
+H = A + "hypervisor."
+
+
+def _config(enable: str = '".*"') -> Any:
+    text = (FIXTURES / "rs" / "configuration-anno-1.toml").read_text()
+    text = re.sub(r"(?m)^enable_annotations = .*$", f"enable_annotations = [{enable}]", text)
+    return _load(text)
+
+
+def _load(text: str) -> Any:
+    import tempfile
+
+    from kata_oci.profiles.rs import loader
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "configuration.toml"
+        path.write_text(text)
+        return loader.load_runtime_config(path)
+
+
+def _verdict(annotations: dict[str, str], enable: str = '".*"') -> Decision:
+    plan = plan_annotations(annotations, _config(enable))
+    (d,) = plan.decisions
+    return d
+
+
+def test_shared_mounts_duplicate_field_is_rejected() -> None:
+    """``serde_json::from_str::<Vec<SharedMount>>`` (annotations/mod.rs, runtime.shared_mounts):
+    serde's derived ``Deserialize`` fails on a field given twice ("duplicate field `name`")."""
+    mount = '"src_ctr":"a","src_path":"/p","dst_ctr":"b","dst_path":"/q"'
+    d = _verdict({A + "runtime.shared_mounts": f'[{{"name":"x","name":"y",{mount}}}]'})
+    assert d.outcome is Outcome.REJECTED
+    assert "duplicate field `name`" in d.reason
+    d = _verdict({A + "runtime.shared_mounts": f'[{{"name":"x",{mount}}}]'})
+    assert d.outcome is Outcome.APPLIED

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -201,6 +202,22 @@ def _decode_initdata(value: str) -> str:
         raise _Reject(_PANICS + "gz decoder failed: stream did not contain valid UTF-8") from None
 
 
+def _no_duplicate_fields(value: str) -> None:
+    """serde's derived ``Deserialize`` refuses a field given twice (msgspec keeps the last).
+
+    Called on JSON msgspec already read as a list of flat objects, so nesting is shallow.
+    """
+
+    def pairs(items: list[tuple[str, Any]]) -> None:
+        seen: set[str] = set()
+        for k, _ in items:
+            if k in seen:
+                raise _Reject(f"invalid shared_mounts JSON: duplicate field `{cut(k)}`")
+            seen.add(k)
+
+    json.loads(value, object_pairs_hook=pairs)
+
+
 def replace_kernel_params(current: str, new_params: str) -> str:
     """``BootInfo::replace_kernel_params``: same-key parameters replaced, the new ones last."""
     if new_params == "":
@@ -319,6 +336,7 @@ def _apply(d: RsDeclaration, value: str, ctx: _Ctx) -> tuple[Any, Any, str | Non
             new = msgspec.json.decode(value.encode("utf-8", "surrogatepass"), type=list[SharedMount])
         except (msgspec.DecodeError, UnicodeEncodeError) as e:
             raise _Reject(f"invalid shared_mounts JSON: {cut(str(e))}") from None
+        _no_duplicate_fields(value)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(k)
     _set(obj, attr, new)
