@@ -46,6 +46,13 @@ COVERED = {
     "bash .ci/run": "CI itself",
     'd=$(mktemp -d) && git clone -q . "$d" && (cd "$d" && CI=true bash .ci/run)': "CI on a fresh clone",
     "uv run python benchmarks/run.py --quick --only audit": "benchmarks/run.py, by hand (never a timed test)",
+    "kata-oci webhook --config webhook.yaml --tls-cert tls.crt --tls-key tls.key": (
+        "tests/test_webhook_server.py::test_the_command_serves_and_logs_each_decision"
+    ),
+    "kubectl apply -k deploy/": "tests/test_deploy.py (structurally: no kubectl or cluster here)",
+    "podman build -f deploy/Containerfile -t ghcr.io/kata-oci/kata-oci-webhook:0.1.0 .": (
+        "tests/test_deploy.py::test_the_image_build_file_installs_the_webhook_extra_as_non_root"
+    ),
 }
 # Blocks of others' documents that illustrate and cannot run as they stand: (file, index) -> why.
 NOT_RUN = {
