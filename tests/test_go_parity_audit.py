@@ -274,3 +274,24 @@ def test_config_json_null_and_bad_utf8_are_spec_errors(doc: bytes) -> None:
     with pytest.raises(kata_oci.SpecError):
         kata_oci.decode_spec(doc)
     assert "replaced by U+FFFD | `SpecError`" in _DIFFERENCES
+
+
+_CHECKED_ON_64_BITS = {
+    t.INDEP_IO_THREADS,
+    t.BLOCK_DEVICE_LOGICAL_SECTOR_SIZE,
+    t.BLOCK_DEVICE_PHYSICAL_SECTOR_SIZE,
+}
+
+
+@pytest.mark.parametrize("decl", [d for d in t.DECLARATIONS if d.kind is t.Kind.UINT32], ids=lambda d: d.name)
+def test_every_uint32_key_refuses_what_go_would_wrap(decl: t.Declaration) -> None:
+    """utils.go: every ``uint32(v)`` after ``ParseUint(v, 10, 64)``. The keys whose check runs on
+    the 64-bit value (indep_iothreads, the sector sizes) fail in Go too; the others wrap and are
+    listed in docs/differences-go.md."""
+    plan = annotate.plan_annotations({decl.key: str(2**32 + 1)}, sb(REMOTE), rc(REMOTE), features={})
+    (d,) = plan.decisions
+    assert d.outcome is Outcome.REJECTED
+    if decl.key not in _CHECKED_ON_64_BITS:
+        assert "silently wrap it to 1" in d.reason
+        row = _DIFFERENCES.split("| A `uint32` key", 1)[1].split("\n", 1)[0]
+        assert f"`{decl.name}`" in row or f"`agent.{decl.name}`" in row, decl.key
