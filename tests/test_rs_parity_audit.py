@@ -94,3 +94,36 @@ def test_shared_mounts_duplicate_field_is_rejected() -> None:
     assert "duplicate field `name`" in d.reason
     d = _verdict({A + "runtime.shared_mounts": f'[{{"name":"x",{mount}}}]'})
     assert d.outcome is Outcome.APPLIED
+
+
+_MINIMAL = """
+[hypervisor.qemu]
+path = "/usr/bin/qemu-system-x86_64"
+kernel = "/usr/share/kata-containers/vmlinux.container"
+image = "/usr/share/kata-containers/kata-containers.img"
+default_maxvcpus = 8
+enable_annotations = [".*"]
+
+[agent.kata]
+
+[runtime]
+name = "virt-container"
+hypervisor_name = "qemu"
+agent_name = "kata"
+"""
+
+
+def test_default_vcpus_above_maxvcpus_is_clamped_without_host() -> None:
+    """``CpuInfo::adjust_config`` (config/hypervisor/mod.rs) ends with
+    ``if default_vcpus > default_maxvcpus { default_vcpus = default_maxvcpus }``, whatever the
+    host: after ``update_config_by_annotation``'s ``adjust_config`` the later ``validate()``
+    ("default_vcpus(..) is greater than default_maxvcpus(..)") cannot fail on an annotation."""
+    from kata_oci.profiles.rs.sandbox import plan_sandbox
+    from kata_oci.spec import Spec
+
+    plan = plan_sandbox(Spec(annotations={H + "default_vcpus": "100"}), _load(_MINIMAL))
+    assert plan.config_error is None
+    (d,) = plan.decisions
+    assert d.outcome is Outcome.APPLIED
+    assert plan.config is not None
+    assert plan.config.hypervisor["qemu"].cpu_info.default_vcpus == 8.0

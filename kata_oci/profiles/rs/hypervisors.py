@@ -526,6 +526,9 @@ def adjust_cpu_info(c: Any, cpus: int | None) -> None:
     if cpus is None:
         if c.default_vcpus == 0.0:
             c.default_vcpus = float(DEFAULT_GUEST_VCPUS)
+        # The last clamp does not depend on the host when default_maxvcpus is known.
+        if c.default_maxvcpus != 0 and c.default_vcpus > c.default_maxvcpus:
+            c.default_vcpus = float(c.default_maxvcpus)
         return
     n = float(cpus)
     if c.default_maxvcpus == 0 or c.default_maxvcpus > n:
