@@ -127,3 +127,23 @@ def test_default_vcpus_above_maxvcpus_is_clamped_without_host() -> None:
     assert d.outcome is Outcome.APPLIED
     assert plan.config is not None
     assert plan.config.hypervisor["qemu"].cpu_info.default_vcpus == 8.0
+
+
+def test_symlinked_dropin_is_refused(tmp_path: Path) -> None:
+    """``drop_in::update_from_dropin`` (config/drop_in.rs) tests ``DirEntry::file_type()``,
+    which does not follow symlinks: a symlinked drop-in fails with "drop-in cfg file can only
+    be a regular file or a symlink" (checked with rustc: a symlink's ``is_file()`` is false)."""
+    from kata_oci.errors import ConfigError
+    from kata_oci.profiles.rs import loader
+
+    base = tmp_path / "configuration.toml"
+    base.write_text(_MINIMAL)
+    (tmp_path / "config.d").mkdir()
+    real = tmp_path / "memory.toml"
+    real.write_text("[hypervisor.qemu]\ndefault_memory = 4096\n")
+    (tmp_path / "config.d" / "10-memory.toml").symlink_to(real)
+    with pytest.raises(ConfigError, match="can only be a regular file"):
+        loader.load_runtime_config(base)
+    (tmp_path / "config.d" / "10-memory.toml").unlink()
+    (tmp_path / "config.d" / "10-memory.toml").write_text(real.read_text())
+    assert loader.load_runtime_config(base).hypervisor["qemu"].memory_info.default_memory == 4096

@@ -19,7 +19,6 @@ the annotations, in :func:`kata_oci.profiles.rs.annotate.sandbox_config`.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +92,9 @@ def read_document(path: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read the drop-in directory: {e.strerror or e}", file=dropin_dir) from None
     for entry in entries:
         try:
-            is_file = stat.S_ISREG(os.stat(entry.path).st_mode)
+            # DirEntry::file_type() does not follow symlinks: a symlinked drop-in is refused
+            # (despite the message), as runtime-rs does.
+            is_file = entry.is_file(follow_symlinks=False)
         except OSError as e:
             raise ConfigError(f"cannot read drop-in: {e.strerror or e}", file=entry.path) from None
         if not is_file:
