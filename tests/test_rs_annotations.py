@@ -375,3 +375,26 @@ def test_table_has_one_row_per_key_of_update_config_by_annotation() -> None:
     assert not BY_KEY[A + "agent.kernel_modules"].gated
     assert BY_KEY[H + "path"].unsafe and not BY_KEY[H + "memory_slots"].unsafe
     assert any("str::parse::<bool>" in c for c in BY_KEY[H + "enable_iommu"].checks())
+
+
+def test_adjust_failure_on_the_host_is_charged_to_its_annotation(tmp_path: Path) -> None:
+    # prefetch_files.list is taken as written, then adjust_config resolves it on the host
+    config = loader.loads(
+        '[hypervisor.qemu]\nenable_annotations = [".*"]\n[agent.kata]\n'
+        '[runtime]\nname = "virt_container"\nhypervisor_name = "qemu"\nagent_name = "kata"\n'
+    )
+    for name in ("usr/bin/qemu-system-x86_64", "vmlinuz", "dev/urandom"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    host = HostFacts(cpus=2, memory_mib=4096, root=str(tmp_path))
+    annotations = {H + "prefetch_files.list": "/no/such/list", H + "memory_slots": "8"}
+    plan = plan_annotations(annotations, config, host_checks=host)
+    d = verdict(plan, H + "prefetch_files.list")
+    assert d.outcome is Outcome.REJECTED and "adjust_config fails" in d.reason
+    assert verdict(plan, H + "memory_slots").outcome is Outcome.APPLIED
+    one = plan_annotations({H + "prefetch_files.list": "/no/such/list"}, config, host_checks=host)
+    assert verdict(one, H + "prefetch_files.list").outcome is Outcome.REJECTED
+    # without host checks, nothing is resolved: applied
+    assert (
+        verdict(plan_annotations(annotations, config), H + "prefetch_files.list").outcome is Outcome.APPLIED
+    )

@@ -540,8 +540,42 @@ def plan_annotations(
     try:
         hypervisors.adjust_config(work, host)
     except ConfigError as e:
+        applied = [d for d in result if d.outcome is _APPLIED]
+        if len(applied) == 1:  # the configuration itself adjusted when it was loaded: this one did it
+            result = _reject(result, applied[0], e)
+        elif applied:
+            result = _charged(annotations, runtime_config, result, e, strict, host)
+        if any(d.outcome is _REJECTED for d in result):
+            return RsOverridePlan(result)
         return RsOverridePlan(result, config_error=e)
     return RsOverridePlan(result, config=work)
+
+
+def _charged(
+    annotations: Mapping[str, str],
+    runtime_config: TomlConfig,
+    decisions: tuple[Decision, ...],
+    error: ConfigError,
+    strict: bool,
+    host: HostFacts | None,
+) -> tuple[Decision, ...]:
+    """An ``adjust_config`` failure (a path that does not resolve on the host) charged to the
+    applied annotations that cause it on their own."""
+    out = decisions
+    for d in decisions:
+        if d.outcome is not _APPLIED:
+            continue
+        alone = plan_annotations({d.key: annotations[d.key]}, runtime_config, strict=strict, host_checks=host)
+        blamed = next((x for x in alone.decisions if x.key == d.key), None)
+        if blamed is not None and blamed.outcome is _REJECTED:
+            out = _reject(out, d, error)
+    return out
+
+
+def _reject(decisions: tuple[Decision, ...], d: Decision, error: ConfigError) -> tuple[Decision, ...]:
+    reason = f"runtime-rs applies it, then adjust_config fails: {error.reason}"
+    changed = msgspec.structs.replace(d, outcome=_REJECTED, reason=reason)
+    return tuple(changed if x is d else x for x in decisions)
 
 
 def update_config_by_annotation(
