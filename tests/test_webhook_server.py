@@ -221,6 +221,7 @@ def test_every_workload_kind_over_https(running: Running, kind: str) -> None:
         (b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}', 400, "needs a request"),
         (review_body(workload("Pod", {}), api_version="admission.k8s.io/v1beta1"), 400, "is not served"),
         (review_body(workload("Pod", {}), api_version="v1"), 400, "is not served"),
+        (b'{"kind": "AdmissionReview", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}", 400, "nested too deeply"),
     ],
 )
 def test_malformed_and_wrong_versions_get_400(running: Running, body: bytes, status: int, says: str) -> None:

@@ -140,12 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The command is an application: it decides what the library's log shows.
     from kata_oci import log
 
-    if args.debug:
-        import logging
-
-        logging.getLogger(log.LOGGER_NAME).setLevel(logging.DEBUG)
-        logging.basicConfig(stream=sys.stderr, format="%(message)s")
-    previous_level = log.set_level("error") if not (args.debug or args.verbose) else None
+    handler = _StderrLog(debug=args.debug) if (args.debug or args.verbose) else None
+    previous_level = log.set_level("error") if handler is None else None
     try:
         status: int = args.func(args)
         return status
@@ -161,8 +157,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error(args, exc, EXIT_UNUSABLE)
         raise
     finally:
-        if not (args.debug or args.verbose):
-            log.set_level(previous_level)  # main() may run inside a larger program (and tests)
+        # main() may run inside a larger program (and tests): leave its logging as it was.
+        if handler is None:
+            log.set_level(previous_level)
+        else:
+            handler.close_out()
+
+
+class _StderrLog:
+    """The handler -v/--debug attach to the library's logger (the library itself only has a NullHandler)."""
+
+    def __init__(self, *, debug: bool) -> None:
+        import logging
+
+        from kata_oci import log
+
+        self.logger = logging.getLogger(log.LOGGER_NAME)
+        self.level = self.logger.level
+        self.handler = logging.StreamHandler(sys.stderr)
+        self.handler.setFormatter(logging.Formatter("%(message)s"))
+        self.logger.addHandler(self.handler)
+        if debug or self.logger.getEffectiveLevel() > logging.WARNING:
+            self.logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+    def close_out(self) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
 
 
 def _error(args: argparse.Namespace, exc: BaseException, status: int) -> int:

@@ -43,18 +43,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _show(value: Any) -> str:
+    """An old or new value for a text line: as JSON shows it (an enum by its value), cut when long."""
+    import enum
+
     import msgspec
 
     from kata_oci.config import Param, serialize_params
+    from kata_oci.errors import cut
 
+    if isinstance(value, enum.Enum):  # a StrEnum is a str, whose repr() is the enum's
+        value = value.value
     if isinstance(value, str):
-        return repr(value)
+        return repr(cut(value))
     if isinstance(value, list) and value and all(isinstance(v, Param) for v in value):
-        return repr(" ".join(serialize_params(value, "=")))
+        return repr(cut(" ".join(serialize_params(value, "="))))
     try:
-        return msgspec.json.encode(value).decode()
+        return cut(msgspec.json.encode(value).decode())
     except (TypeError, msgspec.EncodeError, UnicodeEncodeError):
-        return repr(value)
+        return cut(repr(value))
 
 
 def _short(value: str) -> str:
@@ -63,6 +69,7 @@ def _short(value: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from kata_oci.api import plan_sandbox_config
+    from kata_oci.errors import cut
     from kata_oci.overrides import Outcome
 
     if audit.wanted(args):
@@ -134,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         return status
     lines = [common.config_line(choice)]
     for d in plan.decisions:
-        head = f"{d.outcome:<9}{d.key} = {_show(_short(d.value))}"
+        head = f"{d.outcome:<9}{cut(d.key)} = {_show(_short(d.value))}"
         if d.outcome is Outcome.APPLIED:
             lines.append(f"{head}: {d.target}: {_show(d.old)} -> {_show(d.new)}")
         else:
@@ -166,6 +173,7 @@ def _side_by_side(args: argparse.Namespace, bundle: str, spec: Any, engine: Any)
     """
     from kata_oci.api import find_runtime_config
     from kata_oci.compare import compare_profiles
+    from kata_oci.errors import cut
     from kata_oci.overrides import Outcome
 
     names = _profile_names(args.kata)
@@ -194,7 +202,7 @@ def _side_by_side(args: argparse.Namespace, bundle: str, spec: Any, engine: Any)
     width = max(len(n) for n in names)
     for row in comparison.rows:
         mark = "  DIFFERS" if row.differs else ""
-        lines.append(f"{row.key} = {_show(_short(row.value))}{mark}")
+        lines.append(f"{cut(row.key)} = {_show(_short(row.value))}{mark}")
         for name, d in row.decisions.items():
             if d is None:
                 lines.append(f"  {name:<{width}} not reported")

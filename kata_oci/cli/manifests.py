@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from kata_oci.errors import cut
+
 from . import common, output
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -90,6 +92,8 @@ def _json_kind(data: bytes) -> str | None:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError:
         return None
+    except RecursionError:  # an object that starts like a manifest: read_manifests reports the depth
+        return "manifest"
     if not isinstance(doc, dict):
         return None
     if "kind" in doc or "apiVersion" in doc:
@@ -176,8 +180,6 @@ def _documents(args: argparse.Namespace) -> Iterable[Any]:
 
 
 def _shown(value: str | None) -> str:
-    from kata_oci.errors import cut
-
     return "" if value is None else repr(cut(value, _SHOWN))
 
 
@@ -208,7 +210,7 @@ def _text(report: Any, cluster: Any) -> list[str]:
             head += f", {os.path.basename(pod.kata_config)}, profile {pod.profile}"
         lines.append(head)
         for r in pod.records:
-            what = r.key if r.key is not None else "(the pod)"
+            what = cut(r.key) if r.key is not None else "(the pod)"
             value = f" = {_shown(r.value)}" if r.key is not None else ""
             lines.append(f"  {r.verdict:<9}{r.layer:<13}{what}{value}: {r.reason}")
             if r.fix:
@@ -276,7 +278,9 @@ class _Lines:
 
 
 def _message(r: Any) -> str:
-    head = f"{r.object}: {r.key or 'the pod'}" + (f" = {_shown(r.value)}" if r.key is not None else "")
+    head = f"{r.object}: {cut(r.key) if r.key is not None else 'the pod'}" + (
+        f" = {_shown(r.value)}" if r.key is not None else ""
+    )
     return f"{head}: {r.verdict} by {r.layer}: {r.reason}" + (f" Fix: {r.fix}" if r.fix else "")
 
 

@@ -161,7 +161,12 @@ class Cluster:
         elif isinstance(kata_config_dir, str | os.PathLike):
             dirs = (kata_config_dir,)
         else:
-            dirs = kata_config_dir
+            dirs = tuple(kata_config_dir)
+        for d in dirs:
+            if not os.path.isdir(d):  # a typo must not pass for "the file is not there"
+                from kata_oci.errors import ConfigError
+
+                raise ConfigError("not a directory (kata_config_dir)", file=os.fspath(d))
         return cls(
             node,
             classes,

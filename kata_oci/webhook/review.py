@@ -143,6 +143,8 @@ def decode_review(data: bytes) -> AdmissionRequest:
         raise ReviewError(f"not an AdmissionReview: {cut(exc, 300)}") from None
     except msgspec.DecodeError as exc:
         raise ReviewError(f"not JSON: {cut(exc, 300)}") from None
+    except RecursionError:  # msgspec's depth limit (not a ValueError): a hostile body, a 400
+        raise ReviewError("not an AdmissionReview: nested too deeply") from None
     if doc.kind != "AdmissionReview":
         raise ReviewError(f"kind must be AdmissionReview, not {cut(doc.kind, 60)!r}")
     if doc.api_version != API_VERSION:

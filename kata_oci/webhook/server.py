@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
+from kata_oci.errors import cut
 from kata_oci.log import log
 
 from .config import WebhookConfig, load_config
@@ -214,19 +215,20 @@ class WebhookApp:
 
 
 def _log_decision(result: ReviewResult, generation: int) -> None:
-    denied = sorted({r.key or "(pod)" for r in result.records if not result.allowed and r.key is not None})
+    # Every string comes from the request: each is cut, so a 1 MB key gives a line of a few KB.
+    denied = sorted({cut(r.key) for r in result.records if not result.allowed and r.key is not None})
     log.info(
         "admission_decision",
-        uid=result.uid,
-        operation=result.operation,
-        kind=result.kind,
-        namespace=result.namespace,
+        uid=cut(result.uid),
+        operation=cut(result.operation),
+        kind=cut(result.kind),
+        namespace=cut(result.namespace),
         name=result.name[:253],
         verdict=result.verdict,
         allowed=result.allowed,
         skipped=result.skipped,
         warnings=len(result.warnings),
-        keys=[f"{r.key}={r.verdict}" for r in result.records if r.key is not None][:50],
+        keys=[f"{cut(r.key)}={r.verdict}" for r in result.records if r.key is not None][:50],
         denied_keys=denied[:50],
         config_generation=generation,
         seconds=round(result.seconds, 6),

@@ -1,0 +1,160 @@
+"""Bugs a reviewer found on main, each pinned by the test that failed before its fix.
+
+Hostile input (deep nesting, wrong types, huge strings) must give a clear,
+bounded error or note, never a traceback; the command's output and exit
+statuses must say what the README promises.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kata_oci.cli import main
+
+from helpers import FIXTURES, ROOT
+
+KATA_OCI = Path(sys.executable).with_name("kata-oci")
+KATA4_GO = FIXTURES / "k8s" / "kata4-go"
+HYP = "io.katacontainers.config.hypervisor."
+POD = f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    {HYP}kernel_params: "agent.log=debug"
+spec:
+  runtimeClassName: kata-qemu
+  containers: [{{name: c, image: busybox}}]
+"""
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(KATA_OCI), *map(str, args)], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+
+
+def test_deep_json_manifest_is_a_clean_error_not_a_traceback(tmp_path: Path) -> None:
+    deep = tmp_path / "d.json"
+    deep.write_text('{"kind":"Pod","x":' + "[" * 1000 + "]" * 1000 + "}")
+    result = run("check", deep)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "nested too deeply" in result.stderr and str(deep) in result.stderr
+
+
+def test_verbose_shows_the_library_warnings_on_stderr() -> None:
+    bundle = ROOT / "examples" / "bundles" / "containerd-rejected"
+    result = run("check", bundle, "-v")
+    assert "unknown_annotation" in result.stderr
+    assert "did you mean io.katacontainers.config.runtime.disable_guest_seccomp" in result.stderr
+    quiet = run("check", bundle)
+    assert "unknown_annotation" not in quiet.stderr  # without -v the library stays quiet
+
+
+def test_verbose_handler_is_removed_when_main_returns(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    before = list(logging.getLogger("kata_oci").handlers)
+    main(["check", str(ROOT / "examples" / "bundles" / "containerd-rejected"), "-v"])
+    assert logging.getLogger("kata_oci").handlers == before
+    capsys.readouterr()
+
+
+def test_a_missing_kata_config_dir_is_unusable_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    status = main(["check", str(tmp_path / "pod.yaml"), "--kata-config-dir", str(tmp_path / "nonexistent")])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert "nonexistent" in err and "not a directory" in err
+    assert "unknown" not in out
+
+
+def _bundle(tmp_path: Path, annotations: dict[str, str]) -> Path:
+    doc = json.loads((ROOT / "examples" / "bundles" / "containerd-pod-sandbox" / "config.json").read_text())
+    doc["annotations"] = {**doc.get("annotations", {}), **annotations}
+    (tmp_path / "config.json").write_text(json.dumps(doc))
+    return tmp_path
+
+
+def test_check_text_shows_enum_values_as_json_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bundle = _bundle(tmp_path, {"io.katacontainers.config.runtime.vfio_mode": "vfio"})
+    main(["check", str(bundle), "--kata", "go"])
+    out = capsys.readouterr().out
+    assert "vfio_mode: 'guest-kernel' -> 'vfio'" in out
+    assert "<VFIOModeType" not in out
+    main(["check", str(bundle), "--kata", "go", "--json"])
+    (row,) = [a for a in json.loads(capsys.readouterr().out)["annotations"] if a["target"] == "vfio_mode"]
+    assert (row["old"], row["new"]) == ("guest-kernel", "vfio")
+
+
+def test_check_text_lines_are_bounded_whatever_the_key_or_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    long_key = "io.katacontainers.config." + "k" * 1_000_000
+    params = "x=" + "a" * 1_000_000
+    bundle = _bundle(tmp_path, {long_key: "v", HYP + "kernel_params": params})
+    for kata in ("go", "go,rs"):
+        main(["check", str(bundle), "--kata", kata])
+        out = capsys.readouterr().out
+        assert max(len(line) for line in out.splitlines()) < 2000, kata
+        assert "(1000025 characters)" in out  # the key, cut with its length said
+    main(["check", str(bundle), "--kata", "go", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert {a["key"] for a in doc["annotations"]} >= {long_key}  # JSON stays whole
+
+
+def test_manifest_text_cuts_a_long_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "annotations": {HYP + "k" * 100_000: "v"}},
+        "spec": {"runtimeClassName": "kata-qemu"},
+    }
+    (tmp_path / "pod.json").write_text(json.dumps(pod))
+    main(["check", str(tmp_path / "pod.json"), "--kata-config-dir", str(KATA4_GO)])
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) < 2000
+    assert "characters)" in out
+
+
+def test_deep_admission_review_is_a_review_error(tmp_path: Path) -> None:
+    from kata_oci.webhook.review import ReviewError, decode_review
+
+    body = b'{"kind": "AdmissionReview", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    with pytest.raises(ReviewError, match="nested too deeply"):
+        decode_review(body)
+    (tmp_path / "d.json").write_bytes(body)
+    result = run("webhook", "--review", tmp_path / "d.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nested too deeply" in result.stderr
+
+
+def test_webhook_decision_log_cuts_keys(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from structlog.testing import capture_logs
+
+    from kata_oci.k8s import Layer, ObjectRef, Record, Verdict
+    from kata_oci.webhook.review import ReviewResult
+    from kata_oci.webhook.server import _log_decision
+
+    key = HYP + "k" * 1_000_000
+    record = Record(ObjectRef("Pod", "p"), key, "v", Verdict.UNKNOWN, Layer.KATA, "unknown key")
+    result = ReviewResult("u" * 1_000_000, False, records=[record], namespace="n" * 1_000_000)
+    caplog.set_level(logging.INFO, logger="kata_oci")
+    with capture_logs() as logs:
+        _log_decision(result, 1)
+    (event,) = [e for e in logs if e["event"] == "admission_decision"]
+    assert len(repr(event)) < 5000
+    assert event["denied_keys"][0].endswith(f"...({len(key)} characters)")
