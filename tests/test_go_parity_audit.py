@@ -295,3 +295,26 @@ def test_every_uint32_key_refuses_what_go_would_wrap(decl: t.Declaration) -> Non
         assert "silently wrap it to 1" in d.reason
         row = _DIFFERENCES.split("| A `uint32` key", 1)[1].split("\n", 1)[0]
         assert f"`{decl.name}`" in row or f"`agent.{decl.name}`" in row, decl.key
+
+
+def test_custom_spec_is_the_callers_spec_unmodified() -> None:
+    """utils.go ContainerConfig: ``Annotations: ocispec.Annotations`` shares the spec's map, so
+    adding BundlePathKey and ContainerTypeKey also changes ``CustomSpec.Annotations`` (and the
+    caller's spec); kata-oci leaves the spec as it is (docs/differences-go.md)."""
+    import kata_oci
+    from kata_oci.profiles.go import sandbox as gosb
+
+    spec = kata_oci.Spec(
+        annotations={"x": "y"},
+        root=kata_oci.spec.Root(path="rootfs"),
+        process=kata_oci.spec.Process(cwd="/"),
+        linux=kata_oci.spec.Linux(resources=kata_oci.spec.LinuxResources()),
+    )
+    container = gosb.container_config(spec, "/b", "cid")
+    assert container.custom_spec is spec and spec.annotations == {"x": "y"}
+    assert container.annotations == {
+        "x": "y",
+        t.BUNDLE_PATH_KEY: "/b",
+        t.CONTAINER_TYPE_KEY: "single_container",
+    }
+    assert "`CustomSpec.Annotations`" in _DIFFERENCES
