@@ -314,6 +314,50 @@ def test_a_review_not_decided_in_time_gets_503_in_time(tmp_path: Path) -> None:
         r.stop()
 
 
+def _raw(r: Running) -> http.client.HTTPSConnection:
+    return http.client.HTTPSConnection("127.0.0.1", r.port, context=r.context, timeout=20)
+
+
+def test_a_chunked_body_over_the_limit_gets_413(tmp_path: Path) -> None:
+    r = _start(tmp_path, max_body=2000, reload_interval=0)
+    conn = _raw(r)
+    try:
+        body = review_body(workload("Pod", {"x": "y" * 3000}))
+        conn.request(
+            "POST",
+            "/validate",
+            body=iter([body[:1000], body[1000:]]),
+            encode_chunked=True,
+            headers={"Content-Type": "application/json"},
+        )
+        resp = conn.getresponse()
+        assert resp.status == 413 and b"larger than 2000 bytes" in resp.read()
+        small = review_body(workload("Pod", {}))
+        assert len(small) < 2000
+        assert r.review(small)["allowed"] is True
+    finally:
+        conn.close()
+        r.stop()
+
+
+def test_a_body_not_sent_in_time_gets_408(tmp_path: Path) -> None:
+    r = _start(tmp_path, timeout=0.3, reload_interval=0)
+    conn = _raw(r)
+    try:
+        conn.putrequest("POST", "/validate")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", "500")
+        conn.endheaders()
+        conn.send(b'{"apiVersion": "admission.k8s.io/v1"')  # and then nothing more
+        start = time.monotonic()
+        resp = conn.getresponse()
+        assert resp.status == 408 and b"not read within" in resp.read()
+        assert time.monotonic() - start < 5
+    finally:
+        conn.close()
+        r.stop()
+
+
 # -- reloads --------------------------------------------------------------------------------------
 
 
