@@ -147,3 +147,44 @@ def test_symlinked_dropin_is_refused(tmp_path: Path) -> None:
     (tmp_path / "config.d" / "10-memory.toml").unlink()
     (tmp_path / "config.d" / "10-memory.toml").write_text(real.read_text())
     assert loader.load_runtime_config(base).hypervisor["qemu"].memory_info.default_memory == 4096
+
+
+def test_infinite_default_vcpus_in_the_file_is_a_clear_verdict() -> None:
+    """``default_vcpus = inf`` is a valid TOML float; on a host ``CpuInfo::adjust_config``
+    clamps it to the host's CPUs, and Rust's ``f32 as u32`` saturates where the plugins'
+    ``validate`` and ``setup_config`` (initial_size.rs) cast it. Without a host kata-oci
+    keeps it: a ConfigError, never an OverflowError."""
+    from kata_oci.errors import KataOCIError
+    from kata_oci.profiles.rs.hypervisors import HostFacts
+    from kata_oci.profiles.rs.sandbox import plan_sandbox
+    from kata_oci.spec import Spec
+
+    text = _MINIMAL.replace("default_maxvcpus = 8", "default_maxvcpus = 0\ndefault_vcpus = inf")
+    text = text.replace("[runtime]", "[runtime]\nstatic_sandbox_resource_mgmt = true")
+    plan = plan_sandbox(Spec(annotations={}), _load(text))
+    assert isinstance(plan.config_error, KataOCIError)
+    host = HostFacts(cpus=4, memory_mib=8192, check_files=False)
+    plan = plan_sandbox(Spec(annotations={}), _load(text), host_checks=host)
+    assert plan.config_error is None and plan.config is not None
+    assert plan.config.hypervisor["qemu"].cpu_info.default_vcpus == 4.0
+
+
+def test_nan_overhead_vcpus_gives_one_vcpu() -> None:
+    """``InitialSizeManager::setup_config`` (crates/resource/src/cpu_mem/initial_size.rs):
+    ``(overhead_vcpus + vcpu).max(1.0)``; Rust's ``f32::max`` returns the other operand
+    when one is NaN (Python's ``max`` kept the NaN)."""
+    from kata_oci.profiles.rs.sandbox import plan_sandbox
+    from kata_oci.spec import Spec
+
+    text = _MINIMAL.replace("default_maxvcpus = 8", "default_maxvcpus = 8\noverhead_vcpus = nan")
+    text = text.replace("[runtime]", "[runtime]\nstatic_sandbox_resource_mgmt = true")
+    annotations = {
+        "io.kubernetes.cri.container-type": "sandbox",
+        "io.kubernetes.cri.sandbox-cpu-quota": "200000",
+        "io.kubernetes.cri.sandbox-cpu-period": "100000",
+        "io.kubernetes.cri.sandbox-memory": "2147483648",
+    }
+    plan = plan_sandbox(Spec(annotations=annotations), _load(text))
+    assert plan.config_error is None and plan.config is not None
+    cpu = plan.config.hypervisor["qemu"].cpu_info
+    assert (cpu.default_vcpus, cpu.default_maxvcpus) == (1.0, 1)

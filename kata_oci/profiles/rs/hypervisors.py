@@ -185,7 +185,9 @@ def _f32_as_u32(x: float) -> int:
     """Rust ``f32 as u32``: truncate, saturate, NaN -> 0."""
     if x != x or x <= 0:
         return 0
-    return min(int(x), 0xFFFF_FFFF)
+    if x >= 4294967295.0:
+        return 0xFFFF_FFFF
+    return int(x)
 
 
 def _qemu_adjust(hv: Hypervisor, conf: TomlConfig, host: HostFacts | None) -> None:

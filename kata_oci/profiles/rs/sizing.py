@@ -207,10 +207,13 @@ def setup_config(size: InitialSize, config: TomlConfig) -> int:
     if config.runtime.static_sandbox_resource_mgmt:
         c, m = hv.cpu_info, hv.memory_info
         if size.vcpu > 0.0 or size.mem_mb > 0:
-            c.default_vcpus = max(_f32(c.overhead_vcpus + size.vcpu), 1.0)
+            vcpus = _f32(c.overhead_vcpus + size.vcpu)
+            c.default_vcpus = 1.0 if vcpus != vcpus else max(vcpus, 1.0)  # f32::max ignores NaN
             m.default_memory = (m.overhead_memory + size.mem_mb) & 0xFFFF_FFFF
             m.default_maxmemory = max(m.default_maxmemory, m.default_memory)
-        c.default_maxvcpus = min(math.ceil(c.default_vcpus), 0xFFFF_FFFF) if c.default_vcpus > 0 else 0
+        # `f32::ceil() as u32`: NaN and negatives 0, saturating (inf too)
+        v = c.default_vcpus
+        c.default_maxvcpus = 0 if not v > 0 else 0xFFFF_FFFF if v >= 4294967295.0 else math.ceil(v)
     if hv.memory_info.default_memory == 0:
         raise ConfigError(
             f"computed sandbox memory is 0 MiB for hypervisor '{name}'; set a non-zero memory limit "
