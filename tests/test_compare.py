@@ -138,6 +138,11 @@ def test_go_and_rs_not_enabled(go: Any, key: str, value: str, rs_outcome: Outcom
         (H + "virtio_fs_extra_args", "-o,a", Outcome.APPLIED),  # comma list, not Go's JSON list
         (H + "path", "/opt/a/b", Outcome.APPLIED),  # * crosses /, no existence check
         (H + "kernel_hash", "abc", Outcome.REJECTED),  # enabled but unhandled: Invalid annotation type
+        (A + "runtime.experimental", "a,b", Outcome.APPLIED),  # split on commas, no feature registry
+        (A + "runtime.hypervisor_name", "qemu", Outcome.APPLIED),  # runtime-rs only: the table switch
+        (H + "prefetch_files.list", "/p", Outcome.APPLIED),  # runtime-rs only
+        (A + "agent.cdh_api_timeout_ms", "5", Outcome.APPLIED),  # runtime-rs only
+        (H + "cold_plug_vfio", "root-port", Outcome.REJECTED),  # Go only: enabled, no arm in runtime-rs
     ],
 )
 def test_go_and_rs_disagree(go: Any, key: str, value: str, rs_outcome: Outcome) -> None:
