@@ -102,8 +102,8 @@ class Cmd(_Struct):
     no_new_privileges: bool = False
 
 
-class Mount(_Struct):
-    """A container mount (``vc.Mount``, Kata 4.1)."""
+class Mount(_Struct, gc=False):
+    """A container mount (``vc.Mount``, Kata 4.1); strings, a list of strings and scalars: untracked by GC."""
 
     source: str = ""
     destination: str = ""
