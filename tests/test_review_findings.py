@@ -158,3 +158,23 @@ def test_webhook_decision_log_cuts_keys(caplog: pytest.LogCaptureFixture) -> Non
     (event,) = [e for e in logs if e["event"] == "admission_decision"]
     assert len(repr(event)) < 5000
     assert event["denied_keys"][0].endswith(f"...({len(key)} characters)")
+
+
+def test_containerd_runtime_settings_of_the_wrong_type_are_notes(tmp_path: Path) -> None:
+    from kata_oci.k8s import load_containerd_config
+
+    (tmp_path / "config.toml").write_text(
+        "version = 3\n"
+        "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.kata]\n"
+        "runtime_type = 1\n"
+        "runtime_path = true\n"
+        "options = { ConfigPath = 2 }\n"
+    )
+    kata = load_containerd_config(tmp_path / "config.toml").handlers["kata"]
+    assert kata.runtime_type == "" and kata.runtime_path is None and kata.config_path is None
+    assert kata.problems == (
+        "runtimes.kata.runtime_type is not a string (int): containerd would refuse the file",
+        "runtimes.kata.runtime_path is not a string (bool): containerd would refuse the file",
+        "runtimes.kata.options.ConfigPath is not a string (int): "
+        "the shim could not decode its options (read here as not set)",
+    )

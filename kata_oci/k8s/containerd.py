@@ -93,15 +93,34 @@ def _strings(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _string(
+    value: Any, where: str, problems: list[str], why: str = "containerd would refuse the file"
+) -> str:
+    """A string setting of a runtime table ("" when absent); another type is a problem, and ""."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.append(f"{where} is not a string ({type(value).__name__}): {why}")
+        return ""
+    return value
+
+
 def _handler(name: str, table: Mapping[str, Any], source: str) -> Handler:
     problems: list[str] = []
-    runtime_type = table.get("runtime_type")
-    runtime_type = runtime_type if isinstance(runtime_type, str) else ""
-    runtime_path = table.get("runtime_path")
-    runtime_path = runtime_path if isinstance(runtime_path, str) and runtime_path else None
+    runtime_type = _string(table.get("runtime_type"), f"runtimes.{name}.runtime_type", problems)
+    runtime_path = _string(table.get("runtime_path"), f"runtimes.{name}.runtime_path", problems) or None
     options = table.get("options")
-    config_path = options.get("ConfigPath") if isinstance(options, Mapping) else None
-    config_path = config_path if isinstance(config_path, str) and config_path else None
+    config_path = (
+        _string(
+            options.get("ConfigPath"),
+            f"runtimes.{name}.options.ConfigPath",
+            problems,
+            "the shim could not decode its options (read here as not set)",
+        )
+        or None
+        if isinstance(options, Mapping)
+        else None
+    )
     kata, runtime = kata_runtime_of(runtime_type, runtime_path, config_path)
     return Handler(
         name=name,
