@@ -178,3 +178,24 @@ def test_containerd_runtime_settings_of_the_wrong_type_are_notes(tmp_path: Path)
         "runtimes.kata.options.ConfigPath is not a string (int): "
         "the shim could not decode its options (read here as not set)",
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "says"), [("[" * 30000, "not JSON (nested too deeply)"), ("{not json", "not JSON (")]
+)
+def test_an_unreadable_containerd_options_json_is_a_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, options: str, says: str
+) -> None:
+    task = tmp_path / "containerd" / "k8s.io" / "t"
+    task.mkdir(parents=True)
+    (task / "config.json").write_text(
+        (ROOT / "examples" / "bundles" / "containerd-pod-sandbox" / "config.json").read_text()
+    )
+    (task / "shim-binary-path").write_text("/usr/local/bin/containerd-shim-kata-v2")
+    (task / "options.json").write_text(options)
+    shipped = ROOT / "kata_oci" / "data" / "configuration.toml"
+    status = main(["check", "--containerd-root", str(tmp_path / "containerd"), "--config", str(shipped)])
+    out = capsys.readouterr().out
+    assert status == 0  # a note: the bundle is still checked
+    assert f"unreadable options.json: {says}" in out
+    assert "1 with problems: 1 unreadable" in out

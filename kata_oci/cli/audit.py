@@ -37,6 +37,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from kata_oci.errors import cut
+
 from . import common, output
 
 CONTAINERD_ROOT = "/run/containerd/io.containerd.runtime.v2.task"
@@ -120,20 +122,27 @@ def _read_small(path: str, limit: int = 1 << 16) -> str | None:
         return None
 
 
-def _containerd_facts(bundle: str) -> tuple[str | None, str | None]:
-    """(shim binary path, Kata config_path from the runtime options) of a containerd task directory."""
+def _containerd_facts(bundle: str) -> tuple[str | None, str | None, str | None]:
+    """(shim binary path, Kata config_path from the runtime options, a note) of a containerd task directory.
+
+    The note says why options.json could not be read (its config_path is then not known).
+    """
     shim = _read_small(os.path.join(bundle, "shim-binary-path"))
     options = _read_small(os.path.join(bundle, "options.json"))
-    config_path = None
+    config_path = note = None
     if options:
         try:
             doc = json.loads(options)
-        except ValueError:
-            doc = None
+        except ValueError as exc:
+            doc, note = None, f"not JSON ({cut(exc, 200)})"
+        except RecursionError:  # json.loads's own depth limit: not a ValueError
+            doc, note = None, "not JSON (nested too deeply)"
         if isinstance(doc, dict):
             value = doc.get("config_path", doc.get("ConfigPath"))
             config_path = value if isinstance(value, str) and value else None
-    return shim, config_path
+        if note is not None:
+            note = f"options.json: {note}: its config_path is not read"
+    return shim, config_path, note
 
 
 def _handlers(values: list[str]) -> dict[str, str]:
@@ -210,9 +219,9 @@ class _Audit:
         from kata_oci.overrides import Outcome
         from kata_oci.spec import parse_config_json
 
-        shim, option_config = (None, None)
+        shim, option_config, unreadable = (None, None, None)
         if found.runtime in ("containerd", "bundle"):
-            shim, option_config = _containerd_facts(found.path)
+            shim, option_config, unreadable = _containerd_facts(found.path)
         try:
             spec = parse_config_json(os.path.join(found.path, "config.json"))
         except KataOCIError as exc:
@@ -237,12 +246,14 @@ class _Audit:
             or self.args.config
         )
         runtime = declared.runtime if declared is not None else None  # "go" or "rs" when the CRI says
-        problems: list[dict[str, Any]] = []
+        # A note, not a failure: the bundle is checked with the configuration found without it.
+        problems: list[dict[str, Any]] = [{"kind": "unreadable", "reason": unreadable}] if unreadable else []
         try:
             shown, rc = self.config(config_path, runtime)
         except (KataOCIError, OSError) as exc:
             self.status = max(self.status, common.EXIT_UNUSABLE)
-            return handler, config_path or "", [{"kind": "error", "reason": f"configuration: {exc}"}]
+            problems.append({"kind": "error", "reason": f"configuration: {exc}"})
+            return handler, config_path or "", problems
         try:
             conflicts = common.cri_conflicts(self.engine, spec)
             unread = common.unread(self.engine, spec)
@@ -251,7 +262,8 @@ class _Audit:
             )
         except KataOCIError as exc:
             self.status = max(self.status, common.EXIT_UNUSABLE)
-            return handler, shown, [{"kind": "error", "reason": str(exc)}]
+            problems.append({"kind": "error", "reason": str(exc)})
+            return handler, shown, problems
         failed = False
         for d in plan.decisions:
             if d.outcome is Outcome.REJECTED or d.outcome is Outcome.UNKNOWN:
