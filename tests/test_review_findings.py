@@ -199,3 +199,22 @@ def test_an_unreadable_containerd_options_json_is_a_note(
     assert status == 0  # a note: the bundle is still checked
     assert f"unreadable options.json: {says}" in out
     assert "1 with problems: 1 unreadable" in out
+
+
+def test_deeply_nested_lists_are_a_manifest_error() -> None:
+    import kata_oci
+    from kata_oci.errors import ManifestError
+    from kata_oci.k8s.objects import MAX_LIST_DEPTH
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}}
+
+    def nested(depth: int) -> dict[str, object]:
+        obj: dict[str, object] = pod
+        for _ in range(depth):
+            obj = {"apiVersion": "v1", "kind": "List", "items": [obj]}
+        return obj
+
+    with pytest.raises(ManifestError, match=f"Lists nested more than {MAX_LIST_DEPTH} deep"):
+        kata_oci.check_manifests([nested(3000)])
+    (report,) = kata_oci.check_manifests([nested(MAX_LIST_DEPTH)]).pods  # as deep as allowed: read
+    assert str(report.object) == "Pod/p"

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import msgspec
+
+from kata_oci.errors import ManifestError
 
 from .documents import Document
 
@@ -140,7 +142,13 @@ def _dig(obj: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-def _add_object(obj: Any, doc: Document, item: int | None, into: Manifests, kind_hint: str | None) -> None:
+#: The most ``List`` objects nested in each other's ``items`` that are opened (kubectl writes one).
+MAX_LIST_DEPTH: Final = 32
+
+
+def _add_object(
+    obj: Any, doc: Document, item: int | None, into: Manifests, kind_hint: str | None, depth: int = 0
+) -> None:
     if not isinstance(obj, Mapping):
         where = ObjectRef("?", "", None, doc.source, doc.index, item)
         into.notes.append(Note(where, f"skipped: not a Kubernetes object (a {type(obj).__name__})"))
@@ -151,9 +159,14 @@ def _add_object(obj: Any, doc: Document, item: int | None, into: Manifests, kind
         return
     items = obj.get("items")
     if kind.endswith("List") and isinstance(items, list):
+        if depth >= MAX_LIST_DEPTH:
+            raise ManifestError(
+                f"document {doc.index}: Lists nested more than {MAX_LIST_DEPTH} deep in items",
+                file=doc.source,
+            )
         hint = kind[: -len("List")] if kind != "List" else None
         for i, sub in enumerate(items):
-            _add_object(sub, doc, i, into, hint)
+            _add_object(sub, doc, i, into, hint, depth + 1)
         return
     ref = _ref(obj, kind, doc, item)
     group = _group(obj.get("apiVersion"))
