@@ -218,3 +218,58 @@ def test_deeply_nested_lists_are_a_manifest_error() -> None:
         kata_oci.check_manifests([nested(3000)])
     (report,) = kata_oci.check_manifests([nested(MAX_LIST_DEPTH)]).pods  # as deep as allowed: read
     assert str(report.object) == "Pod/p"
+
+
+def _pod_with_overhead(overhead: object, runtime_class: str | None = "kata-qemu") -> dict[str, object]:
+    spec: dict[str, object] = {"containers": [{"name": "c", "image": "busybox"}], "overhead": overhead}
+    if runtime_class is not None:
+        spec["runtimeClassName"] = runtime_class
+    annotations = {HYP + "kernel_params": "agent.log=debug"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "annotations": annotations},
+        "spec": spec,
+    }
+
+
+@pytest.mark.parametrize(
+    ("overhead", "runtime_class", "says"),
+    [
+        (
+            {"cpu": "1", "memory": "1Gi"},
+            "kata-qemu",
+            "pod rejected: Pod's Overhead doesn't match RuntimeClass's",
+        ),
+        ({"cpu": "250m"}, "kata-qemu", "doesn't match"),  # memory missing
+        (
+            {"cpu": "1"},
+            None,
+            "pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead",
+        ),
+    ],
+)
+def test_a_pod_overhead_the_runtimeclass_does_not_define_is_rejected(
+    overhead: object, runtime_class: str | None, says: str
+) -> None:
+    import kata_oci
+    from kata_oci.k8s import Layer, Verdict
+
+    report = kata_oci.check_manifests([_pod_with_overhead(overhead, runtime_class)])
+    assert report.failed
+    pod_record = next(r for r in report.records if r.key is None)
+    assert (pod_record.verdict, pod_record.layer) == (Verdict.REJECTED, Layer.RUNTIMECLASS)
+    assert says in pod_record.reason
+    assert all(r.verdict is Verdict.REJECTED for r in report.records)  # the annotations never reach Kata
+
+
+def test_a_pod_overhead_equal_to_the_runtimeclass_one_is_admitted() -> None:
+    import kata_oci
+    from kata_oci.k8s import Verdict
+
+    # kata-deploy's kata-qemu: podFixed {memory: 320Mi, cpu: 250m}; equal as quantities, not as text.
+    same = {"cpu": "0.25", "memory": str(320 * 2**20)}
+    report = kata_oci.check_manifests([_pod_with_overhead(same)])
+    assert not report.failed
+    assert [r.verdict for r in report.records] == [Verdict.APPLIED]
+    assert not kata_oci.check_manifests([_pod_with_overhead({})]).failed

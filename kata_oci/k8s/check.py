@@ -41,6 +41,7 @@ from .kata import KataTarget, plan_kata
 from .kubelet import pod_resources, resource_errors, sandbox_resources
 from .nodeconfig import CRIKind, Handler
 from .objects import Manifests, PodTemplate, RuntimeClassObject, collect
+from .quantity import QuantityError, parse_quantity
 from .records import CheckReport, Layer, PodReport, PodSizing, Record, Verdict
 
 __all__ = ["check_manifests", "check_pod"]
@@ -283,6 +284,36 @@ def _kata_classes(cluster: Cluster, extra: Mapping[str, RuntimeClassObject]) -> 
     return sorted(names, key=lambda n: (first.index(n) if n in first else len(first), n))
 
 
+def _same_quantities(given: Mapping[Any, Any], fixed: Mapping[Any, Any]) -> bool:
+    """Whether two resource lists are equal as apimachinery's Semantic.DeepEqual says (``1`` == ``1000m``)."""
+    if given.keys() != fixed.keys():
+        return False
+    for k, v in given.items():
+        try:
+            if parse_quantity(v) != parse_quantity(fixed[k]):
+                return False
+        except QuantityError:
+            if v != fixed[k]:
+                return False
+    return True
+
+
+def _overhead_refusal(overhead: Any, rc: RuntimeClassObject | None) -> str | None:
+    """Why Kubernetes' RuntimeClass admission refuses a pod that sets its own ``spec.overhead``.
+
+    The plugin sets ``spec.overhead`` from the RuntimeClass's ``overhead.podFixed``;
+    one the pod already has must equal it, and without a RuntimeClass overhead it
+    must be empty (admission/runtimeclass: setOverhead, validateOverhead).
+    """
+    if overhead is None or (isinstance(overhead, Mapping) and not overhead):
+        return None
+    if rc is None or not rc.pod_fixed:
+        return "pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead"
+    if not isinstance(overhead, Mapping) or not _same_quantities(overhead, rc.pod_fixed):
+        return "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"
+    return None
+
+
 def _runtime_class(
     state: _Pod, cluster: Cluster, kata_keys: dict[str, str], extra: Mapping[str, RuntimeClassObject]
 ) -> tuple[str, Overhead | None] | None:
@@ -291,9 +322,16 @@ def _runtime_class(
     state.report.runtime_class = name
     if cluster.handler_override is not None:
         return cluster.handler_override, None
+    rc = None if name is None else extra.get(name) or cluster.runtime_classes.get(name)
+    if name is None or rc is not None:
+        why = _overhead_refusal(state.pod.spec.get("overhead"), rc)
+        if why is not None:
+            fix = "remove spec.overhead: the RuntimeClass admission sets it from the RuntimeClass"
+            state.add(None, None, Verdict.REJECTED, Layer.RUNTIMECLASS, why, fix)
+            state.all_keys(kata_keys, Verdict.REJECTED, Layer.RUNTIMECLASS, why, fix)
+            return None
     if name is None:
         return "", None
-    rc = extra.get(name) or cluster.runtime_classes.get(name)
     if rc is None:
         from .katadeploy import table
 
