@@ -318,3 +318,21 @@ def test_custom_spec_is_the_callers_spec_unmodified() -> None:
         t.CONTAINER_TYPE_KEY: "single_container",
     }
     assert "`CustomSpec.Annotations`" in _DIFFERENCES
+
+
+def test_initdata_key_in_another_case_with_a_wrong_type_fails() -> None:
+    """utils.go addHypervisorInitdataOverrides: toml.Decode into types.Initdata (BurntSushi/toml)
+    unifies every key that matches a field exactly or case-insensitively, so ``VERSION = 2`` beside
+    ``version = "1"`` is an "incompatible types" error."""
+    doc = b'version = "1"\nVERSION = 2\nalgorithm = "sha256"\n'
+    with pytest.raises(AnnotationError, match="initdata toml step failed"):
+        add({t.INITDATA: _gz_b64(doc)})
+    ok = add({t.INITDATA: _gz_b64(b'version = "1"\nALGORITHM = "sha256"\n')}).hypervisor_config
+    assert len(ok.initdata_digest) == 32
+
+
+def test_initdata_data_table_in_another_case_is_checked_too() -> None:
+    """BurntSushi/toml decodes ``[DATA]`` into ``Data map[string]string`` as well: a number fails."""
+    doc = b'version = "1"\nalgorithm = "sha256"\n[data]\n"a" = "x"\n[DATA]\n"b" = 1\n'
+    with pytest.raises(AnnotationError, match="initdata toml step failed"):
+        add({t.INITDATA: _gz_b64(doc)})

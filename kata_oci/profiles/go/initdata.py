@@ -274,17 +274,20 @@ def decode_initdata(value: str, limit: int = MAX_INITDATA_BYTES) -> Initdata:
     version = _field(doc, "version")
     algorithm = _field(doc, "algorithm")
     data = _field(doc, "data")
-    for name, got in (("version", version), ("algorithm", algorithm)):
-        if got is not None and not isinstance(got, str):
+    for key, got in doc.items():  # every key matching a field is decoded into it, any case
+        name = key.lower()
+        if name in ("version", "algorithm") and not isinstance(got, str):
             raise InitdataError("toml", f"{name} must be a string, not {type(got).__name__}")
-    if data is not None:
-        if not isinstance(data, dict):
-            raise InitdataError("toml", f"data must be a table, not {type(data).__name__}")
-        for key, content in data.items():
+        if name != "data":
+            continue
+        if not isinstance(got, dict):
+            raise InitdataError("toml", f"data must be a table, not {type(got).__name__}")
+        for name, content in got.items():
             if not isinstance(content, str):
                 raise InitdataError(
                     "toml",
-                    f"data.{cut(key)!r} must be a string (the file's contents), not {type(content).__name__}",
+                    f"data.{cut(name)!r} must be a string (the file's contents), "
+                    f"not {type(content).__name__}",
                 )
     algo = algorithm or ""
     if algo not in ALGORITHMS:
