@@ -155,8 +155,6 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
-    if name == "profiles":  # the package, callable: kata_oci.profiles() lists the profiles
-        return importlib.import_module(".profiles", __name__)
     if module is None:
         raise AttributeError(f"module 'kata_oci' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)

@@ -9,7 +9,7 @@ from . import common, output
 
 
 def _profiles() -> list[dict[str, str]]:
-    """The registered profiles (name, Kata version, title), as kata_oci.profiles() lists them."""
+    """The registered profiles (name, Kata version, title), as kata_oci.list_profiles() lists them."""
     try:
         from kata_oci.profiles import list_profiles
 

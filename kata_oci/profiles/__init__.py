@@ -19,8 +19,6 @@ and handing one profile's configuration to another is a
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,13 +118,3 @@ def detect_profile(
             file=file,
         )
     return eng.profiles[winners[0]]
-
-
-class _Package(types.ModuleType):
-    """This package, callable: ``kata_oci.profiles()`` is :func:`profiles` (the contract's spelling)."""
-
-    def __call__(self, *, engine: Engine | None = None) -> list[Profile]:
-        return profiles(engine=engine)
-
-
-sys.modules[__name__].__class__ = _Package
