@@ -188,3 +188,18 @@ def test_nan_overhead_vcpus_gives_one_vcpu() -> None:
     assert plan.config_error is None and plan.config is not None
     cpu = plan.config.hypervisor["qemu"].cpu_info
     assert (cpu.default_vcpus, cpu.default_maxvcpus) == (1.0, 1)
+
+
+def test_extension_verity_params_blank_is_rust_trim() -> None:
+    """``Hypervisor::validate`` (config/hypervisor/mod.rs) skips an extension image's
+    ``verity_params`` only when ``str::trim`` leaves nothing; U+001F is not Unicode
+    White_Space (Python's ``str.strip`` removes it), so runtime-rs parses it and fails."""
+    from kata_oci.errors import ConfigError
+    from kata_oci.profiles.rs import hypervisors
+
+    extra = '\n[[hypervisor.qemu.guest_extension_images]]\nname = "coco"\nverity_params = "{}"\n'
+    head, _, tail = _MINIMAL.partition("\n[agent.kata]")
+    config = _load(head + extra.format("\\u001f") + "\n[agent.kata]" + tail)
+    with pytest.raises(ConfigError, match="invalid verity_params: Invalid kernel_verity_params entry"):
+        hypervisors.validate(config, None)
+    hypervisors.validate(_load(head + extra.format(" \\t") + "\n[agent.kata]" + tail), None)

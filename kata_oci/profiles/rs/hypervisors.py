@@ -640,7 +640,7 @@ def _validate_hypervisor(hv: Hypervisor, host: HostFacts | None) -> None:
                 "virtio-blk serial and in the kata.extension.<name>.verity_params "
                 "kernel parameter)"
             )
-        if extra.verity_params.strip():
+        if _rust_trim(extra.verity_params):
             why = parse_kernel_verity_params(extra.verity_params)
             if why:
                 raise _err(f"guest_extension_images '{extra.name}' has invalid verity_params: {why}")
