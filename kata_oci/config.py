@@ -311,6 +311,9 @@ class RuntimeConfig(_Struct):
     sandbox_cgroup_only: bool = False
     enable_agent_pid_ns: bool = False
     experimental: list[Feature] = msgspec.field(default_factory=list)
+    #: Not a Go field: what the loader noticed and Kata ignores (unknown keys), for an
+    #: application to show; the library only logs them.
+    warnings: tuple[str, ...] = ()
 
     @property
     def profile(self) -> str:

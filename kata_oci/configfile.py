@@ -167,7 +167,7 @@ from .config import (
     ShimType,
     deserialize_params,
 )
-from .errors import ConfigError, KataOCIError
+from .errors import ConfigError, KataOCIError, cut
 from .files import parse_toml, read_regular_file, read_toml_text
 from .hostchecks import HostChecks
 from .log import log
@@ -699,10 +699,10 @@ def _decode(doc: _Doc, unknown: list[tuple[str, ...]] | None = None) -> TomlConf
     return TomlConfig(**fields)
 
 
-def _report_unknown(doc: _Doc, unknown: list[tuple[str, ...]], *, strict: bool) -> None:
-    """Keys Go's decoder ignores: a warning each, or (``strict``) a ConfigError for the first."""
+def _report_unknown(doc: _Doc, unknown: list[tuple[str, ...]], *, strict: bool) -> list[str]:
+    """Keys Go's decoder ignores: a warning each, returned as notes; ``strict``: a ConfigError."""
     if not unknown:
-        return
+        return []
     if strict:
         first = min(unknown, key=lambda key: doc.error("", key).line or 0)
         raise doc.error(f"unknown key {'.'.join(first)!r}: Kata 1.x does not know it", first)
@@ -710,6 +710,7 @@ def _report_unknown(doc: _Doc, unknown: list[tuple[str, ...]], *, strict: bool) 
         log.warning(
             "configuration_unknown_key", key=".".join(key), file=doc.file, reason="Kata 1.x ignores this key"
         )
+    return [f"{doc.file}: {cut('.'.join(key))}: unknown key, Kata 1.x ignores it" for key in unknown]
 
 
 def decode_toml_config(data: str | bytes, *, file: str | None = None) -> TomlConfig:
@@ -1609,8 +1610,10 @@ def runtime_config_from_toml(
     doc = _Doc(name, _text(data, name))
     unknown: list[tuple[str, ...]] = []
     toml = _decode(doc, unknown)
-    _report_unknown(doc, unknown, strict=strict)
-    return _Loader(toml, doc, host=_host(strict, host_checks), builtin=builtin).load()
+    warnings = _report_unknown(doc, unknown, strict=strict)
+    config = _Loader(toml, doc, host=_host(strict, host_checks), builtin=builtin).load()
+    config.warnings = tuple(warnings)
+    return config
 
 
 #: The largest configuration file read (Kata's are ~20 KiB).

@@ -273,3 +273,57 @@ def test_a_pod_overhead_equal_to_the_runtimeclass_one_is_admitted() -> None:
     assert not report.failed
     assert [r.verdict for r in report.records] == [Verdict.APPLIED]
     assert not kata_oci.check_manifests([_pod_with_overhead({})]).failed
+
+
+def _with_unknown_key(shipped: Path, where: Path, table: str) -> Path:
+    text = shipped.read_text()
+    assert f"\n[{table}]\n" in text
+    where.write_text(text.replace(f"\n[{table}]\n", f"\n[{table}]\nno_such_key = 1\n", 1))
+    return where
+
+
+@pytest.mark.parametrize(
+    ("shipped", "table", "says"),
+    [
+        (
+            "configuration.toml",
+            "hypervisor.qemu",
+            "hypervisor.qemu.no_such_key: unknown key, Kata 1.x ignores it",
+        ),
+        (
+            "kata4-go/configuration-qemu.toml",
+            "hypervisor.qemu",
+            "hypervisor.qemu.no_such_key: unknown key, Kata 4.1",
+        ),
+        (
+            "kata4-runtime-rs/configuration-qemu-runtime-rs.toml",
+            "hypervisor.qemu",
+            "no_such_key: unknown key",
+        ),
+    ],
+)
+def test_check_shows_unknown_configuration_keys_as_notes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shipped: str, table: str, says: str
+) -> None:
+    config = _with_unknown_key(ROOT / "kata_oci" / "data" / shipped, tmp_path / "c.toml", table)
+    bundle = ROOT / "examples" / "bundles" / "containerd-pod-sandbox"
+    main(["check", str(bundle), "--config", str(config)])
+    out = capsys.readouterr().out
+    (note,) = [line for line in out.splitlines() if line.startswith("# note: ")]
+    assert says in note
+    main(["check", str(bundle), "--config", str(config), "--json"])
+    (json_note,) = json.loads(capsys.readouterr().out)["configuration_notes"]
+    assert says in json_note
+
+
+def test_manifest_check_notes_unknown_keys_of_the_handlers_configuration(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    qemu = tmp_path / "opt/kata/share/defaults/kata-containers/runtimes/qemu"
+    qemu.mkdir(parents=True)
+    shipped = ROOT / "kata_oci" / "data" / "kata4-go" / "configuration-qemu.toml"
+    _with_unknown_key(shipped, qemu / "configuration-qemu.toml", "hypervisor.qemu")
+    (tmp_path / "pod.yaml").write_text(POD)
+    main(["check", str(tmp_path / "pod.yaml"), "--kata-config-dir", str(tmp_path), "--json"])
+    (pod,) = json.loads(capsys.readouterr().out)["pods"]
+    assert any("hypervisor.qemu.no_such_key: unknown key, Kata 4.1 ignores it" in n for n in pod["notes"])

@@ -63,6 +63,13 @@ def _show(value: Any) -> str:
         return cut(repr(value))
 
 
+def _config_notes(rc: Any) -> tuple[str, ...]:
+    """What the configuration's loader noticed and Kata ignores (unknown keys), each cut for a line."""
+    from kata_oci.errors import cut
+
+    return tuple(cut(w, 1000) for w in getattr(rc, "warnings", ()))
+
+
 def _short(value: str) -> str:
     return value if len(value) <= 120 else value[:117] + "..."
 
@@ -136,10 +143,12 @@ def run(args: argparse.Namespace) -> int:
                 "cri_conflicts": conflicts,
                 "unread_cri_keys": common.unread_json(unread),
                 "configuration_error": str(plan.config_error) if plan.config_error else None,
+                "configuration_notes": list(_config_notes(rc)),
             }
         )
         return status
     lines = [common.config_line(choice)]
+    lines.extend(f"# note: {n}" for n in _config_notes(rc))
     for d in plan.decisions:
         head = f"{d.outcome:<9}{cut(d.key)} = {_show(_short(d.value))}"
         if d.outcome is Outcome.APPLIED:
@@ -196,9 +205,13 @@ def _side_by_side(args: argparse.Namespace, bundle: str, spec: Any, engine: Any)
         for name in names:
             doc["profiles"][name]["configuration"] = str(choices[name].path)
             doc["profiles"][name]["version"] = choices[name].profile.version
+            doc["profiles"][name]["configuration_notes"] = list(_config_notes(configs[name]))
         output.write_json({"bundle": bundle, "ok": not failed, **doc})
         return status
-    lines = [common.config_line(choices[n]) for n in names]
+    lines = []
+    for n in names:
+        lines.append(common.config_line(choices[n]))
+        lines.extend(f"# note: {w}" for w in _config_notes(configs[n]))
     width = max(len(n) for n in names)
     for row in comparison.rows:
         mark = "  DIFFERS" if row.differs else ""

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kata_oci.errors import KataOCIError, ProfileError
+from kata_oci.errors import KataOCIError, ProfileError, cut
 from kata_oci.overrides import OverridePlan
 
 __all__ = ["KataTarget", "load_kata_target", "plan_kata"]
@@ -107,6 +107,8 @@ def load_kata_target(
     except KataOCIError as exc:
         error = f"{rules.name} rules cannot load it: {exc}"
         return KataTarget(path, runtime, rules.name, rules=rules, error=error, notes=notes)
+    # What the loader noticed and Kata ignores (unknown keys): a note on each pod it boots.
+    notes += tuple(cut(w, 1000) for w in getattr(rc, "warnings", ()))
     return KataTarget(path, runtime, rules.name, rc, rules, notes=notes)
 
 

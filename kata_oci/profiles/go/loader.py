@@ -120,7 +120,7 @@ from kata_oci.configfile import (
     _toml_type,
     _validation_error,
 )
-from kata_oci.errors import ConfigError, KataOCIError
+from kata_oci.errors import ConfigError, KataOCIError, cut
 from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
 from kata_oci.log import log
@@ -822,12 +822,14 @@ class _Loader:
 # unknown keys
 
 
-def _report_unknown(unknown: list[_Unknown], *, strict: bool) -> None:
+def _report_unknown(unknown: list[_Unknown], *, strict: bool) -> list[str]:
+    """Keys Kata ignores: logged, and returned as notes (``strict``: the first is a ConfigError)."""
     if strict and unknown:  # the first in the files' order
         first = min(
             unknown, key=lambda u: (u.doc.file != unknown[0].doc.file, u.doc.error("", u.key).line or 0)
         )
         unknown = [first]
+    notes: list[str] = []
     for u in unknown:
         dotted = ".".join(u.key)
         if strict:
@@ -838,6 +840,8 @@ def _report_unknown(unknown: list[_Unknown], *, strict: bool) -> None:
             file=u.doc.file,
             reason="Kata 4.1 ignores this key",
         )
+        notes.append(f"{u.doc.file}: {cut(dotted)}: unknown key, Kata 4.1 ignores it")
+    return notes
 
 
 # --------------------------------------------------------------------------
@@ -883,8 +887,10 @@ def _load(doc: _Doc, drop_ins: list[str], *, strict: bool, host_checks: HostChec
         raw_keys = _raw_keys(drop_doc)
         _check_drop_in_named_keys(drop_doc, raw_keys)
         merged.apply(decoded, drop_doc, raw_keys)
-    _report_unknown(unknown, strict=strict)
-    return _Loader(merged, host_checks).load()
+    warnings = _report_unknown(unknown, strict=strict)
+    config = _Loader(merged, host_checks).load()
+    config.warnings = tuple(warnings)
+    return config
 
 
 def runtime_config_from_toml(

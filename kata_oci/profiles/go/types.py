@@ -372,7 +372,9 @@ class RuntimeConfig(_Struct):
     """Every runtime-specific setting (``oci.RuntimeConfig``, Kata 4.1), in Go's field order.
 
     ``profile`` is not a Go field: it names the profile these settings
-    belong to (always ``"go"``).
+    belong to (always ``"go"``). Nor is ``warnings``: what the loader noticed
+    and Kata ignores (unknown keys), for an application to show; the library
+    only logs them.
     """
 
     profile: Literal["go"] = PROFILE
@@ -405,6 +407,7 @@ class RuntimeConfig(_Struct):
     force_guest_pull: bool = False
     pod_resource_api_sock: str = ""
     kubelet_root_dir: str = ""
+    warnings: tuple[str, ...] = ()
 
     def add_kernel_param(self, param: Param) -> None:
         """Append a kernel parameter to the hypervisor configuration (``RuntimeConfig.AddKernelParam``).
