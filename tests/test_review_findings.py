@@ -327,3 +327,27 @@ def test_manifest_check_notes_unknown_keys_of_the_handlers_configuration(
     main(["check", str(tmp_path / "pod.yaml"), "--kata-config-dir", str(tmp_path), "--json"])
     (pod,) = json.loads(capsys.readouterr().out)["pods"]
     assert any("hypervisor.qemu.no_such_key: unknown key, Kata 4.1 ignores it" in n for n in pod["notes"])
+
+
+def test_the_webhook_server_with_v_logs_each_event_once() -> None:
+    import logging
+
+    import structlog
+
+    from kata_oci import log
+    from kata_oci.cli import _StderrLog
+    from kata_oci.cli.webhook import _configure_logging
+
+    logger = logging.getLogger(log.LOGGER_NAME)
+    before, level = list(logger.handlers), logger.level
+    verbose = _StderrLog(debug=False)
+    previous = log.set_level(None)
+    try:
+        _configure_logging("text")
+        assert sum(getattr(h, "stream", None) is sys.stderr for h in logger.handlers) == 1
+    finally:
+        verbose.close_out()
+        logger.handlers[:] = before
+        logger.setLevel(level)
+        log.set_level(previous)
+        structlog.reset_defaults()

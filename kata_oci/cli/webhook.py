@@ -106,10 +106,12 @@ def _configure_logging(fmt: str) -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger(log.LOGGER_NAME)
-    logger.addHandler(handler)
+    # -v/--debug already attached one (kata_oci.cli.main): a second would print each event twice.
+    if not any(getattr(h, "stream", None) is sys.stderr for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     log.set_level("info")
 
