@@ -1,7 +1,12 @@
 """deploy/: the manifests `kubectl apply -k deploy/` applies, checked without a cluster.
 
-There is no kubectl (nor a cluster, nor the Kubernetes OpenAPI schemas, which
-would have to be downloaded) here, so this is a structural check: every file
+There is no kubectl nor a cluster here. What `kubectl apply --dry-run=client`
+checks, the objects' schemas, is checked with kubernetes-validate (the
+Kubernetes OpenAPI schemas, packaged): every built-in object of deploy/, and
+the ConfigMap kustomize generates, validates strictly (no unknown field)
+against the schemas of the oldest (1.25) and newest Kubernetes releases it
+ships; cert-manager's objects, which have no built-in schema, are checked
+structurally. Beyond the schemas: every file
 parses as YAML with kata-oci's reader, the kustomization names every file and
 only those, each object has the fields the API server requires of its kind,
 names and label/annotation keys pass the API server's own syntax rules
@@ -85,6 +90,50 @@ def _dig(obj: Any, path: tuple[str, ...]) -> Any:
         assert isinstance(obj, Mapping) and part in obj, f"missing {'.'.join(path)}"
         obj = obj[part]
     return obj
+
+
+# The Kubernetes releases whose schemas the manifests must pass: the oldest and
+# the newest kubernetes-validate ships schemas for.
+SCHEMA_VERSIONS = ("1.25.0", "latest")
+CRD_KINDS = {"Issuer", "Certificate"}  # cert-manager's: no built-in schema
+
+
+def _generated_configmap(kustomization: dict[str, Any]) -> dict[str, Any]:
+    """The ConfigMap kustomize's configMapGenerator makes of deploy/config/."""
+    [gen] = kustomization["configMapGenerator"]
+    data = {Path(f).name: (DEPLOY / f).read_text() for f in gen["files"]}
+    meta = {"name": gen["name"], "namespace": kustomization["namespace"]}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}
+
+
+def _schema_validate(obj: dict[str, Any], version: str) -> None:
+    kv = pytest.importorskip("kubernetes_validate")
+    kv.validate(obj, kv.latest_version() if version == "latest" else version, strict=True)
+
+
+@pytest.mark.parametrize("version", SCHEMA_VERSIONS)
+def test_every_built_in_object_validates_against_the_kubernetes_schema(
+    objects: dict[Any, Any], kustomization: dict[str, Any], version: str
+) -> None:
+    built_in = [o for (kind, _), o in objects.items() if kind not in CRD_KINDS]
+    assert {o["kind"] for o in built_in} >= {"Deployment", "Service", "ValidatingWebhookConfiguration"}
+    for obj in [*built_in, _generated_configmap(kustomization)]:
+        _schema_validate(obj, version)
+
+
+def test_the_schema_check_refuses_a_misspelt_field(objects: dict[Any, Any]) -> None:
+    """The check is real: an unknown field (strict) and a wrong type are both refused."""
+    kv = pytest.importorskip("kubernetes_validate")
+    import copy
+
+    deployment = copy.deepcopy(next(o for (kind, _), o in objects.items() if kind == "Deployment"))
+    deployment["spec"]["replica"] = deployment["spec"].pop("replicas")
+    with pytest.raises(kv.ValidationError):
+        _schema_validate(deployment, "latest")
+    deployment["spec"]["replicas"] = "two"
+    del deployment["spec"]["replica"]
+    with pytest.raises(kv.ValidationError):
+        _schema_validate(deployment, "latest")
 
 
 def test_every_object_has_its_kinds_required_fields_and_valid_names(objects: dict[Any, Any]) -> None:

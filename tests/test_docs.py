@@ -50,7 +50,7 @@ COVERED = {
     "kata-oci webhook --config webhook.yaml --tls-cert tls.crt --tls-key tls.key": (
         "tests/test_webhook_server.py::test_the_command_serves_and_logs_each_decision"
     ),
-    "kubectl apply -k deploy/": "tests/test_deploy.py (structurally: no kubectl or cluster here)",
+    "kubectl apply -k deploy/": "tests/test_deploy.py (Kubernetes schemas, no cluster)",
     "podman build -f deploy/Containerfile -t ghcr.io/kata-oci/kata-oci-webhook:0.1.0 .": (
         "tests/test_deploy.py::test_the_image_build_file_installs_the_webhook_extra_as_non_root"
     ),
