@@ -756,4 +756,4 @@ def test_calculate_sandbox_sizing(spec: Spec | None, cpu: float, mem: int) -> No
 def test_new_mount(mount: dict[str, object], expected: Mount) -> None:
     """TestNewMount."""
     spec_mount = msgspec.convert({"mounts": [mount]}, Spec).mounts[0]  # type: ignore[index]
-    assert gosb._new_mount(spec_mount) == expected
+    assert gosb._new_mounts([spec_mount]) == [expected]

@@ -217,19 +217,25 @@ def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
     return out
 
 
-def _new_mount(m: Any) -> Mount:
-    options = list(m.options or ())
-    bind = "bind" in options or "rbind" in options
-    mount_type = m.type
-    if mount_type not in _KEEP_TYPES and bind:
-        mount_type = "bind"
-    return Mount(
-        source=m.source,
-        destination=m.destination,
-        type=mount_type,
-        options=options,
-        read_only="ro" in options,
-    )
+def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
+    """Each spec mount as Kata 4.1's ``newMount`` makes it (one loop: a call per mount costs ~60 ns)."""
+    out: list[Mount] = []
+    append = out.append
+    for m in mounts or ():
+        options = list(m.options or ())
+        mount_type = m.type
+        if mount_type not in _KEEP_TYPES and ("bind" in options or "rbind" in options):
+            mount_type = "bind"
+        append(
+            Mount(
+                source=m.source,
+                destination=m.destination,
+                type=mount_type,
+                options=options,
+                read_only="ro" in options,
+            )
+        )
+    return out
 
 
 def _cgroup_read_only(rules: list[LinuxDeviceCgroup] | None, dev_type: str, major: int, minor: int) -> bool:
@@ -354,7 +360,7 @@ def container_config(
     annotations[t.CONTAINER_TYPE_KEY] = str(ctype)
     return ContainerConfig(
         device_infos=devices,
-        mounts=[_new_mount(m) for m in spec.mounts or ()],
+        mounts=_new_mounts(spec.mounts),
         custom_spec=spec,
         annotations=annotations,
         id=cid,
