@@ -143,7 +143,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar, get_type_hints
 
@@ -202,7 +201,7 @@ DEFAULT_CONFIG_PATHS: tuple[str, ...] = (
 )
 
 #: The configuration shipped inside the package, relative to the ``kata_oci``
-#: package: ``importlib.resources.files("kata_oci") / DEFAULT_CONFIG_RESOURCE``.
+#: package (:func:`kata_oci.profiles.base.shipped_file`).
 DEFAULT_CONFIG_RESOURCE: Final = "data/configuration.toml"
 
 # --------------------------------------------------------------------------
@@ -1555,8 +1554,9 @@ class _Loader:
 
 
 def _shipped_default() -> Path:
-    resource = resources.files("kata_oci") / DEFAULT_CONFIG_RESOURCE
-    return Path(str(resource))
+    from kata_oci.profiles.base import shipped_file
+
+    return Path(shipped_file(DEFAULT_CONFIG_RESOURCE))
 
 
 def find_config_file(env: Mapping[str, str] | None = None) -> Path:

@@ -83,11 +83,11 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, summary in COMMANDS.items():
         if only is not None and name != only:
-            sub.add_parser(name, help=summary)  # listed, not built
+            sub.add_parser(name, help=summary, formatter_class=_Formatter)  # listed, not built
             continue
         module: Any = importlib.import_module(f".{name}", __name__) if only is not None else None
         if module is None:
-            sub.add_parser(name, help=summary)
+            sub.add_parser(name, help=summary, formatter_class=_Formatter)
             continue
         epilog = f"example:\n  {module.EXAMPLE}"
         if module.EPILOG:

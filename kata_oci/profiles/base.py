@@ -42,6 +42,18 @@ __all__ = [
     "find_config_file",
 ]
 
+#: The ``kata_oci`` package directory: shipped data files are found relative to it
+#: with :mod:`os.path` (what ``importlib.resources.files("kata_oci")`` gives for an
+#: installed package, without importing ``importlib.resources``, ``zipfile`` and
+#: ``tempfile`` at start-up).
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def shipped_file(resource: str) -> str:
+    """The path of ``resource`` (``"data/configuration.toml"``) inside the installed package."""
+    return os.path.join(PACKAGE_DIR, *resource.split("/"))
+
+
 #: The environment variable naming the configuration file (Kata 1.x and 4.1 alike).
 CONFIG_FILE_ENV = "KATA_CONF_FILE"
 

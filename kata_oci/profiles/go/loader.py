@@ -105,7 +105,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
@@ -849,7 +848,9 @@ def _report_unknown(unknown: list[_Unknown], *, strict: bool) -> list[str]:
 
 
 def _shipped_default() -> Path:
-    return Path(str(resources.files("kata_oci") / DEFAULT_CONFIG_RESOURCE))
+    from kata_oci.profiles.base import shipped_file
+
+    return Path(shipped_file(DEFAULT_CONFIG_RESOURCE))
 
 
 def find_config_file(env: Mapping[str, str] | None = None) -> Path:

@@ -69,9 +69,9 @@ class GoProfile(Profile):
         :data:`.loader.DEFAULT_CONFIG_RESOURCE`, found without importing the
         loader: ``kata-oci resolve`` needs only its name, and starts fast.
         """
-        from importlib import resources
+        from kata_oci.profiles.base import shipped_file
 
-        return Path(str(resources.files("kata_oci") / "data/kata4-go/configuration-qemu.toml"))
+        return Path(shipped_file("data/kata4-go/configuration-qemu.toml"))
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .loader import detect

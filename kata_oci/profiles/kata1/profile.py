@@ -114,9 +114,9 @@ class Kata1Profile(Profile):
         :data:`kata_oci.configfile.DEFAULT_CONFIG_RESOURCE`, found without
         importing the loader (``kata-oci resolve`` only needs its name).
         """
-        from importlib import resources
+        from kata_oci.profiles.base import shipped_file
 
-        return Path(str(resources.files("kata_oci") / "data/configuration.toml"))
+        return Path(shipped_file("data/configuration.toml"))
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .detect import detect
