@@ -538,6 +538,8 @@ def fields(s: str) -> list[str]:
     Unlike :meth:`str.split`, the separators ``\\x1c``-``\\x1f`` are *not* white space.
     Returns ``[]`` for an empty or all-space string.
     """
+    if s.isascii() and "\x1c" not in s and "\x1d" not in s and "\x1e" not in s and "\x1f" not in s:
+        return s.split()  # ASCII without \x1c-\x1f: str.split's white space is Go's (~20x faster)
     return [f for f in s.translate(_TO_SPACE).split(" ") if f]
 
 
@@ -822,14 +824,16 @@ def _glob_bytes(pattern: bytes) -> list[bytes]:
     while True:
         if depth == _GLOB_DEPTH_LIMIT:
             raise BadPattern
-        _match_bytes(p, b"")  # Go 1.16+: partial syntax check of the whole (sub)pattern
         if not _has_meta(p):
+            # (Go 1.16+ first checks the pattern's syntax with Match(p, ""): without
+            # meta characters there is nothing to check, so that call is skipped here)
             # Only reachable at depth 0: deeper levels always have meta.
             try:
                 os.lstat(p)  # so a dangling symlink counts
             except (OSError, ValueError):
                 return []
             return [p]  # verbatim, not cleaned
+        _match_bytes(p, b"")  # Go 1.16+: partial syntax check of the whole (sub)pattern
         i = p.rfind(b"/")
         d, f = p[: i + 1], p[i + 1 :]  # filepath.Split
         # cleanGlobPath: "" -> ".", "/" stays, else drop the one trailing separator.

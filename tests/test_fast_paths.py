@@ -10,6 +10,7 @@ general path, so it is the oracle here, over every combination of keys.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
@@ -246,3 +247,59 @@ def test_kata_keys_keeps_the_blocks_that_may_hold_kata_keys(monkeypatch: pytest.
     assert one_by_one == [*KATA1_KEYS, "Kata.x", "KATA_Y", "katakata", "a\nkata"]
     assert overrides._kata_keys(dict.fromkeys(["ka", "ta"], "v")) == []  # no hit across the separator
     assert overrides._kata_keys({1: "v"}) is None  # type: ignore[dict-item]
+
+
+FIELDS_INPUTS = [
+    "",
+    " ",
+    "agent.log=debug quiet",
+    "  a\tb\nc\vd\fe\rf  ",
+    "a\x1cb c",  # \x1c-\x1f: white space to str.split, not to Go
+    "a\x1fb\x1d\x1e",
+    "a\x85b\xa0c\u2000d",  # Go's non-ASCII spaces
+    "a\u200bb",  # zero-width space: not a Go space
+    "x=1  y=2 \t z",
+]
+
+
+@pytest.mark.parametrize("text", FIELDS_INPUTS)
+def test_fields_ascii_fast_path_agrees_with_the_general_path(text: str) -> None:
+    from kata_oci import golang
+
+    general = [f for f in text.translate(golang._TO_SPACE).split(" ") if f]
+    assert golang.fields(text) == general
+
+
+@pytest.mark.parametrize("name", ["file", "missing", "dir/", "dir/x", "dangling"])
+def test_glob_without_meta_skips_only_a_check_that_cannot_fail(tmp_path: Path, name: str) -> None:
+    from kata_oci import golang
+
+    (tmp_path / "file").write_text("")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    pattern = str(tmp_path / name)
+    expected = [pattern] if name in ("file", "dir/", "dangling") else []
+    assert golang.glob_strict(pattern) == expected
+    assert golang.path_in_globs([pattern], pattern) is bool(expected)
+    with pytest.raises(golang.BadPattern):
+        golang.glob_strict(str(tmp_path / "[x"))  # with meta, the syntax is still checked
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        None,
+        [],
+        ["A=1", "B=", "C=x=y", "D", "=e", "F==", "G=1=2=3"],
+        ["PATH=/bin", "LANG=C.UTF-8"],
+    ],
+)
+def test_go_cmd_envs_is_strings_split_name_and_second_part(env: list[str] | None) -> None:
+    from kata_oci.profiles.go.sandbox import _cmd_envs
+
+    expected = [(e.split("=")[0], e.split("=")[1]) for e in env or () if "=" in e]
+    with capture_logs() as logs:
+        got = [(v.var, v.value) for v in _cmd_envs(env)]
+    assert got == expected
+    skipped = [entry["index"] for entry in logs if entry["event"] == "env_var_skipped"]
+    assert skipped == [i for i, e in enumerate(env or ()) if "=" not in e]

@@ -193,18 +193,27 @@ class SandboxConfig(_Struct):
 # -- the container ----------------------------------------------------------------------------
 
 
-def _split_env(entry: str) -> tuple[str, str, str]:
-    return entry.partition("=")
-
-
 def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
-    """Kata 4.1's ``cmdEnvs``: ``strings.Split(env, "=")``, name and *second* part; no ``=`` is skipped."""
+    """Kata 4.1's ``cmdEnvs``: ``strings.Split(env, "=")``, name and *second* part; no ``=`` is skipped.
+
+    One loop of two ``partition`` calls; the entries are walked again, for
+    the log, only when one has no ``=`` or (logging debug) more than one.
+    """
     if not env:
         return []
-    parts = list(map(_split_env, env))
-    out = [EnvVar(name, rest.partition("=")[0]) for name, sep, rest in parts if sep]
-    if len(out) != len(parts) or (log.enabled("debug") and any("=" in rest for _, _, rest in parts)):
-        for i, (name, sep, rest) in enumerate(parts):
+    out: list[EnvVar] = []
+    append = out.append
+    skipped = cut = False
+    for entry in env:
+        name, sep, rest = entry.partition("=")
+        if not sep:
+            skipped = True
+            continue
+        value, more, _ = rest.partition("=")
+        cut = cut or bool(more)
+        append(EnvVar(name, value))
+    if skipped or (cut and log.enabled("debug")):
+        for i, (name, sep, rest) in enumerate(entry.partition("=") for entry in env):
             if not sep:
                 log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
             elif "=" in rest:  # common (JAVA_OPTS=-Dx=y): debug, not a warning on every conversion
