@@ -123,6 +123,7 @@ from kata_oci.errors import ConfigError, KataOCIError, cut
 from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
 from kata_oci.log import log
+from kata_oci.profiles.go.detect import detect
 from kata_oci.profiles.go.hypervisors import (
     _MIB,
     HYPERVISOR_TYPES,
@@ -934,58 +935,4 @@ def load_runtime_config(
 
 
 # --------------------------------------------------------------------------
-# detection
-
-_RS_RUNTIME_KEYS = frozenset(
-    {"name", "hypervisor_name", "agent_name", "keep_abnormal", "log_level", "use_passfd_io"}
-)
-_GO_RUNTIME_KEYS = frozenset(
-    {
-        "vfio_mode",
-        "static_sandbox_resource_mgmt",
-        "disable_guest_empty_dir",
-        "create_container_timeout",
-        "experimental_force_guest_pull",
-        "guest_selinux_label",
-        "kubelet_root_dir",
-        "pod_resource_api_sock",
-        "emptydir_mode",
-        "enable_vcpus_pinning",
-    }
-)
-_KATA1_TABLES = frozenset({"proxy", "shim", "netmon"})
-_KATA1_HYPERVISOR_KEYS = frozenset({"enable_swap", "use_vsock"})
-_GO_HYPERVISOR_KEYS = frozenset(TomlHypervisor.__struct_fields__)
-
-
-def detect(doc: Mapping[str, Any]) -> int:
-    """How sure (0..100) a parsed TOML document is a Kata 4.x Go-runtime configuration.
-
-    0 when it has a Kata 1.x table (``[proxy]``, ``[shim]``, ``[netmon]``) or
-    a runtime-rs key (``[runtime] name``, ``hypervisor_name``, ``agent_name``,
-    ``keep_abnormal``...) or a hypervisor the Go runtime does not know
-    (``acrn``, ``openvmm``); otherwise a score growing with the 4.x Go keys it
-    holds (``vfio_mode``, ``static_sandbox_resource_mgmt``, ``emptydir_mode``,
-    ...). A document with only hypervisor keys both know scores low, so the
-    registry can ask for ``profile=``.
-    """
-    if not isinstance(doc, Mapping) or any(k in doc for k in _KATA1_TABLES):
-        return 0
-    runtime = doc.get("runtime")
-    runtime = runtime if isinstance(runtime, Mapping) else {}
-    if _RS_RUNTIME_KEYS & set(runtime):
-        return 0
-    hypervisors = doc.get("hypervisor")
-    hypervisors = hypervisors if isinstance(hypervisors, Mapping) else {}
-    if any(name not in HYPERVISOR_TYPES for name in hypervisors):
-        return 0
-    score = 10 if hypervisors or "agent" in doc else 0
-    for table in hypervisors.values():
-        if isinstance(table, Mapping):
-            if _KATA1_HYPERVISOR_KEYS & set(table):
-                return 0
-            if not set(table) <= _GO_HYPERVISOR_KEYS:
-                score -= 5
-    go_keys = len(_GO_RUNTIME_KEYS & set(runtime))
-    score += min(go_keys * 15, 85)
-    return max(0, min(score, 100))
+# detection: in .detect (imported above, re-exported), which needs neither this module nor the schema

@@ -74,7 +74,7 @@ class GoProfile(Profile):
         return Path(shipped_file("data/kata4-go/configuration-qemu.toml"))
 
     def detect(self, doc: Mapping[str, Any]) -> int:
-        from .loader import detect
+        from .detect import detect
 
         return detect(doc)
 

@@ -133,7 +133,7 @@ class RsProfile(Profile):
         return False, None
 
     def detect(self, doc: Mapping[str, Any]) -> int:
-        from .loader import detect
+        from .detect import detect
 
         return detect(doc)
 
