@@ -303,3 +303,54 @@ def test_go_cmd_envs_is_strings_split_name_and_second_part(env: list[str] | None
     assert got == expected
     skipped = [entry["index"] for entry in logs if entry["event"] == "env_var_skipped"]
     assert skipped == [i for i, e in enumerate(env or ()) if "=" not in e]
+
+
+@pytest.mark.parametrize(
+    "raw", ["0", "1", "2", "007", "9999999", "16777217", "99999999", "1.5", "1e0", "+1", "0x1p0", "inf", "-0"]
+)
+def test_go_float32_row_fast_path_agrees_with_strconv(raw: str) -> None:
+    from kata_oci import golang
+    from kata_oci.overrides import _Context
+    from kata_oci.profiles.go import annotate, table
+    from kata_oci.profiles.go.sandbox import runtime_sandbox
+    from kata_oci.profiles.go.types import RuntimeConfig
+
+    rc = RuntimeConfig()
+    planner = annotate.GO_TABLE.entries[table.DEFAULT_VCPUS][1]
+    ctx = _Context(rc, runtime_sandbox(rc), {})
+    try:
+        expected: object = golang.parse_float(raw, 32)
+    except golang.NumError:
+        expected = "rejected"
+    try:
+        _, got = planner(raw, ctx)
+    except kata_oci.overrides.Rejected:
+        got = "rejected"
+    if expected != "rejected" and expected > kata_oci.overrides.host_cpus():  # type: ignore[operator]
+        expected = "rejected"
+    assert got == expected
+    assert type(got) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("", "a=1 b"),
+        ("a=0 c=3", "a=1 b"),
+        ("a=0 c=3", "a=1 a=2 b c=4"),
+        ("x x=1", "x=2"),
+        ("a=1", ""),
+    ],
+)
+def test_go_replace_params_is_kata_41s_loop(old: str, new: str) -> None:
+    from kata_oci.config import Param, deserialize_params
+    from kata_oci.profiles.go.annotate import _replace_params
+
+    def go_loop(params: list[Param], added: list[Param]) -> list[Param]:
+        out = list(params)
+        for p in added:  # each added parameter drops every earlier one with its key
+            out = [q for q in out if q.key != p.key] + [p]
+        return out
+
+    o, n = deserialize_params(old.split()), deserialize_params(new.split())
+    assert _replace_params(o, n) == go_loop(o, n)

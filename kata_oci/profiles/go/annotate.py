@@ -414,8 +414,11 @@ def _replace_params(old: list[Param], new: list[Param]) -> list[Param]:
     of each key, in order), in linear time.
     """
     keys = {p.key for p in new}
+    kept = [p for p in old if p.key not in keys] if old else []
+    if len(keys) == len(new):  # no key twice in the annotation: each of its parameters is the last
+        return kept + new
     last = {p.key: i for i, p in enumerate(new)}
-    return [p for p in old if p.key not in keys] + [p for i, p in enumerate(new) if last[p.key] == i]
+    return kept + [p for i, p in enumerate(new) if last[p.key] == i]
 
 
 _REMOTE_ONLY = (When.REMOTE, When.REMOTE_NON_EMPTY)
@@ -440,7 +443,7 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
     key = decl.key
 
     if (
-        decl.kind in (Kind.BOOL, Kind.UINT32, Kind.UINT64)
+        decl.kind in (Kind.BOOL, Kind.UINT32, Kind.UINT64, Kind.FLOAT32)
         and when in (When.ALWAYS, When.POSITIVE)
         and effect is Effect.SET
         and len(parts) in (1, 2)
@@ -493,8 +496,13 @@ def _scalar_planner(
     parts: tuple[str, ...],
     positive: bool,
 ) -> Callable[[str, Context], tuple[Any, Any]]:
-    """The most common rows (a boolean or a number setting one field), with the parse inlined."""
+    """The most common rows (a boolean or a number setting one field), with the parse inlined.
+
+    A float32 row's whole number of up to 7 digits (below 2**24, so exact in
+    a float32) is what ``strconv.ParseFloat(raw, 32)`` gives: ``float(int(raw))``.
+    """
     is_bool = decl.kind is Kind.BOOL
+    is_float = decl.kind is Kind.FLOAT32
     limit = _UINT32_MAX if decl.kind is Kind.UINT32 else (1 << 64) - 1
     head, attr = parts if len(parts) == 2 else ("", parts[0])
 
@@ -504,6 +512,12 @@ def _scalar_planner(
             value = _GO_BOOLS.get(raw)
             if value is None:
                 value = parse(decl, raw, ctx)  # raises, with the reason
+        elif is_float:
+            value = (
+                float(int(raw))
+                if len(raw) <= 7 and raw.isascii() and raw.isdigit()
+                else parse(decl, raw, ctx)
+            )
         elif len(raw) <= 19 and raw.isascii() and raw.isdigit() and int(raw) <= limit:
             value = int(raw)
         else:
