@@ -354,3 +354,26 @@ def test_go_replace_params_is_kata_41s_loop(old: str, new: str) -> None:
 
     o, n = deserialize_params(old.split()), deserialize_params(new.split())
     assert _replace_params(o, n) == go_loop(o, n)
+
+
+def test_profile_names_answer_as_the_profiles_do_before_and_after_collection(
+    builtin_plugins: list[object],
+) -> None:
+    from kata_oci.errors import ProfileError
+    from kata_oci.profiles.go.profile import PROFILE as GO
+
+    spec = spec_with({"io.kubernetes.cri.sandbox-id": "one"})
+    for fresh in (Engine.from_plugins(builtin_plugins), Engine.from_plugins(builtin_plugins)):
+        assert fresh._profiles is None  # the first call collects them through get_profile
+        assert kata_oci.container_type(spec, profile="go", engine=fresh) is GO.default_container_type
+        assert fresh._profiles is not None
+        assert kata_oci.container_type(spec, profile="go", engine=fresh) is GO.default_container_type
+        assert kata_oci.container_type(spec, profile=GO, engine=fresh) is GO.default_container_type
+        assert kata_oci.sandbox_id(spec, profile="go", engine=fresh) == "one"
+        assert (
+            kata_oci.container_type({}, profile="kata1", engine=fresh) is kata_oci.ContainerType.POD_SANDBOX
+        )
+        with pytest.raises(ProfileError):
+            kata_oci.container_type(spec, profile="nope", engine=fresh)
+        with pytest.raises(ProfileError):
+            kata_oci.sandbox_id(spec, profile="nope", engine=fresh)
