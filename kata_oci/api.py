@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import engine as _engine_module
@@ -27,9 +26,11 @@ from .engine import default_engine
 from .errors import ConfigError, ProfileError
 from .log import log
 from .profiles import DEFAULT_PROFILE, detect_profile, detection_scores, get_profile
-from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, SandboxPlan, find_config_file
+from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, SandboxPlan, find_config_path
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .engine import Engine
     from .overrides import OverridePlan
     from .sizing import Sizing
@@ -120,10 +121,10 @@ class ConfigChoice:
 
     # A frozen value class written out rather than a ``@dataclass``: importing
     # ``dataclasses`` costs ``kata-oci resolve`` ~1 ms (``inspect``, ``copy``).
-    __slots__ = ("how", "path", "profile", "scores", "source")
+    __slots__ = ("_path", "how", "profile", "scores", "source")
     _FIELDS = ("path", "profile", "source", "how", "scores")  # in the constructor's order
 
-    path: Path
+    _path: str | os.PathLike[str]
     profile: Profile
     source: str
     how: str
@@ -131,16 +132,29 @@ class ConfigChoice:
 
     def __init__(
         self,
-        path: Path,
+        path: str | os.PathLike[str],
         profile: Profile,
         source: str,
         how: str = "given",
         scores: Mapping[str, int] | None = None,
     ) -> None:
-        for name, value in zip(
-            self._FIELDS, (path, profile, source, how, {} if scores is None else scores), strict=True
-        ):
+        values = ("_path", path), ("profile", profile), ("source", source), ("how", how)
+        for name, value in (*values, ("scores", {} if scores is None else scores)):
             object.__setattr__(self, name, value)
+
+    @property
+    def path(self) -> Path:
+        """The file, a :class:`pathlib.Path` (built on first use: ``resolve`` needs only :attr:`filename`)."""
+        from pathlib import Path
+
+        if not isinstance(self._path, Path):
+            object.__setattr__(self, "_path", Path(self._path))
+        return self._path  # type: ignore[return-value]
+
+    @property
+    def filename(self) -> str:
+        """The file as text: ``str(choice.path)``, without importing :mod:`pathlib`."""
+        return str(self._path) if isinstance(self._path, str) else str(self.path)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a ConfigChoice is frozen")
@@ -179,7 +193,7 @@ class ConfigChoice:
 
     def describe(self) -> str:
         """One line for people: ``profile kata1 (detected from the configuration), file ... (argument)``."""
-        return f"profile {self.profile.name} ({self.why()}), file {self.path} ({self.source})"
+        return f"profile {self.profile.name} ({self.why()}), file {self.filename} ({self.source})"
 
 
 def _skeleton(text: str) -> dict[str, Any]:
@@ -197,7 +211,7 @@ def _skeleton(text: str) -> dict[str, Any]:
     return doc
 
 
-def _detect_file(path: Path, engine: Engine) -> tuple[Profile, Mapping[str, int]] | None:
+def _detect_file(path: str, engine: Engine) -> tuple[Profile, Mapping[str, int]] | None:
     """The profile detected from the file, or ``None`` when it cannot be read as TOML at all."""
     from .files import MAX_TOML_SIZE, parse_toml, read_regular_file
 
@@ -240,12 +254,14 @@ def find_runtime_config(
     eng = _engine(engine)
     chosen = None if profile is None else get_profile(profile, engine=eng)
     if path is not None:
-        file, source = Path(path), "argument"
+        from pathlib import Path
+
+        file, source = str(Path(path)), "argument"
     else:
-        found = find_config_file(env, chosen.config_paths if chosen else DEFAULT_CONFIG_PATHS)
+        found = find_config_path(env, chosen.config_paths if chosen else DEFAULT_CONFIG_PATHS)
         if found is None:
             fallback = chosen or get_profile(DEFAULT_PROFILE, engine=eng)
-            shipped = fallback.shipped_config()
+            shipped = fallback.shipped_config_file()
             if shipped is None:
                 raise ConfigError(
                     f"no configuration file found (${CONFIG_FILE_ENV} unset, none of "

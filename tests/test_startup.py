@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import kata_oci
+from kata_oci.api import ConfigChoice
 from kata_oci.profiles.go import detect as go_detect, loader as go_loader
 from kata_oci.profiles.go.hypervisors import HYPERVISOR_TYPES
 from kata_oci.profiles.go.schema import TomlHypervisor
@@ -47,3 +50,24 @@ def test_detecting_a_profile_imports_no_loader_of_another_profile() -> None:
         "kata_oci.profiles.rs.types",
     ):
         assert unwanted not in imported, unwanted
+
+
+def test_shipped_config_file_is_the_text_of_shipped_config() -> None:
+    for name in ("kata1", "go", "rs"):
+        profile = kata_oci.get_profile(name)
+        shipped = profile.shipped_config()
+        assert shipped is not None and shipped.is_file(), name
+        assert profile.shipped_config_file() == str(shipped), name
+
+
+def test_config_choice_path_is_a_path_built_on_first_use(tmp_path: Path) -> None:
+    profile = kata_oci.get_profile("go")
+    text = ConfigChoice(str(tmp_path / "c.toml"), profile, "argument")
+    path = ConfigChoice(tmp_path / "c.toml", profile, "argument")
+    assert text.filename == path.filename == str(tmp_path / "c.toml")
+    assert isinstance(text.path, Path) and text.path == tmp_path / "c.toml"
+    assert text == path
+    assert repr(text) == repr(path)
+    assert text.describe() == f"profile go (given), file {tmp_path / 'c.toml'} (argument)"
+    choice = kata_oci.find_runtime_config("./" + str(tmp_path / "c.toml").lstrip("/"), profile="go")
+    assert choice.filename == str(Path("./" + str(tmp_path / "c.toml").lstrip("/")))  # as Path prints it

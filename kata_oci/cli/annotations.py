@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.kata and "," in args.kata:
         return _several(args)
     choice, rc = common.runtime_choice(args.config, kata=args.kata, engine=common.engine(False))
-    config_path, profile = str(choice.path), choice.profile
+    config_path, profile = choice.filename, choice.profile
     rows = []
     for d in profile.declarations:
         enabled, pattern = profile.annotation_enabled(d.key, rc)

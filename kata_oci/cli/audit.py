@@ -199,8 +199,8 @@ class _Audit:
                     kata=getattr(self.args, "kata", None) or kata,
                     engine=self.engine,
                 )
-                self.configs[path, kata] = (str(choice.path), rc)
-                self.profiles[str(choice.path)] = choice.profile.name
+                self.configs[path, kata] = (choice.filename, rc)
+                self.profiles[choice.filename] = choice.profile.name
             except Exception as exc:
                 from kata_oci.errors import KataOCIError
 

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     choice, rc = common.runtime_choice(
         args.config, args.strict, host_checks=args.host_checks, kata=args.kata, engine=engine
     )
-    config_path = str(choice.path)
+    config_path = choice.filename
     conflicts = common.cri_conflicts(engine, spec)
     unread = common.unread(engine, spec)
     _, plan = plan_sandbox_config(

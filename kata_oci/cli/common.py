@@ -95,7 +95,7 @@ def runtime_config(
 ) -> tuple[str, Any]:
     """(the configuration file used, its RuntimeConfig): :func:`runtime_choice` without the choice."""
     choice, rc = runtime_choice(path, strict, host_checks=host_checks, kata=kata)
-    return str(choice.path), rc
+    return choice.filename, rc
 
 
 def runtime_choice(
@@ -160,7 +160,7 @@ def profile_for(kata: str | None, config: str | None, engine: Any = None) -> Any
 
 def config_line(choice: Any) -> str:
     """The header of a report: ``# configuration: FILE; profile: kata1 (Kata 1.13.0; detected ...)``."""
-    return f"# configuration: {choice.path}; profile: {profile_says(choice)}"
+    return f"# configuration: {choice.filename}; profile: {profile_says(choice)}"
 
 
 def profile_says(choice: Any) -> str:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             args.config, args.strict, host_checks=args.host_checks, kata=args.kata, engine=engine
         )
         if args.verbose:
-            output.note(f"configuration: {choice.path}; profile: {common.profile_says(choice)}")
+            output.note(f"configuration: {choice.filename}; profile: {common.profile_says(choice)}")
         result = engine.sandbox_config(
             spec,
             rc,

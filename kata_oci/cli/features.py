@@ -25,5 +25,5 @@ def run(args: argparse.Namespace) -> int:
 
     engine = common.engine(False, plugins=True)
     choice, rc = common.runtime_choice(args.config, kata=args.kata, engine=engine)
-    output.write_json(features_document(rc, config_path=str(choice.path), engine=engine))
+    output.write_json(features_document(rc, config_path=choice.filename, engine=engine))
     return common.EXIT_OK

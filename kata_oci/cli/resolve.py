@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc: dict[str, Any] = {
             "bundle": bundle,
-            "configuration": str(choice.path),
+            "configuration": choice.filename,
             "profile": profile.name,
             "container_type": str(found.container_type),
             "container_type_from": _answer(found.container_type_answer),
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
     lines.extend(f"not read:       {u}" for u in unread)
-    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.path}")
+    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.filename}")
     output.write_lines(lines)
     return _status(args, conflicts, unread)
 
@@ -143,7 +143,7 @@ def _show_own(
         output.write_json(
             {
                 "bundle": bundle,
-                "configuration": str(choice.path),
+                "configuration": choice.filename,
                 "profile": profile.name,
                 "container_type": own["container_type"],
                 "container_type_from": own["rules"],
@@ -171,7 +171,7 @@ def _show_own(
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
     lines.extend(f"not read:       {u}" for u in unread)
-    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.path}")
+    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.filename}")
     output.write_lines(lines)
     return _status(args, conflicts, unread)
 

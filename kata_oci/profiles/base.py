@@ -22,12 +22,13 @@ from __future__ import annotations
 import abc
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from kata_oci.types import ContainerType
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kata_oci.engine import Engine
     from kata_oci.overrides import Decision, OverridePlan
     from kata_oci.sizing import Sizing
@@ -40,6 +41,8 @@ __all__ = [
     "Profile",
     "SandboxPlan",
     "find_config_file",
+    "find_config_path",
+    "shipped_file",
 ]
 
 #: The ``kata_oci`` package directory: shipped data files are found relative to it
@@ -76,12 +79,29 @@ def find_config_file(
     item says which: ``"$KATA_CONF_FILE"`` or ``"default path"``. ``env``
     defaults to :data:`os.environ`.
     """
+    from pathlib import Path
+
+    found = find_config_path(env, paths)
+    return None if found is None else (Path(found[0]), found[1])
+
+
+def find_config_path(
+    env: Mapping[str, str] | None = None, paths: Sequence[str] = DEFAULT_CONFIG_PATHS
+) -> tuple[str, str] | None:
+    """:func:`find_config_file` with the path as text, as ``str(Path(...))`` would give it.
+
+    Without importing :mod:`pathlib` (~3 ms of ``kata-oci resolve``) when the
+    file is one of ``paths`` (absolute, normalised): ``$KATA_CONF_FILE`` is
+    normalised by :class:`pathlib.Path` as before.
+    """
     environ = os.environ if env is None else env
     if configured := environ.get(CONFIG_FILE_ENV):
-        return Path(configured), f"${CONFIG_FILE_ENV}"
+        from pathlib import Path
+
+        return str(Path(configured)), f"${CONFIG_FILE_ENV}"
     for candidate in paths:
         if os.path.exists(candidate):
-            return Path(candidate), "default path"
+            return candidate, "default path"
     return None
 
 
@@ -193,6 +213,11 @@ class Profile(abc.ABC):
     def shipped_config(self) -> Path | None:
         """The configuration kata-oci ships for this profile, used when no file is found."""
         return None
+
+    def shipped_config_file(self) -> str | None:
+        """:meth:`shipped_config` as text; the built-in profiles answer without :mod:`pathlib`."""
+        shipped = self.shipped_config()
+        return None if shipped is None else str(shipped)
 
     def find_config_file(self, env: Mapping[str, str] | None = None) -> Path | None:
         """The configuration file this Kata would use, or ``None`` when there is none.

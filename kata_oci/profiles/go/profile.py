@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kata_oci.profiles.base import Profile, SandboxPlan
 from kata_oci.types import ContainerType
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kata_oci.engine import Engine
     from kata_oci.overrides import OverridePlan
     from kata_oci.sizing import Sizing
@@ -69,9 +70,14 @@ class GoProfile(Profile):
         :data:`.loader.DEFAULT_CONFIG_RESOURCE`, found without importing the
         loader: ``kata-oci resolve`` needs only its name, and starts fast.
         """
+        from pathlib import Path
+
+        return Path(self.shipped_config_file())
+
+    def shipped_config_file(self) -> str:
         from kata_oci.profiles.base import shipped_file
 
-        return Path(shipped_file("data/kata4-go/configuration-qemu.toml"))
+        return shipped_file("data/kata4-go/configuration-qemu.toml")
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .detect import detect

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +16,8 @@ from kata_oci.profiles.base import Profile, SandboxPlan
 from kata_oci.types import ContainerType
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kata_oci.annotations import Declaration
     from kata_oci.config import RuntimeConfig
     from kata_oci.engine import Engine
@@ -114,9 +115,14 @@ class Kata1Profile(Profile):
         :data:`kata_oci.configfile.DEFAULT_CONFIG_RESOURCE`, found without
         importing the loader (``kata-oci resolve`` only needs its name).
         """
+        from pathlib import Path
+
+        return Path(self.shipped_config_file())
+
+    def shipped_config_file(self) -> str:
         from kata_oci.profiles.base import shipped_file
 
-        return Path(shipped_file("data/configuration.toml"))
+        return shipped_file("data/configuration.toml")
 
     def detect(self, doc: Mapping[str, Any]) -> int:
         from .detect import detect

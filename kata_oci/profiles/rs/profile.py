@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
@@ -23,6 +22,8 @@ from kata_oci.profiles.base import Profile, SandboxPlan
 from kata_oci.types import ContainerType
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kata_oci.engine import Engine
     from kata_oci.overrides import OverridePlan
     from kata_oci.sizing import Sizing
@@ -95,12 +96,13 @@ class RsProfile(Profile):
 
     def shipped_config(self) -> Path:
         """Kata 4.1's generated ``configuration-qemu-runtime-rs.toml``, shipped inside kata-oci."""
-        return (
-            Path(__file__).resolve().parents[2]
-            / "data"
-            / "kata4-runtime-rs"
-            / "configuration-qemu-runtime-rs.toml"
-        )
+        from pathlib import Path
+
+        return Path(self.shipped_config_file())
+
+    def shipped_config_file(self) -> str:
+        package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+        return os.path.join(package, "data", "kata4-runtime-rs", "configuration-qemu-runtime-rs.toml")
 
     def enable_annotations(self, runtime_config: Any) -> list[str]:
         """``security_info.enable_annotations`` of the hypervisor table in use (none: ``[]``)."""
