@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kata_oci.profiles.base import Profile, SandboxPlan
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
     from .types import RuntimeConfig
 
 __all__ = ["PROFILE", "GoProfile"]
+
+_sandbox_module: ModuleType | None = None
+
+
+def _sandbox() -> Any:
+    """:mod:`.sandbox`, imported on first use (once: a function-level import costs ~0.3 us a call)."""
+    global _sandbox_module
+    if _sandbox_module is None:
+        from . import sandbox
+
+        _sandbox_module = sandbox
+    return _sandbox_module
 
 
 class GoProfile(Profile):
@@ -95,9 +108,8 @@ class GoProfile(Profile):
         detach: bool = False,
     ) -> ContainerConfig:
         """Kata 4.1's ``ContainerConfig`` (its command has no console: ``console`` is not used)."""
-        from .sandbox import container_config
-
-        return container_config(spec, bundle_path, cid, detach, engine=engine)
+        config: ContainerConfig = _sandbox().container_config(spec, bundle_path, cid, detach, engine=engine)
+        return config
 
     def plan_sandbox_config(
         self,
@@ -112,9 +124,7 @@ class GoProfile(Profile):
         systemd_cgroup: bool = False,
         strict: bool = False,
     ) -> SandboxPlan:
-        from .sandbox import plan_sandbox_config
-
-        base, plan = plan_sandbox_config(
+        base, plan = _sandbox().plan_sandbox_config(
             spec, runtime_config, bundle_path, cid, detach=detach, systemd_cgroup=systemd_cgroup,
             engine=engine, strict=strict,
         )  # fmt: skip
@@ -133,12 +143,11 @@ class GoProfile(Profile):
         systemd_cgroup: bool = False,
         strict: bool = False,
     ) -> SandboxConfig:
-        from .sandbox import sandbox_config
-
-        return sandbox_config(
+        sandbox: SandboxConfig = _sandbox().sandbox_config(
             spec, runtime_config, bundle_path, cid, detach=detach, systemd_cgroup=systemd_cgroup,
             engine=engine, strict=strict,
         )  # fmt: skip
+        return sandbox
 
     def plan_annotations(
         self,
