@@ -66,9 +66,8 @@ def read_regular_file(
             raise PermissionError(
                 errno.EPERM, f"not owned by uid {owner}, or writable by others", os.fspath(path)
             )
-        too_big = OSError(errno.EFBIG, f"more than {limit} bytes, the most kata-oci reads", os.fspath(path))
         if st.st_size > limit:
-            raise too_big
+            raise _too_big(path, limit)
         # Ask for the whole file at once (st_size + 1 sees it end), never more than the limit.
         chunks = []
         total = 0
@@ -78,10 +77,14 @@ def read_regular_file(
             total += len(chunk)
             want = min(1 << 16, limit + 1 - total) or 1
         if total > limit:
-            raise too_big
+            raise _too_big(path, limit)
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _too_big(path: str | os.PathLike[str], limit: int) -> OSError:
+    return OSError(errno.EFBIG, f"more than {limit} bytes, the most kata-oci reads", os.fspath(path))
 
 
 # --------------------------------------------------------------------------
