@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kata_oci import golang
-from kata_oci.config import NetInterworkingModel, Param, deserialize_params
+from kata_oci.config import NetInterworkingModel, Param
 from kata_oci.errors import ConfigError, KataOCIError
 from kata_oci.overrides import (
     AnnotationTable,
@@ -120,10 +120,13 @@ def _parse_path(decl: Declaration, raw: str, ctx: Context) -> Any:
 
 
 def _parse_kernel_params(decl: Declaration, raw: str, ctx: Context) -> Any:
-    params = deserialize_params(golang.fields(raw))
-    for p in params:
-        if not p.key:
-            raise Rejected(f"kernel parameter {_shown('=' + p.value)!r} has an empty key")
+    """``vc.DeserializeParams(strings.Fields(raw))``, refusing an empty key (one loop)."""
+    params = []
+    for item in golang.fields(raw):  # never "": deserialize_params' skip is not needed
+        key, _, value = item.partition("=")
+        if not key:
+            raise Rejected(f"kernel parameter {_shown('=' + value)!r} has an empty key")
+        params.append(Param(key=key, value=value))
     return params
 
 
@@ -450,6 +453,14 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
     ):
         return _scalar_planner(decl, parse, checks, parts, when is When.POSITIVE)
     if (
+        decl.kind is Kind.KERNEL_PARAMS
+        and when is When.NON_EMPTY
+        and effect is Effect.REPLACE_PARAMS
+        and not checks
+        and len(parts) == 2
+    ):
+        return _kernel_params_planner(decl, parse, parts)
+    if (
         decl.kind in (Kind.STRING, Kind.CHOICE, Kind.LIST)
         and when in (When.ALWAYS, When.NON_EMPTY)
         and effect is Effect.SET
@@ -554,17 +565,38 @@ def _text_planner(
     return text_planner
 
 
+def _kernel_params_planner(
+    decl: Declaration, parse: _Parser, parts: tuple[str, ...]
+) -> Callable[[str, Context], tuple[Any, Any]]:
+    """``kernel_params``: "" keeps the configured ones; each parsed parameter replaces its key's."""
+    head, attr = parts
+
+    def kernel_params_planner(raw: str, ctx: Context) -> tuple[Any, Any]:
+        if raw == "":
+            raise Ignored('"" keeps the configured value')
+        value = parse(decl, raw, ctx)
+        old = getattr(getattr(ctx.sandbox, head), attr)
+        return old, _replace_params(old, value)
+
+    return kernel_params_planner
+
+
 # -- checks across keys, in Kata's order -------------------------------------------------------
 
 _HYP = "hypervisor_config"
 
 
+_NO_CHANGES: Mapping[str, Any] = {}
+
+
 def _finish(f: Finish) -> None:
-    hyp = f.groups.get(_HYP, {})
+    hyp = f.groups.get(_HYP, _NO_CHANGES)
+    base = f.sandbox.hypervisor_config
     present = f.annotations
     # addHypervisorBlockOverrides: logical sector size <= physical
-    logical = f.value(_HYP, "block_device_logical_sector_size")
-    physical = f.value(_HYP, "block_device_physical_sector_size")
+    # (each field is read from the updates, else the sandbox: Finish.value, inlined on this hot path)
+    logical = hyp.get("block_device_logical_sector_size", base.block_device_logical_sector_size)
+    physical = hyp.get("block_device_physical_sector_size", base.block_device_physical_sector_size)
     if logical and physical and logical > physical:
         reason = f"logical sector size ({logical}) must not be larger than physical ({physical})"
         keys = [
@@ -578,7 +610,9 @@ def _finish(f: Finish) -> None:
         else:
             f.fail(ConfigError(f"invalid sector sizes: {reason}", key="block_device_logical_sector_size"))
     # addHypervisorVirtioFsOverrides: virtio-fs needs a daemon
-    if f.value(_HYP, "shared_fs") == "virtio-fs" and not f.value(_HYP, "virtio_fs_daemon"):
+    if hyp.get("shared_fs", base.shared_fs) == "virtio-fs" and not hyp.get(
+        "virtio_fs_daemon", base.virtio_fs_daemon
+    ):
         keys = [k for k in (t.SHARED_FS, t.VIRTIO_FS_DAEMON) if k in present and _applied(f, k)]
         if keys:
             for k in keys:
