@@ -52,14 +52,6 @@ __all__ = [
 _DEVICE_TYPES = ("c", "b", "u", "p")
 
 
-def _engine(engine: Engine | None) -> Engine:
-    if engine is not None:
-        return engine
-    from .engine import default_engine
-
-    return default_engine()
-
-
 def _cmd_envs(env: Sequence[str] | None) -> list[EnvVar]:
     """``process.env`` as EnvVars: split at the first ``=``; entries without one are skipped."""
     if not env:
@@ -99,7 +91,7 @@ def container_config(
     console: str = "",
     detach: bool = False,
     *,
-    engine: Engine | None = None,
+    engine: Engine,
 ) -> ContainerConfig:
     """Convert a spec into a Kata ``ContainerConfig`` (Go's ``oci.ContainerConfig``).
 
@@ -108,7 +100,8 @@ def container_config(
     decimal strings); mounts are read-only when their options hold ``ro``;
     devices must be of type ``c``, ``b``, ``u`` or ``p`` with a path
     (:class:`DeviceError` otherwise). The container type comes from the CRI
-    plugins of ``engine`` (the default engine when ``None``). ``spec`` is kept
+    plugins of ``engine`` (:func:`kata_oci.container_config` passes the
+    default engine). ``spec`` is kept
     as ``custom_spec`` and never modified.
 
     Raises :class:`SpecError` naming ``$.root`` or ``$.process`` when missing,
@@ -144,7 +137,7 @@ def container_config(
         no_new_privileges=process.no_new_privileges,
     )
     devices = [_device_info(i, d) for i, d in enumerate(linux.devices or ())]
-    ctype = _engine(engine).container_type(spec)
+    ctype = engine.container_type(spec)
     return ContainerConfig(
         id=cid,
         root_fs=RootFs(target=target, mounted=True),
@@ -225,7 +218,7 @@ def sandbox_config(
     detach: bool = False,
     systemd_cgroup: bool = False,
     *,
-    engine: Engine | None = None,
+    engine: Engine,
     strict_annotations: bool = False,
 ) -> SandboxConfig:
     """Convert a spec into a Kata ``SandboxConfig`` (Go's ``oci.SandboxConfig``).
@@ -237,12 +230,13 @@ def sandbox_config(
     rejected one). Neither ``spec`` nor ``runtime_config`` is modified; the
     result shares the runtime configuration's unchanged sub-values (treat it
     as read-only, or copy it). ``strict_annotations`` rejects unknown
-    ``io.katacontainers.`` keys instead of warning about them.
+    ``io.katacontainers.`` keys instead of warning about them. The CRI
+    plugins and experimental features are ``engine``'s
+    (:func:`kata_oci.sandbox_config` passes the default engine).
     """
-    eng = _engine(engine)
-    base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, eng)
+    base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, engine)
     return apply_overrides(
-        spec.annotations, base, runtime_config, features=eng.features, strict=strict_annotations
+        spec.annotations, base, runtime_config, features=engine.features, strict=strict_annotations
     )
 
 
@@ -255,7 +249,7 @@ def plan_sandbox_config(
     detach: bool = False,
     systemd_cgroup: bool = False,
     *,
-    engine: Engine | None = None,
+    engine: Engine,
     strict_annotations: bool = False,
 ) -> tuple[SandboxConfig, OverridePlan]:
     """The sandbox configuration before annotation overrides, and what each override would do.
@@ -264,10 +258,9 @@ def plan_sandbox_config(
     decisions say, per ``io.katacontainers.`` annotation, whether it applies
     (old and new value), is rejected (and why), ignored or unknown.
     """
-    eng = _engine(engine)
-    base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, eng)
+    base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, engine)
     plan = plan_overrides(
-        spec.annotations, base, runtime_config, features=eng.features, strict=strict_annotations
+        spec.annotations, base, runtime_config, features=engine.features, strict=strict_annotations
     )
     return base, plan
 

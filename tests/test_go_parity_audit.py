@@ -233,9 +233,11 @@ def test_block_devices_are_not_probed_unless_asked(monkeypatch: pytest.MonkeyPat
             devices=[kata_oci.spec.LinuxDevice(type="b", path="/dev/vda", major=8, minor=0)],
         ),
     )
-    (dev,) = gosb.container_config(spec, "/b", "c").device_infos
+    (dev,) = gosb.container_config(spec, "/b", "c", engine=kata_oci.default_engine()).device_infos
     assert dev.read_only is False and asked == []
-    (dev,) = gosb.container_config(spec, "/b", "c", probe_block_devices=True).device_infos
+    (dev,) = gosb.container_config(
+        spec, "/b", "c", engine=kata_oci.default_engine(), probe_block_devices=True
+    ).device_infos
     assert dev.read_only is True and asked == [(8, 0)]
 
 
@@ -310,7 +312,7 @@ def test_custom_spec_is_the_callers_spec_unmodified() -> None:
         process=kata_oci.spec.Process(cwd="/"),
         linux=kata_oci.spec.Linux(resources=kata_oci.spec.LinuxResources()),
     )
-    container = gosb.container_config(spec, "/b", "cid")
+    container = gosb.container_config(spec, "/b", "cid", engine=kata_oci.default_engine())
     assert container.custom_spec is spec and spec.annotations == {"x": "y"}
     assert container.annotations == {
         "x": "y",

@@ -84,7 +84,9 @@ def test_plan_sandbox_config_applies_static_resources() -> None:
     assert sandbox.sandbox_resources == SandboxResourceSizing(
         workload_cpus=2.0, base_cpus=1.0, workload_mem_mb=1024, base_mem_mb=4096
     )
-    assert msgspec.to_builtins(gosb.sandbox_config(spec, config, "/b", "cid")) == msgspec.to_builtins(sandbox)
+    assert msgspec.to_builtins(
+        gosb.sandbox_config(spec, config, "/b", "cid", engine=kata_oci.default_engine())
+    ) == msgspec.to_builtins(sandbox)
 
 
 def test_plan_annotations_gives_kata_4_1_verdicts() -> None:
@@ -144,7 +146,7 @@ def test_sized_runtime_config_is_the_shims_step() -> None:
 def test_runtime_sandbox_carries_what_sandbox_config_copies() -> None:
     config = PROFILE.load_runtime_config(PROFILE.shipped_config())
     alone = gosb.runtime_sandbox(config)
-    full = gosb.sandbox_config(_spec(), config, "/b", "cid")
+    full = gosb.sandbox_config(_spec(), config, "/b", "cid", engine=kata_oci.default_engine())
     for field in ("hypervisor_type", "hypervisor_config", "agent_config", "vfio_mode", "sandbox_cgroup_only"):
         assert getattr(alone, field) == getattr(full, field), field
 

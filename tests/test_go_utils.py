@@ -164,7 +164,15 @@ def test_minimal_sandbox_config(tmp_path: Path) -> None:
         annotations={t.BUNDLE_PATH_KEY: str(bundle)},
         systemd_cgroup=True,
     )
-    got = gosb.sandbox_config(spec, runtime, str(bundle), CONTAINER_ID, detach=False, systemd_cgroup=True)
+    got = gosb.sandbox_config(
+        spec,
+        runtime,
+        str(bundle),
+        CONTAINER_ID,
+        detach=False,
+        systemd_cgroup=True,
+        engine=kata_oci.default_engine(),
+    )
     assert msgspec.to_builtins(got) == msgspec.to_builtins(expected)
     assert got == expected
 
@@ -189,9 +197,9 @@ def test_container_type(key: str, value: str, expected: str | None) -> None:
     spec = Spec(annotations={key: value})
     if expected is None:
         with pytest.raises(kata_oci.ContainerTypeError):
-            gosb._container_type(spec, None)
+            gosb._container_type(spec, kata_oci.default_engine())
     else:
-        assert gosb._container_type(spec, None) == expected
+        assert gosb._container_type(spec, kata_oci.default_engine()) == expected
 
 
 def test_sandbox_id_successful() -> None:
@@ -625,10 +633,10 @@ def test_is_crio_container_manager(value: str, expected: bool) -> None:
     """TestIsCRIOContainerManager: a CRI-O container type key with a value CRI-O writes."""
     spec = Spec(annotations={"io.kubernetes.cri-o.ContainerType": value})
     if expected:
-        assert gosb._container_type(spec, None) in ("pod_sandbox", "pod_container")
+        assert gosb._container_type(spec, kata_oci.default_engine()) in ("pod_sandbox", "pod_container")
     else:
         with pytest.raises(kata_oci.ContainerTypeError):
-            gosb._container_type(spec, None)
+            gosb._container_type(spec, kata_oci.default_engine())
 
 
 @pytest.mark.parametrize(
@@ -728,7 +736,7 @@ def _sizing(memory: str, quota: str, period: str, shares: str | None = None) -> 
 )
 def test_calculate_sandbox_sizing(spec: Spec | None, cpu: float, mem: int) -> None:
     """TestCalculateSandboxSizing."""
-    got = calculate_sandbox_sizing(spec)
+    got = calculate_sandbox_sizing(spec, engine=kata_oci.default_engine())
     assert (got.vcpus, got.memory_mb) == (cpu, mem)
 
 

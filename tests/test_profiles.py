@@ -488,7 +488,9 @@ def test_sandbox_config_through_the_profile_is_kata1s(kata1_rc: kata_oci.Runtime
     from kata_oci import convert
 
     spec = _spec({"io.katacontainers.config.hypervisor.default_vcpus": "2"})
-    expected = kata_oci.to_json(convert.sandbox_config(spec, kata1_rc, "/b", "c1"))
+    expected = kata_oci.to_json(
+        convert.sandbox_config(spec, kata1_rc, "/b", "c1", engine=kata_oci.default_engine())
+    )
     assert kata_oci.to_json(kata_oci.sandbox_config(spec, kata1_rc, "/b", "c1")) == expected
     assert kata_oci.to_json(kata_oci.sandbox_config(spec, kata1_rc, "/b", "c1", profile="kata1")) == expected
     plan = kata_oci.plan_sandbox_config(spec, kata1_rc, "/b", "c1")

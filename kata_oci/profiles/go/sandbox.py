@@ -307,12 +307,8 @@ def _device_info(
 SINGLE_CONTAINER = ContainerType.SINGLE_CONTAINER
 
 
-def _container_type(spec: Spec, engine: Engine | None) -> ContainerType:
-    """Kata 4.1's ``ContainerType``: the CRI plugins decide; no CRI key is a single container."""
-    if engine is None:
-        from kata_oci.engine import default_engine
-
-        engine = default_engine()
+def _container_type(spec: Spec, engine: Engine) -> ContainerType:
+    """Kata 4.1's ``ContainerType``: ``engine``'s CRI plugins decide; no CRI key is a single container."""
     return engine.container_type(spec, default=SINGLE_CONTAINER)
 
 
@@ -322,11 +318,12 @@ def container_config(
     cid: str,
     detach: bool = False,
     *,
-    engine: Engine | None = None,
+    engine: Engine,
     probe_block_devices: bool = False,
 ) -> ContainerConfig:
     """Convert a spec into a Kata 4.1 ``ContainerConfig`` (Go's ``oci.ContainerConfig``).
 
+    The container type is ``engine``'s CRI plugins' answer.
     ``probe_block_devices`` asks the host whether each block device is
     read-only (BLKROGET on ``/dev/block/M:m``), as Kata does on the node;
     off, only the spec's cgroup device rules say so. Raises
@@ -418,7 +415,7 @@ def _base_sandbox(
     cid: str,
     detach: bool,
     systemd_cgroup: bool,
-    engine: Engine | None,
+    engine: Engine,
     probe_block_devices: bool,
 ) -> SandboxConfig:
     container = container_config(
@@ -578,7 +575,7 @@ def sandbox_config(
     *,
     detach: bool = False,
     systemd_cgroup: bool = False,
-    engine: Engine | None = None,
+    engine: Engine,
     strict: bool = False,
     probe_block_devices: bool = False,
 ) -> SandboxConfig:
@@ -606,7 +603,7 @@ def plan_sandbox_config(
     *,
     detach: bool = False,
     systemd_cgroup: bool = False,
-    engine: Engine | None = None,
+    engine: Engine,
     strict: bool = False,
     probe_block_devices: bool = False,
 ) -> tuple[SandboxConfig, OverridePlan]:
