@@ -80,7 +80,7 @@ _EXPORTS: dict[str, str] = {
     # Kata configuration files (load_runtime_config follows the file's profile)
     "load_runtime_config": "api",
     "find_runtime_config": "api",
-    "runtime_config_from_toml": "configfile",
+    "runtime_config_from_toml": "api",
     "find_config_file": "configfile",
     "HostChecks": "hostchecks",
     "read_toml": "files",
@@ -96,8 +96,8 @@ _EXPORTS: dict[str, str] = {
     "status_to_oci_state": "convert",
     "get_oci_config": "convert",
     # annotation overrides
-    "apply_overrides": "overrides",
-    "plan_overrides": "overrides",
+    "apply_overrides": "api",
+    "plan_overrides": "api",
     "OverridePlan": "overrides",
     "Decision": "overrides",
     "Outcome": "overrides",
@@ -117,7 +117,7 @@ _EXPORTS: dict[str, str] = {
     "cri_container_types": "identity",
     # pod identity and sizing
     "PodIdentity": "pod",
-    "pod_identity": "pod",
+    "pod_identity": "api",
     "CRIConflictError": "pod",
     "Sizing": "sizing",
     "calculate_sandbox_sizing": "api",
@@ -169,6 +169,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .api import (
         ConfigChoice as ConfigChoice,
+        apply_overrides as apply_overrides,
         calculate_container_sizing as calculate_container_sizing,
         calculate_sandbox_sizing as calculate_sandbox_sizing,
         container_config as container_config,
@@ -176,7 +177,10 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         find_runtime_config as find_runtime_config,
         load_runtime_config as load_runtime_config,
         plan_annotations as plan_annotations,
+        plan_overrides as plan_overrides,
         plan_sandbox_config as plan_sandbox_config,
+        pod_identity as pod_identity,
+        runtime_config_from_toml as runtime_config_from_toml,
         runtime_profile as runtime_profile,
         sandbox_config as sandbox_config,
         sandbox_id as sandbox_id,
@@ -201,10 +205,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         ShimConfig as ShimConfig,
         ShimType as ShimType,
     )
-    from .configfile import (
-        find_config_file as find_config_file,
-        runtime_config_from_toml as runtime_config_from_toml,
-    )
+    from .configfile import find_config_file as find_config_file
     from .convert import (
         env_vars as env_vars,
         get_oci_config as get_oci_config,
@@ -276,13 +277,10 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         Decision as Decision,
         Outcome as Outcome,
         OverridePlan as OverridePlan,
-        apply_overrides as apply_overrides,
-        plan_overrides as plan_overrides,
     )
     from .pod import (
         CRIConflictError as CRIConflictError,
         PodIdentity as PodIdentity,
-        pod_identity as pod_identity,
     )
     from .profiles import (
         Profile as Profile,

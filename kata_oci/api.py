@@ -13,6 +13,12 @@ seed's rules, so Kata 1.x code keeps its answers.
 The profiles' own code is in their packages; the ``kata1`` functions these
 call are :mod:`kata_oci.convert`, :mod:`kata_oci.identity`,
 :mod:`kata_oci.sizing` and :mod:`kata_oci.configfile`.
+
+This is where the default engine is reached: the functions beneath take the
+engine (or its features) as an argument. ``pod_identity``, ``plan_overrides``,
+``apply_overrides`` and ``runtime_config_from_toml`` are here for that alone,
+handing the default engine's plugins or features to :mod:`kata_oci.engine`,
+:mod:`kata_oci.overrides` and :mod:`kata_oci.configfile`.
 """
 
 from __future__ import annotations
@@ -31,14 +37,18 @@ from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, Sandb
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .config import Feature, RuntimeConfig
     from .engine import Engine
-    from .overrides import OverridePlan
+    from .hints import KeyIndex
+    from .overrides import AnnotationTable, OverridePlan
+    from .pod import PodIdentity
     from .sizing import Sizing
     from .spec import Spec
     from .types import ContainerType
 
 __all__ = [
     "ConfigChoice",
+    "apply_overrides",
     "calculate_container_sizing",
     "calculate_sandbox_sizing",
     "container_config",
@@ -46,7 +56,10 @@ __all__ = [
     "find_runtime_config",
     "load_runtime_config",
     "plan_annotations",
+    "plan_overrides",
     "plan_sandbox_config",
+    "pod_identity",
+    "runtime_config_from_toml",
     "runtime_profile",
     "sandbox_config",
     "sandbox_id",
@@ -309,6 +322,28 @@ def load_runtime_config(
     return choice.profile.load_runtime_config(choice.path, **options)
 
 
+def runtime_config_from_toml(
+    data: str | bytes,
+    *,
+    file: str | None = None,
+    strict: bool = False,
+    builtin: bool = False,
+    host_checks: Any = _UNSET,
+    engine: Engine | None = None,
+) -> RuntimeConfig:
+    """Kata 1.x configuration text as a :class:`~kata_oci.RuntimeConfig`.
+
+    :func:`kata_oci.configfile.runtime_config_from_toml`, ``experimental``
+    naming the default engine's experimental features (or ``engine``'s).
+    """
+    from .configfile import runtime_config_from_toml as kata1_from_toml
+
+    options: dict[str, Any] = {} if host_checks is _UNSET else {"host_checks": host_checks}
+    return kata1_from_toml(
+        data, file=file, strict=strict, builtin=builtin, features=_engine(engine).features, **options
+    )
+
+
 # -- conversion -----------------------------------------------------------------------------
 
 
@@ -400,6 +435,52 @@ def plan_annotations(
     )
 
 
+def plan_overrides(
+    annotations: Mapping[str, str] | None,
+    sandbox: Any,
+    runtime_config: Any,
+    *,
+    features: Mapping[str, Feature] | None = None,
+    strict: bool = False,
+    key_index: KeyIndex | None = None,
+    table: AnnotationTable | None = None,
+    engine: Engine | None = None,
+) -> OverridePlan:
+    """:func:`kata_oci.overrides.plan_overrides`, ``features`` defaulting to the default engine's.
+
+    (Or ``engine``'s.) The applier beneath takes the features it is given.
+    """
+    from . import overrides
+
+    feats = _engine(engine).features if features is None else features
+    return overrides.plan_overrides(
+        annotations, sandbox, runtime_config, features=feats, strict=strict, key_index=key_index, table=table
+    )
+
+
+def apply_overrides(
+    annotations: Mapping[str, str] | None,
+    sandbox: Any,
+    runtime_config: Any,
+    *,
+    features: Mapping[str, Feature] | None = None,
+    strict: bool = False,
+    key_index: KeyIndex | None = None,
+    table: AnnotationTable | None = None,
+    engine: Engine | None = None,
+) -> Any:
+    """:func:`kata_oci.overrides.apply_overrides`, ``features`` defaulting to the default engine's.
+
+    (Or ``engine``'s.) The applier beneath takes the features it is given.
+    """
+    from . import overrides
+
+    feats = _engine(engine).features if features is None else features
+    return overrides.apply_overrides(
+        annotations, sandbox, runtime_config, features=feats, strict=strict, key_index=key_index, table=table
+    )
+
+
 def container_config(
     spec: Spec,
     bundle_path: str,
@@ -478,6 +559,21 @@ def calculate_sandbox_sizing(
     """
     eng = _engine(engine)
     return _kata1(profile, eng).calculate_sandbox_sizing(spec, engine=eng, strict=strict)
+
+
+def pod_identity(
+    spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None, engine: Engine | None = None
+) -> PodIdentity:
+    """The pod and container names from the CRI annotations, asking the default engine's plugins.
+
+    The first CRI plugin, in Kata's order, that finds any of its identity
+    annotations answers, and :attr:`~kata_oci.PodIdentity.plugin` names it;
+    none gives an empty :class:`~kata_oci.PodIdentity`. Disagreeing later
+    plugins are logged (``cri_conflict``) and listed in
+    :attr:`~kata_oci.PodIdentity.conflicts`, or with ``strict`` raise
+    :class:`~kata_oci.CRIConflictError`. ``engine`` asks its plugins instead.
+    """
+    return _engine(engine).pod_identity(spec, strict=strict)
 
 
 def calculate_container_sizing(

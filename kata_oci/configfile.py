@@ -64,7 +64,9 @@ What is copied from Go exactly
   absent or empty model stays the zero value
   :attr:`~kata_oci.NetInterworkingModel.DEFAULT` (Go's ``initConfig`` quirk),
   while ``"default"`` gives ``TCFILTER``. Experimental features are looked up
-  by name among the features registered with the default engine.
+  by name among the ``features`` the caller passes (an engine's: the
+  ``kata1`` profile of an engine passes that engine's; none given, Kata 1.x's
+  own, ``newstore``).
 * **Agent, proxy, shim**: only the ``kata`` name is accepted; an absent
   ``[agent.kata]`` gives an empty :class:`~kata_oci.KataAgentConfig`, an absent
   ``[shim.kata]`` no shim configuration (Go's ``nil``). When the hypervisor
@@ -1258,13 +1260,22 @@ def _default_hypervisor_config() -> HypervisorConfig:
 class _Loader:
     """One run of Go's ``LoadConfiguration`` over a decoded file."""
 
-    def __init__(self, toml: TomlConfig, doc: _Doc, *, host: HostChecks | None, builtin: bool) -> None:
+    def __init__(
+        self,
+        toml: TomlConfig,
+        doc: _Doc,
+        *,
+        host: HostChecks | None,
+        builtin: bool,
+        features: Mapping[str, Feature] | None,
+    ) -> None:
         self.toml = toml
         self.doc = doc
         self.facts = host
         self.host = host if host is not None and host.check_files else None
         self.checking = self.host is not None  # Kata's host checks are on
         self.builtin = builtin
+        self.features = features
         self.hypervisor_name: str | None = None
 
     def error(self, reason: str, *key: str) -> ConfigError:
@@ -1471,9 +1482,11 @@ class _Loader:
     def experimental(self, names: list[str]) -> list[Feature]:
         if not names:
             return []
-        from .engine import default_engine
+        registered = self.features
+        if registered is None:
+            from .experimental import kata1_features
 
-        registered = default_engine().features
+            registered = kata1_features()
         features = []
         for name in names:
             feature = registered.get(name)
@@ -1601,6 +1614,7 @@ def runtime_config_from_toml(
     strict: bool = False,
     builtin: bool = False,
     host_checks: HostChecks | _Legacy | None = FROM_STRICT,
+    features: Mapping[str, Feature] | None = None,
 ) -> RuntimeConfig:
     """Map configuration text onto a :class:`RuntimeConfig`, as :func:`load_runtime_config` does.
 
@@ -1611,7 +1625,7 @@ def runtime_config_from_toml(
     unknown: list[tuple[str, ...]] = []
     toml = _decode(doc, unknown)
     warnings = _report_unknown(doc, unknown, strict=strict)
-    config = _Loader(toml, doc, host=_host(strict, host_checks), builtin=builtin).load()
+    config = _Loader(toml, doc, host=_host(strict, host_checks), builtin=builtin, features=features).load()
     config.warnings = tuple(warnings)
     return config
 
@@ -1626,6 +1640,7 @@ def load_runtime_config(
     strict: bool = False,
     builtin: bool = False,
     host_checks: HostChecks | _Legacy | None = FROM_STRICT,
+    features: Mapping[str, Feature] | None = None,
 ) -> RuntimeConfig:
     """Load a Kata 1.x ``configuration.toml`` as Kata's ``LoadConfiguration`` does.
 
@@ -1639,6 +1654,9 @@ def load_runtime_config(
     ``strict``.
     ``builtin`` applies containerd-shim-kata-v2's rules (built-in proxy and
     shim, long-lived agent connection) instead of the ``kata-runtime`` CLI's.
+    ``features`` are the registered experimental features ``experimental``
+    may name (an engine's; ``None``: Kata 1.x's own,
+    :func:`kata_oci.experimental.kata1_features`).
 
     Raises :class:`ConfigError` for a missing or unreadable file, a TOML syntax
     error, a wrong type, a value out of range or a setting Kata would refuse.
@@ -1658,5 +1676,5 @@ def load_runtime_config(
         # Go's parser reads bytes that are not UTF-8 inside strings and comments (see go_toml_text)
         data = read_regular_file(file, MAX_CONFIG_FILE_SIZE)
     return runtime_config_from_toml(
-        data, file=str(file), strict=strict, builtin=builtin, host_checks=host_checks
+        data, file=str(file), strict=strict, builtin=builtin, host_checks=host_checks, features=features
     )

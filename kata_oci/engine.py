@@ -426,7 +426,7 @@ class Engine:
                         plugin,
                         f"profile {profile.name!r} is already declared by plugin {owners[profile.name]!r}",
                     )
-                found[profile.name] = profile
+                found[profile.name] = profile.for_engine(self)
                 owners[profile.name] = plugin
         self._profile_owners = owners
         return found

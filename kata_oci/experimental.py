@@ -11,7 +11,7 @@ import re
 from .config import Feature
 from .hookspecs import hookimpl
 
-__all__ = ["FEATURE_NAME", "NEW_STORE", "check_feature"]
+__all__ = ["FEATURE_NAME", "NEW_STORE", "check_feature", "kata1_features"]
 
 #: The form of a feature name (Kata's ``nameRegStr``).
 FEATURE_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -24,6 +24,11 @@ NEW_STORE = Feature(
     ),
     exp_release="2.0",
 )
+
+
+def kata1_features() -> dict[str, Feature]:
+    """The features Kata 1.x registers itself, by name: what the kata1 loader knows without an engine."""
+    return {NEW_STORE.name: NEW_STORE}
 
 
 def check_feature(feature: object) -> str | None:

@@ -753,15 +753,16 @@ def plan_overrides(
     sandbox: Any,
     runtime_config: Any,
     *,
-    features: Mapping[str, Feature] | None = None,
+    features: Mapping[str, Feature],
     strict: bool = False,
     key_index: KeyIndex | None = None,
     table: AnnotationTable | None = None,
 ) -> OverridePlan:
     """Decide what every Kata annotation does to ``sandbox``, changing nothing.
 
-    ``features`` are the registered experimental features by name (the
-    default engine's when ``None``); ``strict`` rejects unknown
+    ``features`` are the registered experimental features by name (an
+    engine's ``features``: :func:`kata_oci.plan_overrides` passes the default
+    engine's); ``strict`` rejects unknown
     ``io.katacontainers.`` keys instead of warning about them; ``key_index``
     gives unknown keys their hints (the table's when ``None``); ``table`` is
     the profile's annotation table (Kata 1.x's when ``None``), ``sandbox``
@@ -772,7 +773,7 @@ def plan_overrides(
         annotations,
         sandbox,
         runtime_config,
-        _features(features),
+        features,
         strict,
         True,
         True,
@@ -780,14 +781,6 @@ def plan_overrides(
         tab,
     )
     return OverridePlan(tuple(found.decisions), found.groups, found.assets, found.config_error)
-
-
-def _features(features: Mapping[str, Feature] | None) -> Mapping[str, Feature]:
-    if features is not None:
-        return features
-    from .engine import default_engine
-
-    return default_engine().features
 
 
 def _by_key(decision: Decision) -> str:
@@ -891,7 +884,7 @@ def apply_overrides(
     sandbox: _S,
     runtime_config: Any,
     *,
-    features: Mapping[str, Feature] | None = None,
+    features: Mapping[str, Feature],
     strict: bool = False,
     key_index: KeyIndex | None = None,
     table: AnnotationTable | None = None,
@@ -901,13 +894,12 @@ def apply_overrides(
     Raises :class:`AnnotationError` (every rejected annotation, sorted by
     key) or, when the configuration itself asks for virtio-fs without a
     daemon, :class:`ConfigError`. One pass decides: the error lists the
-    rejections that pass found. ``table`` is the profile's annotation table
-    (Kata 1.x's when ``None``).
+    rejections that pass found. ``features`` and ``table`` as in
+    :func:`plan_overrides`.
     """
-    feats = _features(features)
     tab = KATA1_TABLE if table is None else table
     found = _evaluate(
-        annotations, sandbox, runtime_config, feats, strict, False, True, key_index or tab.key_index, tab
+        annotations, sandbox, runtime_config, features, strict, False, True, key_index or tab.key_index, tab
     )
     if found.rejected or found.config_error is not None:
         OverridePlan(

@@ -9,7 +9,7 @@ and looks devices up by ``io.kubernetes.cri-o.KubeName``; runtime-rs reads
 name, ``SandboxName`` CRI-O's own ``k8s_<pod>_<namespace>_<uid>_<attempt>``.
 In kata-oci each CRI plugin says where its identity is (an
 :class:`~kata_oci.IdentityKeys` table, or the ``kata_oci_pod_identity`` hook),
-and :func:`kata_oci.pod_identity` asks them in order.
+and :func:`kata_oci.pod_identity` (an engine's ``pod_identity``) asks them in order.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from .errors import KataOCIError
 
 if TYPE_CHECKING:
     from .cri import IdentityKeys
-    from .spec import Spec
 
-__all__ = ["IDENTITY_FIELDS", "CRIConflictError", "PodIdentity", "identity_from_keys", "pod_identity"]
+__all__ = ["IDENTITY_FIELDS", "CRIConflictError", "PodIdentity", "identity_from_keys"]
 
 #: The identity fields, in the order they are shown.
 IDENTITY_FIELDS: tuple[str, ...] = ("sandbox_name", "sandbox_namespace", "sandbox_uid", "container_name")
@@ -101,17 +100,3 @@ def identity_from_keys(annotations: Mapping[str, str], keys: IdentityKeys) -> Po
         sandbox_uid=found.get("sandbox_uid"),
         container_name=found.get("container_name"),
     )
-
-
-def pod_identity(spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> PodIdentity:
-    """The pod and container names from the CRI annotations, asking the default engine's plugins.
-
-    The first CRI plugin, in Kata's order, that finds any of its identity
-    annotations answers, and :attr:`PodIdentity.plugin` names it; none gives
-    an empty :class:`PodIdentity`. Disagreeing later plugins are logged
-    (``cri_conflict``) and listed in :attr:`PodIdentity.conflicts`, or with
-    ``strict`` raise :class:`CRIConflictError`.
-    """
-    from .engine import default_engine
-
-    return default_engine().pod_identity(spec, strict=strict)

@@ -45,6 +45,7 @@ from .log import log
 
 if TYPE_CHECKING:
     from .cri import SizingKeys
+    from .engine import Engine
     from .spec import Spec
 
 __all__ = [
@@ -262,10 +263,13 @@ def calculate_container_sizing(spec: Spec | None) -> Sizing:
     return calculate_vm_resources(period, quota, memory)
 
 
-def calculate_sandbox_sizing(spec: Spec | Mapping[str, str] | None, *, strict: bool | None = None) -> Sizing:
+def calculate_sandbox_sizing(
+    spec: Spec | Mapping[str, str] | None, *, engine: Engine, strict: bool | None = None
+) -> Sizing:
     """The resources of a pod sandbox from its CRI's annotations (Go's ``CalculateSandboxSizing``).
 
-    Asks the default engine's CRI plugins in order; the first that recognises
+    Asks ``engine``'s CRI plugins in order (:func:`kata_oci.calculate_sandbox_sizing`
+    passes the default engine's); the first that recognises
     its sizing annotations answers (containerd: ``io.kubernetes.cri.sandbox-*``;
     CRI-O: ``pod-linux-resources.crio.io``, with the pod overhead in
     :attr:`Sizing.overhead`). No answer gives ``Sizing()`` (0 vCPUs, 0 MiB), as
@@ -273,6 +277,4 @@ def calculate_sandbox_sizing(spec: Spec | Mapping[str, str] | None, *, strict: b
     disagree, the first wins with a ``cri_conflict`` warning, or, with
     ``strict``, :class:`kata_oci.CRIConflictError` is raised.
     """
-    from .engine import default_engine
-
-    return default_engine().sandbox_sizing(spec, strict=strict)
+    return engine.sandbox_sizing(spec, strict=strict)

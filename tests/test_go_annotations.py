@@ -88,7 +88,12 @@ def test_removed_keys_have_precise_hints() -> None:
 
 
 def test_kata1_table_is_the_default_and_unchanged() -> None:
-    plan = overrides.plan_overrides({t._H + "enable_swap": "true"}, overrides.SandboxConfig(), _kata1_rc())  # type: ignore[attr-defined]
+    plan = overrides.plan_overrides(
+        {t._H + "enable_swap": "true"},
+        overrides.SandboxConfig(),  # type: ignore[attr-defined]
+        _kata1_rc(),
+        features={},
+    )
     assert plan.decisions[0].outcome is Outcome.APPLIED
     assert overrides.KATA1_TABLE.name == "kata1"
 

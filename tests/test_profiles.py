@@ -200,7 +200,14 @@ def test_engine_without_plugin_manager_knows_the_built_in_profiles() -> None:
     from_cache = Engine.from_declarations([])
     full = Engine.from_plugins([])
     assert list(from_cache.profiles) == list(full.profiles)
-    assert from_cache.profile("kata1") is full.profile("kata1")
+    assert from_cache.profile("go") is full.profile("go")
+    # kata1's is each engine's own copy: its loader accepts that engine's experimental features.
+    from kata_oci.experimental import NEW_STORE
+    from kata_oci.profiles.kata1 import Kata1Profile
+
+    kata1 = from_cache.profile("kata1"), full.profile("kata1")
+    assert [type(p) for p in kata1] == [Kata1Profile, Kata1Profile]
+    assert [p.features for p in kata1] == [{}, {"newstore": NEW_STORE}]
 
 
 # -- the hook contract -------------------------------------------------------------------------

@@ -168,6 +168,16 @@ class Profile(abc.ABC):
     def __repr__(self) -> str:
         return f"<kata-oci profile {self.name} (Kata {self.version})>"
 
+    def for_engine(self, engine: Engine) -> Profile:
+        """This profile as ``engine`` registers it; the engine calls this once, collecting profiles.
+
+        The default is the profile itself. A profile whose engine-less methods
+        (the loader) need something of the engine's returns a copy holding it:
+        ``kata1``'s loader looks ``experimental`` names up among the engine's
+        experimental features.
+        """
+        return self
+
     # -- the annotation table ------------------------------------------------------
 
     @property

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from kata_oci.annotations import Declaration
-    from kata_oci.config import RuntimeConfig
+    from kata_oci.config import Feature, RuntimeConfig
     from kata_oci.engine import Engine
     from kata_oci.overrides import OverridePlan
     from kata_oci.sandbox import ContainerConfig, SandboxConfig
@@ -50,6 +50,15 @@ class Kata1Profile(Profile):
     version: ClassVar[str] = "1.13.0"
     title: ClassVar[str] = "Kata Containers 1.13 (kata-runtime, virtcontainers/pkg/oci)"
     default_container_type: ClassVar[ContainerType] = ContainerType.POD_SANDBOX
+
+    def __init__(self, features: Mapping[str, Feature] | None = None) -> None:
+        #: The experimental features the loader accepts: the engine's that registered
+        #: this profile (:meth:`for_engine`); ``None``, Kata 1.x's own (``newstore``).
+        self.features = features
+
+    def for_engine(self, engine: Engine) -> Kata1Profile:
+        """A copy loading ``experimental`` names against ``engine``'s experimental features."""
+        return type(self)(engine.features)
 
     @property
     def declarations(self) -> Sequence[Declaration]:
@@ -88,7 +97,9 @@ class Kata1Profile(Profile):
         from kata_oci.configfile import load_runtime_config
 
         options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
-        config: RuntimeConfig = load_runtime_config(path, strict=strict, builtin=builtin, **options)
+        config: RuntimeConfig = load_runtime_config(
+            path, strict=strict, builtin=builtin, features=self.features, **options
+        )
         return config
 
     def runtime_config_from_toml(
@@ -105,7 +116,7 @@ class Kata1Profile(Profile):
 
         options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
         config: RuntimeConfig = runtime_config_from_toml(
-            data, file=file, strict=strict, builtin=builtin, **options
+            data, file=file, strict=strict, builtin=builtin, features=self.features, **options
         )
         return config
 
