@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .documents import read_documents
 from .kata import KataTarget, load_kata_target
@@ -31,6 +31,9 @@ from .katadeploy import kata_deploy_node, kata_deploy_runtime_classes
 from .nodeconfig import CRIKind, Handler, NodeConfig
 from .objects import RuntimeClassObject, collect
 from .quantity import QuantityError, milli_value, parse_quantity, value
+
+if TYPE_CHECKING:
+    from kata_oci.engine import Engine
 
 __all__ = ["Cluster", "Overhead", "load_runtime_classes", "overhead_of"]
 
@@ -90,7 +93,9 @@ class Cluster:
     ``strict`` makes unknown ``io.katacontainers.`` keys rejected;
     ``profile`` forces one Kata profile (``kata1``, ``go``, ``rs``) for every
     handler instead of the one its runtime has; ``kata_config`` one Kata
-    configuration file for every Kata handler instead of each one's own.
+    configuration file for every Kata handler instead of each one's own;
+    ``engine`` the engine whose profiles and CRI plugins decide (the default
+    engine when ``None``: a Cluster is where the checker reaches it).
 
     A Cluster may be shared by threads (an admission webhook's workers): a
     handler's configuration is loaded once under a lock, and the memo tables
@@ -109,6 +114,7 @@ class Cluster:
         strict: bool = False,
         profile: str | None = None,
         kata_config: str | os.PathLike[str] | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.node = node if node is not None else kata_deploy_node(CRIKind.CONTAINERD)
         classes = kata_deploy_runtime_classes() if runtime_classes is None else tuple(runtime_classes)
@@ -120,6 +126,7 @@ class Cluster:
         self.strict = strict
         self.profile = profile
         self.kata_config = os.fspath(kata_config) if kata_config is not None else None
+        self._engine = engine
         self._targets: dict[str, KataTarget] = {}
         # Per-cluster memo tables of the checker (bounded there): a 1,000-pod file asks the same few.
         self._match_cache: dict[tuple[str, str], bool] = {}
@@ -140,6 +147,7 @@ class Cluster:
         strict: bool = False,
         profile: str | None = None,
         kata_config: str | os.PathLike[str] | None = None,
+        engine: Engine | None = None,
     ) -> Cluster:
         """A cluster from configuration files; what is not given is kata-deploy's default."""
         from .containerd import load_containerd_config
@@ -176,7 +184,17 @@ class Cluster:
             strict=strict,
             profile=profile,
             kata_config=kata_config,
+            engine=engine,
         )
+
+    @property
+    def engine(self) -> Engine:
+        """The engine given, else the default engine (asked each time, as the module functions do)."""
+        if self._engine is not None:
+            return self._engine
+        from kata_oci.engine import default_engine
+
+        return default_engine()
 
     def kata_config_file(self, handler: Handler) -> tuple[str | None, str | None]:
         """(the Kata configuration file ``handler``'s pods boot from, a note), as found here.
@@ -221,7 +239,9 @@ class Cluster:
             target = self._targets.get(handler.name)
             if target is None:
                 path, note = self.kata_config_file(handler)
-                target = load_kata_target(path, handler.runtime or "go", note=note, profile=self.profile)
+                target = load_kata_target(
+                    path, handler.runtime or "go", engine=self.engine, note=note, profile=self.profile
+                )
                 if path is None:
                     looked = ", ".join(str(d) for d in self.kata_config_dirs) or "this machine"
                     want = handler.config_path or "the shim's default configuration.toml"

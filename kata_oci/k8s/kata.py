@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kata_oci.errors import KataOCIError, ProfileError, cut
 from kata_oci.overrides import OverridePlan
+
+if TYPE_CHECKING:
+    from kata_oci.engine import Engine
 
 __all__ = ["KataTarget", "load_kata_target", "plan_kata"]
 
@@ -31,7 +34,8 @@ class KataTarget:
     ``runtime`` is what the handler runs (``go`` or ``rs``), ``profile`` the
     name of the rules the verdicts follow; ``error`` says why there are none
     (the file could not be found or loaded); ``notes`` what a reader must know
-    about them (another runtime's rules, a shipped default file).
+    about them (another runtime's rules, a shipped default file); ``engine``
+    the engine ``rules`` came from, whose CRI plugins and features they use.
     """
 
     path: str | None
@@ -41,6 +45,7 @@ class KataTarget:
     rules: Any = None  # the Profile object
     error: str | None = None
     notes: tuple[str, ...] = ()
+    engine: Any = None  # the Engine that registered ``rules``
 
     @property
     def static_sandbox_resource_mgmt(self) -> bool | None:
@@ -57,20 +62,17 @@ class KataTarget:
         A profile with sizing rules of its own (runtime-rs's ``InitialSize``)
         answers; the others size as Go's ``CalculateSandboxSizing`` does.
         """
-        from kata_oci.engine import default_engine
         from kata_oci.profiles.base import Profile
 
         rules = self.rules
         if rules is None or type(rules).calculate_sandbox_sizing is Profile.calculate_sandbox_sizing:
             return None
-        return rules.calculate_sandbox_sizing(annotations, engine=default_engine())
+        return rules.calculate_sandbox_sizing(annotations, engine=self.engine)
 
 
-def _profile_for(runtime: str, forced: str | None) -> tuple[Any, str | None]:
-    from kata_oci.profiles import get_profile
-
+def _profile_for(runtime: str, forced: str | None, engine: Engine) -> tuple[Any, str | None]:
     if forced is not None:
-        rules = get_profile(forced)  # ProfileError names the registered ones
+        rules = engine.profile(forced)  # ProfileError names the registered ones
         wanted = _PROFILE_OF_RUNTIME.get(runtime, "go")
         note = None
         if rules.name != wanted:
@@ -81,42 +83,41 @@ def _profile_for(runtime: str, forced: str | None) -> tuple[Any, str | None]:
         return rules, note
     name = _PROFILE_OF_RUNTIME.get(runtime, "go")
     try:
-        return get_profile(name), None
+        return engine.profile(name), None
     except ProfileError:
         title = _RUNTIME_TITLE.get(runtime, runtime)
         note = (
             f"Kata 1.x (kata1) rules: kata-oci has no {name!r} profile yet, so these are not "
             f"the verdicts of {title}"
         )
-        return get_profile("kata1"), note
+        return engine.profile("kata1"), note
 
 
 def load_kata_target(
-    path: str | None, runtime: str, *, note: str | None = None, profile: str | None = None
+    path: str | None, runtime: str, *, engine: Engine, note: str | None = None, profile: str | None = None
 ) -> KataTarget:
     """Load the configuration file a ``runtime`` (``go``/``rs``) handler boots from.
 
-    ``profile`` forces the rules (a profile name) instead of the handler's runtime's.
+    ``profile`` forces the rules (a profile name) instead of the handler's
+    runtime's; the profiles are ``engine``'s.
     """
     if path is None:
         return KataTarget(None, runtime, None, error="no Kata configuration file found for this handler")
-    rules, rules_note = _profile_for(runtime, profile)
+    rules, rules_note = _profile_for(runtime, profile, engine)
     notes = tuple(n for n in (rules_note, note) if n)
     try:
         rc = rules.load_runtime_config(path)
     except KataOCIError as exc:
         error = f"{rules.name} rules cannot load it: {exc}"
-        return KataTarget(path, runtime, rules.name, rules=rules, error=error, notes=notes)
+        return KataTarget(path, runtime, rules.name, rules=rules, error=error, notes=notes, engine=engine)
     # What the loader noticed and Kata ignores (unknown keys): a note on each pod it boots.
     notes += tuple(cut(w, 1000) for w in getattr(rc, "warnings", ()))
-    return KataTarget(path, runtime, rules.name, rc, rules, notes=notes)
+    return KataTarget(path, runtime, rules.name, rc, rules, notes=notes, engine=engine)
 
 
 def plan_kata(target: KataTarget, annotations: Mapping[str, str], *, strict: bool = False) -> OverridePlan:
     """The profile's decision on every annotation that reaches the sandbox (the adapter)."""
-    from kata_oci.engine import default_engine
-
     plan: OverridePlan = target.rules.plan_annotations(
-        annotations, target.runtime_config, engine=default_engine(), strict=strict
+        annotations, target.runtime_config, engine=target.engine, strict=strict
     )
     return plan
