@@ -1,0 +1,171 @@
+"""The layers: only the top reaches the default engine; the code beneath uses the engine it is given.
+
+The guide's rule ("the default engine is reached from the top, lower functions
+take what they need as arguments"), checked two ways: no module outside
+:data:`TOP` names ``default_engine`` (or the engine module's ``_default``),
+and an engine passed in is the one whose plugins and features decide, where
+the code beneath once asked the default engine.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import kata_oci
+from kata_oci import Feature, hookimpl
+from kata_oci.annotations import EXPERIMENTAL
+
+PACKAGE = Path(kata_oci.__file__).resolve().parent
+
+#: The modules that may reach the default engine, and why each is the top.
+TOP = {
+    "engine.py": "defines it",
+    "__init__.py": "re-exports it",
+    "api.py": "the public functions: each resolves engine=None here and passes it down",
+    "identity.py": "Kata 1.x's engine-less module functions (container_type, cri_*_keys, ...)",
+    "profiles/__init__.py": "get_profile, list_profiles, detect_profile: the profile registry's door",
+    "compare.py": "compare_profiles, a public entry point over several profiles",
+    "features.py": "features_document, a public entry point (above api.py: it calls runtime_profile)",
+    "k8s/cluster.py": "Cluster, what a manifest check is built from: it hands its engine down",
+}
+#: Folders of processes, whose main builds or picks its engine.
+TOP_FOLDERS = ("cli/", "webhook/")
+
+_NAMES = {"default_engine", "set_default_engine", "reset_default_engine"}
+
+
+def _reaches_default(tree: ast.AST) -> list[int]:
+    """Lines naming the default engine: an import of it, a call through a module, ``engine._default``."""
+    engine_aliases = {"engine", "_engine_module", "_engine"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "engine":
+                    engine_aliases.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "kata_oci.engine" and alias.asname:
+                    engine_aliases.add(alias.asname)
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            named = any(a.name in _NAMES for a in node.names)
+        elif isinstance(node, ast.Attribute):
+            through_module = isinstance(node.value, ast.Name) and node.value.id in engine_aliases
+            named = node.attr in _NAMES or (node.attr == "_default" and through_module)
+        else:
+            named = False
+        if named:
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def _modules() -> dict[str, list[int]]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        lines = _reaches_default(ast.parse(path.read_text(), filename=str(path)))
+        if lines:
+            found[rel] = lines
+    return found
+
+
+def test_only_the_top_reaches_the_default_engine() -> None:
+    lower = {
+        rel: lines for rel, lines in _modules().items() if rel not in TOP and not rel.startswith(TOP_FOLDERS)
+    }
+    assert lower == {}, (
+        "these modules reach the default engine; take an engine (or what is needed of it) "
+        f"as an argument from the caller instead: {lower}"
+    )
+
+
+def test_every_top_module_still_needs_its_place() -> None:
+    """A module that no longer reaches the default engine leaves :data:`TOP`: the list stays honest."""
+    uses = _modules()
+    assert sorted(rel for rel in TOP if rel not in uses and rel != "engine.py") == []
+
+
+def test_the_check_sees_each_way_of_reaching_it() -> None:
+    text = (
+        "from .engine import default_engine\n"
+        "from . import engine as _e\n"
+        "def f():\n"
+        "    import kata_oci\n"
+        "    kata_oci.default_engine()\n"
+        "    return _e._default\n"
+        "def g(engine):\n"
+        "    return engine.features\n"
+    )
+    assert _reaches_default(ast.parse(text)) == [1, 5, 6]
+
+
+# -- an engine given is the engine used --------------------------------------------------------
+
+
+class _FastBoot:
+    __name__ = "fastboot"
+
+    @hookimpl
+    def kata_oci_experimental_features(self) -> list[Feature]:
+        return [Feature(name="fast_boot", description="boots fast", exp_release="3.0")]
+
+
+@pytest.fixture
+def fast_engine(builtin_plugins: list[object]) -> kata_oci.Engine:
+    """The built-in plugins (Kata 1.x's ``newstore`` among them) and a plugin's ``fast_boot`` feature."""
+    return kata_oci.Engine.from_plugins([_FastBoot(), *builtin_plugins])
+
+
+KATA1_FAST = '[hypervisor.qemu]\nimage = "/img"\n[runtime]\nexperimental = ["fast_boot"]\n'
+
+
+def test_kata1_loader_looks_features_up_in_the_engine_given(
+    tmp_path: Path, fast_engine: kata_oci.Engine
+) -> None:
+    path = tmp_path / "configuration.toml"
+    path.write_text(KATA1_FAST)
+    rc = kata_oci.load_runtime_config(path, profile="kata1", engine=fast_engine)
+    assert [f.name for f in rc.experimental] == ["fast_boot"]
+    rc = kata_oci.runtime_config_from_toml(KATA1_FAST, engine=fast_engine)
+    assert [f.name for f in rc.experimental] == ["fast_boot"]
+    with pytest.raises(kata_oci.ConfigError, match='Unsupported experimental feature "fast_boot"'):
+        kata_oci.load_runtime_config(path, profile="kata1")  # the default engine has no such feature
+
+
+def test_kata1_profile_of_an_engine_is_bound_to_its_features(fast_engine: kata_oci.Engine) -> None:
+    from kata_oci.profiles.kata1 import PROFILE
+
+    bound = kata_oci.get_profile("kata1", engine=fast_engine)
+    assert bound.features is fast_engine.features and PROFILE.features is None
+    with pytest.raises(kata_oci.ConfigError, match=r"registered: newstore\)"):
+        PROFILE.runtime_config_from_toml(KATA1_FAST)  # engine-less: Kata 1.x's own feature only
+
+
+def test_plan_overrides_features_default_to_the_engine_given(fast_engine: kata_oci.Engine) -> None:
+    rc, sandbox = kata_oci.RuntimeConfig(), kata_oci.SandboxConfig()
+    plan = kata_oci.plan_overrides({EXPERIMENTAL: "fast_boot"}, sandbox, rc, engine=fast_engine)
+    assert [f.name for f in plan.updates["experimental"]] == ["fast_boot"]
+    plan = kata_oci.plan_overrides({EXPERIMENTAL: "fast_boot"}, sandbox, rc)
+    assert [d.outcome for d in plan.decisions] == [kata_oci.Outcome.REJECTED]
+    from kata_oci import overrides
+
+    with pytest.raises(TypeError, match="features"):
+        overrides.plan_overrides({}, sandbox, rc)  # type: ignore[call-arg]  # beneath: no default
+
+
+def test_cluster_checks_with_its_engine(tmp_path: Path, fast_engine: kata_oci.Engine) -> None:
+    from kata_oci.k8s.nodeconfig import CRIKind, Handler
+
+    path = tmp_path / "configuration.toml"
+    path.write_text(KATA1_FAST)
+    handler = Handler(name="kata", cri=CRIKind.CONTAINERD, kata=True, runtime="go")
+    given = kata_oci.Cluster(profile="kata1", kata_config=path, engine=fast_engine)
+    target = given.kata_target(handler)
+    assert target.error is None and target.engine is fast_engine
+    assert [f.name for f in target.runtime_config.experimental] == ["fast_boot"]
+    target = kata_oci.Cluster(profile="kata1", kata_config=path).kata_target(handler)
+    assert target.error is not None and 'Unsupported experimental feature "fast_boot"' in target.error
