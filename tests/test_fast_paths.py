@@ -219,6 +219,7 @@ def test_the_override_scan_gives_the_key_by_key_verdicts(
         hot = _hot_pass(profile, ann, rc, strict)
         monkeypatch.setattr(overrides, "_SCAN_FROM", 16)
         monkeypatch.setattr(overrides, "_CHUNK", rng.choice([1, 3, 8]))
+        monkeypatch.setattr(overrides, "_BLOCK", rng.choice([2, 5, 16, 512]))  # two levels, or one
         assert _verdicts(profile, ann, rc, strict) == by_key, ann
         assert _hot_pass(profile, ann, rc, strict) == hot, ann
         kept = overrides._kata_keys(ann)
@@ -232,6 +233,8 @@ def test_kata_keys_keeps_the_blocks_that_may_hold_kata_keys(monkeypatch: pytest.
     odd = ["Kata.x", "KATA_Y", "kAtA", "\u212aata", "katakata", "a\nkata"]
     plain = [f"example.com/a-{i}" for i in range(300)]
     ann = dict.fromkeys([*plain[:100], *KATA1_KEYS, *plain[100:200], *odd, *plain[200:]], "v")
+    monkeypatch.setattr(overrides, "_BLOCK", 128)  # 317 keys: blocks of 128, then sub-blocks
+    monkeypatch.setattr(overrides, "_CHUNK", 16)
     kept = overrides._kata_keys(ann)
     assert kept is not None
     assert [k for k in kept if "kata" in k.lower()] == [*KATA1_KEYS, *odd]  # each one, in order
@@ -247,6 +250,37 @@ def test_kata_keys_keeps_the_blocks_that_may_hold_kata_keys(monkeypatch: pytest.
     assert one_by_one == [*KATA1_KEYS, "Kata.x", "KATA_Y", "katakata", "a\nkata"]
     assert overrides._kata_keys(dict.fromkeys(["ka", "ta"], "v")) == []  # no hit across the separator
     assert overrides._kata_keys({1: "v"}) is None  # type: ignore[dict-item]
+    monkeypatch.setattr(overrides, "_BLOCK", 4)
+    assert overrides._kata_keys({**dict.fromkeys("abcdefgh", "v"), 1: "v"}) is None  # type: ignore[dict-item]
+
+
+def test_kata_keys_finds_each_form_at_every_place_of_many_blocks() -> None:
+    """Two levels of blocks (512, then 64): a key at a block's edge, a form found only after a "K"."""
+    from kata_oci import overrides
+
+    n = 5000
+    keys = [f"example.com/annotation-{i}" for i in range(n)]
+    at = {
+        0: "kata",  # the whole key, first of all
+        63: "x.kata",  # last of a sub-block
+        64: "KATA.y",  # first of the next
+        511: "io.katacontainers.config.hypervisor.default_vcpus",  # last of a first-level block
+        512: "Kubernetes/Kata",  # first of the next: "K" twice, the form after the second
+        1500: "KAT\nA",  # a newline splits it: no form
+        2047: "k\nkata",  # a form after a newline
+        n - 1: "a" * 300 + "Kata",  # the very last key, a long one
+    }
+    for i, key in at.items():
+        keys[i] = key
+    keys[3000] = "Kubernetes.io/KAT"  # a "K" without a form: its blocks are skipped
+    ann = dict.fromkeys(keys, "v")
+    kept = overrides._kata_keys(ann)
+    assert kept is not None
+    # the sub-blocks of 64 holding a form, whole, in order
+    chunks = sorted({i // 64 for i, k in at.items() if "kata" in k or "Kata" in k or "KATA" in k})
+    assert kept == [k for c in chunks for k in keys[c * 64 : c * 64 + 64]]
+    assert "KAT\nA" not in kept and "Kubernetes.io/KAT" not in kept
+    assert overrides._kata_keys(dict.fromkeys(keys[1:63], "v")) == []  # one level: no hit, nothing
 
 
 FIELDS_INPUTS = [
