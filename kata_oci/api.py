@@ -369,8 +369,12 @@ def sandbox_config(
     unknown ``io.katacontainers.`` keys. ``profile`` must agree with the
     runtime configuration's (:class:`~kata_oci.ProfileError` otherwise).
     """
-    eng = _engine(engine)
-    return runtime_profile(runtime_config, profile, engine=eng).sandbox_config(
+    eng = engine or _engine_module._default or default_engine()
+    # The configuration's own profile, found with one look-up once the engine has collected
+    # them (the usual call); anything else goes through runtime_profile, which says why not.
+    found = _registered(getattr(runtime_config, "profile", None), eng) if profile is None else None
+    chosen = found if found is not None else runtime_profile(runtime_config, profile, engine=eng)
+    return chosen.sandbox_config(
         spec,
         runtime_config,
         bundle_path,

@@ -52,10 +52,8 @@ __all__ = [
 _DEVICE_TYPES = ("c", "b", "u", "p")
 
 
-def _cmd_envs(env: Sequence[str] | None) -> list[EnvVar]:
-    """``process.env`` as EnvVars: split at the first ``=``; entries without one are skipped."""
-    if not env:
-        return []
+def _cmd_envs(env: Sequence[str]) -> list[EnvVar]:
+    """``process.env`` (not empty) as EnvVars: split at the first ``=``; entries without one are skipped."""
     parts = [entry.partition("=") for entry in env]
     out = [EnvVar(name, value) for name, sep, value in parts if sep]
     if len(out) != len(parts):
@@ -115,17 +113,21 @@ def container_config(
     if linux is None:
         raise NoLinuxError()
 
+    # Every step below is on each conversion's path: empty sections skip their comprehensions,
+    # and each section is read once.
     target = root.path
     if not target.startswith("/"):
-        target = go_join(bundle_path, root.path)
-    log.debug("container_rootfs", target=target)
+        target = go_join(bundle_path, target)
+    if log.debug_enabled():
+        log.debug("container_rootfs", target=target)
 
     user = process.user
     caps = process.capabilities
+    args, env, gids = process.args, process.env, user.additional_gids
     cmd = Cmd(
-        args=list(process.args or ()),
-        envs=_cmd_envs(process.env),
-        supplementary_groups=[str(g) for g in user.additional_gids or ()],
+        args=list(args) if args else [],
+        envs=_cmd_envs(env) if env else [],
+        supplementary_groups=[str(g) for g in gids] if gids else [],
         user=str(user.uid),
         primary_group=str(user.gid),
         work_dir=process.cwd,
@@ -136,8 +138,11 @@ def container_config(
         detach=detach,
         no_new_privileges=process.no_new_privileges,
     )
-    devices = [_device_info(i, d) for i, d in enumerate(linux.devices or ())]
+    devices = linux.devices
+    device_infos = [_device_info(i, d) for i, d in enumerate(devices)] if devices else []
     ctype = engine.container_type(spec)
+    mounts = spec.mounts
+    resources = linux.resources
     return ContainerConfig(
         id=cid,
         root_fs=RootFs(target=target, mounted=True),
@@ -149,13 +154,15 @@ def container_config(
                 source=m.source,
                 destination=m.destination,
                 type=m.type,
-                options=list(m.options or ()),
-                read_only="ro" in (m.options or ()),
+                options=list(opts) if (opts := m.options) else [],
+                read_only=opts is not None and "ro" in opts,
             )
-            for m in spec.mounts or ()
-        ],
-        device_infos=devices,
-        resources=linux.resources if linux.resources is not None else LinuxResources(),
+            for m in mounts
+        ]
+        if mounts
+        else [],
+        device_infos=device_infos,
+        resources=resources if resources is not None else LinuxResources(),
         custom_spec=spec,
     )
 
@@ -184,7 +191,8 @@ def shm_size(mounts: Iterable[Mount]) -> int:
                 ) from None
             size = st.f_bsize * st.f_blocks
         break
-    log.debug("shm_size_detected", size=size)
+    if log.debug_enabled():
+        log.debug("shm_size_detected", size=size)
     return size
 
 
@@ -282,17 +290,29 @@ def _base_sandbox(
     return _sandbox(
         runtime_config,
         network,
-        id=cid,
-        hostname=spec.hostname,
-        containers=[container],
-        annotations={ka.BUNDLE_PATH_KEY: bundle_path},
-        shm_size=shm,
-        systemd_cgroup=systemd_cgroup,
+        cid,
+        spec.hostname,
+        [container],
+        {ka.BUNDLE_PATH_KEY: bundle_path},
+        shm,
+        systemd_cgroup,
     )
 
 
-def _sandbox(rc: RuntimeConfig, network: NetworkConfig, **fields: object) -> SandboxConfig:
+def _sandbox(
+    rc: RuntimeConfig,
+    network: NetworkConfig,
+    cid: str = "",
+    hostname: str = "",
+    containers: list[ContainerConfig] | None = None,
+    annotations: dict[str, str] | None = None,
+    shm: int = 0,
+    systemd_cgroup: bool = False,
+) -> SandboxConfig:
+    # Positional parameters, not a keyword dict merged into the call: on every conversion's path.
     return SandboxConfig(
+        id=cid,
+        hostname=hostname,
         hypervisor_type=rc.hypervisor_type,
         hypervisor_config=rc.hypervisor_config,
         agent_type=rc.agent_type,
@@ -302,11 +322,14 @@ def _sandbox(rc: RuntimeConfig, network: NetworkConfig, **fields: object) -> San
         shim_type=rc.shim_type,
         shim_config=rc.shim_config,
         network_config=network,
+        containers=[] if containers is None else containers,
+        annotations={} if annotations is None else annotations,
+        shm_size=shm,
+        systemd_cgroup=systemd_cgroup,
         sandbox_cgroup_only=rc.sandbox_cgroup_only,
         enable_agent_pid_ns=rc.enable_agent_pid_ns,
         disable_guest_seccomp=rc.disable_guest_seccomp,
         experimental=list(rc.experimental),
-        **fields,  # type: ignore[arg-type]
     )
 
 

@@ -127,6 +127,16 @@ class _Log:
             return False
         return _custom is not None or bool(_stdlib().isEnabledFor(number))
 
+    def debug_enabled(self) -> bool:
+        """``enabled("debug")`` for the hot paths: a caller skips building a debug event's fields.
+
+        The same answer as :meth:`enabled` (so a guarded call logs exactly when
+        an unguarded one would), in one call fewer and without the level look-up.
+        """
+        if _floor is not None and _floor > 10:
+            return False
+        return _custom is not None or bool((_std if _std is not None else _stdlib()).isEnabledFor(10))
+
     def debug(self, event: str, **fields: Any) -> None:
         self._emit("debug", event, fields)
 

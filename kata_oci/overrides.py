@@ -685,6 +685,13 @@ def _evaluate(
     the rejected decisions are kept: an error is built from this same pass,
     never from a second one that could see another host (a file appearing).
     """
+    if not annotations:  # nothing to decide: only the table's checks of the configuration itself
+        result = _Result()
+        if table.finish is not None:
+            table.finish(Finish(result, _EMPTY, sandbox, runtime_config, record))
+        if record or result.rejected:
+            result.decisions.sort(key=_by_key)
+        return result
     ctx = _Context(runtime_config, sandbox, features)
     gate_cache, gate_compute = ka.gate(tuple(runtime_config.hypervisor_config.enable_annotations))
     kata_prefix = ka.KATA_ANNOTATIONS_PREFIX

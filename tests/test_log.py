@@ -107,3 +107,36 @@ def test_disabled_levels_do_not_import_structlog() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def _conversion_events() -> list[str]:
+    from helpers import FIXTURES
+
+    spec = kata_oci.decode_spec((FIXTURES / "kata-minimal-config.json").read_bytes())
+    rc = kata_oci.RuntimeConfig(hypervisor_type=kata_oci.HypervisorType.QEMU)
+    with capture_logs() as logs:
+        kata_oci.sandbox_config(spec, rc, "/run/bundle", "c1")
+    return [e["event"] for e in logs if e["log_level"] == "debug"]
+
+
+def test_the_conversions_debug_events_are_logged_exactly_when_debug_is_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The hot path asks log.debug_enabled() before building a debug event: the same answer as
+    # the event's own check, so turning DEBUG on shows the events, and off drops them.
+    expected = ["container_rootfs", "shm_size_detected"]
+    with caplog.at_level(logging.DEBUG, logger="kata_oci"):
+        assert log.debug_enabled() and log.enabled("debug")
+        assert _conversion_events() == expected
+        previous = kata_oci.log.set_level("info")
+        try:
+            assert not log.debug_enabled()
+            assert _conversion_events() == []
+        finally:
+            kata_oci.log.set_level(previous)
+    with caplog.at_level(logging.INFO, logger="kata_oci"):
+        assert not log.debug_enabled() and not log.enabled("debug")
+        assert _conversion_events() == []
+        kata_oci.set_logger(structlog.get_logger())  # a caller's logger decides for itself
+        assert log.debug_enabled()
+        assert _conversion_events() == expected

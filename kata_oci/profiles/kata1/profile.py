@@ -194,7 +194,7 @@ class Kata1Profile(Profile):
         systemd_cgroup: bool = False,
         strict: bool = False,
     ) -> SandboxConfig:
-        sandbox: SandboxConfig = _convert().sandbox_config(
+        sandbox: SandboxConfig = (_convert_module or _convert()).sandbox_config(
             spec,
             runtime_config,
             bundle_path,
