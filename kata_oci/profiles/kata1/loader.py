@@ -150,8 +150,13 @@ from typing import Annotated, Any, Final, TypeVar, get_type_hints
 
 import msgspec
 
-from . import golang
-from .config import (
+from kata_oci import golang
+from kata_oci.errors import ConfigError, KataOCIError, cut
+from kata_oci.files import parse_toml, read_regular_file, read_toml_text
+from kata_oci.hostchecks import HostChecks
+from kata_oci.log import log
+
+from .types import (
     AgentType,
     FactoryConfig,
     Feature,
@@ -168,10 +173,6 @@ from .config import (
     ShimType,
     deserialize_params,
 )
-from .errors import ConfigError, KataOCIError, cut
-from .files import parse_toml, read_regular_file, read_toml_text
-from .hostchecks import HostChecks
-from .log import log
 
 __all__ = [
     "CONFIG_FILE_ENV",
@@ -1484,7 +1485,7 @@ class _Loader:
             return []
         registered = self.features
         if registered is None:
-            from .experimental import kata1_features
+            from kata_oci.experimental import kata1_features
 
             registered = kata1_features()
         features = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .config import RuntimeConfig
+    from .types import RuntimeConfig
 
 # fmt: off
 KATA_ANNOTATIONS_PREFIX = "io.katacontainers."
@@ -411,7 +411,7 @@ def gate(patterns: tuple[str, ...]) -> tuple[dict[str, str | None], Callable[[st
     found = _gates.get(patterns)
     if found is not None:
         return found
-    from .golang import compile_regexp
+    from kata_oci.golang import compile_regexp
 
     cache: dict[str, str | None] = {}
 

@@ -16,8 +16,8 @@ import enum
 
 import msgspec
 
-from .errors import KataOCIError, KernelParamError, cut
-from .types import Feature
+from kata_oci.errors import KataOCIError, KernelParamError, cut
+from kata_oci.types import Feature
 
 __all__ = [
     "AgentType",
