@@ -41,20 +41,20 @@ _EXPORTS: dict[str, str] = {
     "parse_config_json": "spec",
     "to_json": "spec",
     # configuration types
-    "RuntimeConfig": "config",
-    "HypervisorConfig": "config",
-    "KataAgentConfig": "config",
-    "NetmonConfig": "config",
-    "ProxyConfig": "config",
-    "ShimConfig": "config",
-    "FactoryConfig": "config",
-    "Feature": "config",
-    "Param": "config",
-    "HypervisorType": "config",
-    "AgentType": "config",
-    "ProxyType": "config",
-    "ShimType": "config",
-    "NetInterworkingModel": "config",
+    "RuntimeConfig": "profiles.kata1.types",
+    "HypervisorConfig": "profiles.kata1.types",
+    "KataAgentConfig": "profiles.kata1.types",
+    "NetmonConfig": "profiles.kata1.types",
+    "ProxyConfig": "profiles.kata1.types",
+    "ShimConfig": "profiles.kata1.types",
+    "FactoryConfig": "profiles.kata1.types",
+    "Feature": "types",
+    "Param": "profiles.kata1.types",
+    "HypervisorType": "profiles.kata1.types",
+    "AgentType": "profiles.kata1.types",
+    "ProxyType": "profiles.kata1.types",
+    "ShimType": "profiles.kata1.types",
+    "NetInterworkingModel": "profiles.kata1.types",
     "SandboxConfig": "sandbox",
     "ContainerConfig": "sandbox",
     "NetworkConfig": "sandbox",
@@ -81,7 +81,7 @@ _EXPORTS: dict[str, str] = {
     "load_runtime_config": "api",
     "find_runtime_config": "api",
     "runtime_config_from_toml": "api",
-    "find_config_file": "configfile",
+    "find_config_file": "profiles.kata1.loader",
     "HostChecks": "hostchecks",
     "read_toml": "files",
     # conversion (following the runtime configuration's profile)
@@ -189,23 +189,6 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         ProfileComparison as ProfileComparison,
         compare_profiles as compare_profiles,
     )
-    from .config import (
-        AgentType as AgentType,
-        FactoryConfig as FactoryConfig,
-        Feature as Feature,
-        HypervisorConfig as HypervisorConfig,
-        HypervisorType as HypervisorType,
-        KataAgentConfig as KataAgentConfig,
-        NetInterworkingModel as NetInterworkingModel,
-        NetmonConfig as NetmonConfig,
-        Param as Param,
-        ProxyConfig as ProxyConfig,
-        ProxyType as ProxyType,
-        RuntimeConfig as RuntimeConfig,
-        ShimConfig as ShimConfig,
-        ShimType as ShimType,
-    )
-    from .configfile import find_config_file as find_config_file
     from .convert import (
         env_vars as env_vars,
         get_oci_config as get_oci_config,
@@ -289,6 +272,22 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         get_profile as get_profile,
         list_profiles as list_profiles,
     )
+    from .profiles.kata1.loader import find_config_file as find_config_file
+    from .profiles.kata1.types import (
+        AgentType as AgentType,
+        FactoryConfig as FactoryConfig,
+        HypervisorConfig as HypervisorConfig,
+        HypervisorType as HypervisorType,
+        KataAgentConfig as KataAgentConfig,
+        NetInterworkingModel as NetInterworkingModel,
+        NetmonConfig as NetmonConfig,
+        Param as Param,
+        ProxyConfig as ProxyConfig,
+        ProxyType as ProxyType,
+        RuntimeConfig as RuntimeConfig,
+        ShimConfig as ShimConfig,
+        ShimType as ShimType,
+    )
     from .sandbox import (
         DEFAULT_SHM_SIZE as DEFAULT_SHM_SIZE,
         Cmd as Cmd,
@@ -325,4 +324,5 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     )
     from .types import (
         ContainerType as ContainerType,
+        Feature as Feature,
     )

@@ -37,14 +37,14 @@ from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, Sandb
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .config import Feature, RuntimeConfig
     from .engine import Engine
     from .hints import KeyIndex
     from .overrides import AnnotationTable, OverridePlan
     from .pod import PodIdentity
+    from .profiles.kata1.types import RuntimeConfig
     from .sizing import Sizing
     from .spec import Spec
-    from .types import ContainerType
+    from .types import ContainerType, Feature
 
 __all__ = [
     "ConfigChoice",
@@ -336,7 +336,7 @@ def runtime_config_from_toml(
     :func:`kata_oci.configfile.runtime_config_from_toml`, ``experimental``
     naming the default engine's experimental features (or ``engine``'s).
     """
-    from .configfile import runtime_config_from_toml as kata1_from_toml
+    from .profiles.kata1.loader import runtime_config_from_toml as kata1_from_toml
 
     options: dict[str, Any] = {} if host_checks is _UNSET else {"host_checks": host_checks}
     return kata1_from_toml(

@@ -11,12 +11,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from . import annotations as ka
-from .config import RuntimeConfig
 from .errors import DeviceError, EnvVarError, KataOCIError, NoLinuxError, ShmSizeError, SpecError, cut
 from .golang import join as go_join
 from .log import log
 from .overrides import OverridePlan, apply_overrides, plan_overrides
+from .profiles.kata1 import table as ka
+from .profiles.kata1.types import RuntimeConfig
 from .sandbox import (
     DEFAULT_SHM_SIZE,
     Cmd,

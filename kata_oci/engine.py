@@ -35,8 +35,8 @@ from .wellknown import UnreadKey, unread_keys, watch_list
 if TYPE_CHECKING:
     import pluggy
 
-    from .config import RuntimeConfig
     from .profiles.base import Profile
+    from .profiles.kata1.types import RuntimeConfig
     from .sandbox import ContainerConfig, SandboxConfig
 
 __all__ = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .config import Feature
 from .hookspecs import hookimpl
+from .types import Feature
 
 __all__ = ["FEATURE_NAME", "NEW_STORE", "check_feature", "kata1_features"]
 

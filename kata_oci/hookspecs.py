@@ -47,12 +47,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .config import Feature
     from .cri import CRI
     from .pod import PodIdentity
     from .profiles.base import Profile
     from .sizing import Sizing
-    from .types import ContainerType
+    from .types import ContainerType, Feature
 
 PROJECT_NAME = "kata_oci"
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import annotations as ka
 from .engine import default_engine
 from .errors import ContainerTypeError, cut
 from .log import log
+from .profiles.kata1 import table as ka
 from .spec import Spec
 from .types import ContainerType
 

@@ -28,9 +28,13 @@ from typing import Any, NamedTuple, TypeVar
 import msgspec
 from msgspec import structs
 
-from . import annotations as ka, golang
-from .annotations import BY_KEY, Declaration, Effect, Kind, When
-from .config import (
+from . import golang
+from .errors import AnnotationError, AnnotationProblem, ConfigError, KataOCIError, cut
+from .hints import KeyIndex, enable_hint
+from .log import log
+from .profiles.kata1 import table as ka
+from .profiles.kata1.table import BY_KEY, Declaration, Effect, Kind, When
+from .profiles.kata1.types import (
     Feature,
     HypervisorType,
     KataAgentConfig,
@@ -38,9 +42,6 @@ from .config import (
     RuntimeConfig,
     deserialize_params,
 )
-from .errors import AnnotationError, AnnotationProblem, ConfigError, KataOCIError, cut
-from .hints import KeyIndex, enable_hint
-from .log import log
 from .sandbox import SandboxConfig
 
 __all__ = [

@@ -10,7 +10,7 @@ import enum
 
 import msgspec
 
-from .config import (
+from .profiles.kata1.types import (
     AgentType,
     Feature,
     HypervisorConfig,

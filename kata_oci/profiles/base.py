@@ -260,7 +260,7 @@ class Profile(abc.ABC):
         one of ``hypervisor_config.enable_annotations`` (see
         :func:`kata_oci.annotations.is_enabled`); other keys always pass.
         """
-        from kata_oci.annotations import is_enabled
+        from kata_oci.profiles.kata1.table import is_enabled
 
         return is_enabled(key, runtime_config)
 

@@ -39,7 +39,7 @@ def _known() -> dict[str, Any]:
     """Top-level table -> (named?, the lower-cased keys its tables take)."""
     global _schema
     if _schema is None:
-        from kata_oci.configfile import _NAMED_TABLES, _TABLES
+        from .loader import _NAMED_TABLES, _TABLES
 
         schema: dict[str, Any] = {name: (True, _fields(t)) for name, t in _NAMED_TABLES.items()}
         schema.update({name: (False, _fields(t)) for name, t in _TABLES.items()})

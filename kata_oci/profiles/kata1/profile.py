@@ -18,12 +18,14 @@ from kata_oci.types import ContainerType
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from kata_oci.annotations import Declaration
-    from kata_oci.config import Feature, RuntimeConfig
     from kata_oci.engine import Engine
     from kata_oci.overrides import OverridePlan
     from kata_oci.sandbox import ContainerConfig, SandboxConfig
     from kata_oci.spec import Spec
+    from kata_oci.types import Feature
+
+    from .table import Declaration
+    from .types import RuntimeConfig
 
 __all__ = ["FROM_STRICT", "PROFILE", "Kata1Profile"]
 
@@ -62,20 +64,20 @@ class Kata1Profile(Profile):
 
     @property
     def declarations(self) -> Sequence[Declaration]:
-        from kata_oci.annotations import DECLARATIONS
+        from .table import DECLARATIONS
 
         return DECLARATIONS
 
     @property
     def removed_keys(self) -> Mapping[str, str]:
         """The Kata 4.1 keys Kata 1.x does not know, with the hint unknown-key decisions give."""
-        from kata_oci.annotations import LATER_KEYS
+        from .table import LATER_KEYS
 
         return LATER_KEYS
 
     @property
     def runtime_config_type(self) -> type[RuntimeConfig]:
-        from kata_oci.config import RuntimeConfig
+        from .types import RuntimeConfig
 
         return RuntimeConfig
 
@@ -94,7 +96,7 @@ class Kata1Profile(Profile):
         seed's rule (host checks exactly when ``strict``). ``builtin``
         applies containerd-shim-kata-v2's rules.
         """
-        from kata_oci.configfile import load_runtime_config
+        from .loader import load_runtime_config
 
         options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
         config: RuntimeConfig = load_runtime_config(
@@ -112,7 +114,7 @@ class Kata1Profile(Profile):
         builtin: bool = False,
     ) -> RuntimeConfig:
         """:func:`kata_oci.configfile.runtime_config_from_toml` (options as :meth:`load_runtime_config`)."""
-        from kata_oci.configfile import runtime_config_from_toml
+        from .loader import runtime_config_from_toml
 
         options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
         config: RuntimeConfig = runtime_config_from_toml(
