@@ -14,9 +14,9 @@ import re
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kata_oci import golang
-from kata_oci.configfile import _clean_comma_list
 from kata_oci.errors import ConfigError
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
+from kata_oci.loading import clean_comma_list as _clean_comma_list
 from kata_oci.log import log
 from kata_oci.profiles.go.types import (
     GuestExtensionImage,

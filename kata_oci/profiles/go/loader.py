@@ -112,16 +112,16 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from kata_oci import golang
-from kata_oci.configfile import (
-    _Doc,
-    _equal_fold,
-    _located,
-    _toml_type,
-    _validation_error,
-)
 from kata_oci.errors import ConfigError, KataOCIError, cut
 from kata_oci.files import parse_toml, read_toml_text
 from kata_oci.hostchecks import THIS_HOST, HostCheckError, HostChecks
+from kata_oci.loading import (
+    Doc as _Doc,
+    equal_fold as _equal_fold,
+    located as _located,
+    toml_type as _toml_type,
+    validation_error as _validation_error,
+)
 from kata_oci.log import log
 from kata_oci.profiles.go.detect import detect
 from kata_oci.profiles.go.hypervisors import (
@@ -304,7 +304,7 @@ def _convert(
     try:
         return msgspec.convert(values, type=typ), values
     except msgspec.ValidationError as exc:
-        raise _validation_error(exc, values, typ, where, doc) from None  # type: ignore[arg-type]
+        raise _validation_error(exc, values, typ, where, doc) from None
 
 
 class _Decoded(msgspec.Struct):

@@ -143,10 +143,8 @@ import os
 import platform
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Final, TypeVar, get_type_hints
+from typing import Annotated, Any, Final, TypeVar
 
 import msgspec
 
@@ -154,6 +152,14 @@ from kata_oci import golang
 from kata_oci.errors import ConfigError, KataOCIError, cut
 from kata_oci.files import parse_toml, read_regular_file, read_toml_text
 from kata_oci.hostchecks import HostChecks
+from kata_oci.loading import (
+    Doc as _Doc,
+    clean_comma_list as _clean_comma_list,
+    equal_fold as _equal_fold,
+    located as _located,
+    toml_type as _toml_type,
+    validation_error as _validation_error,
+)
 from kata_oci.log import log
 
 from .types import (
@@ -418,16 +424,7 @@ _TABLES: dict[str, type[_Table]] = {"runtime": TomlRuntime, "factory": TomlFacto
 _T = TypeVar("_T", bound=_Table)
 
 # --------------------------------------------------------------------------
-# Go string helpers (the rest is in kata_oci.golang)
-
-# unicode.IsSpace, what strings.TrimSpace trims.
-_GO_SPACE_STR = "".join(sorted(golang.GO_SPACE))
-
-
-def _clean_comma_list(value: str) -> str:
-    """Go's ``machineAccelerators()`` / ``cpuFeatures()`` clean-up of a comma-separated list."""
-    result = "".join(tok.strip(_GO_SPACE_STR) + "," for tok in value.split(",") if tok != "")
-    return result.strip(",")
+# the host: Go's runtime.NumCPU() and vc.MaxQemuVCPUs()
 
 
 def _num_cpus() -> int:
@@ -444,181 +441,7 @@ def _max_qemu_vcpus() -> int:
 
 
 # --------------------------------------------------------------------------
-# locating keys in the file text (best effort) and building errors
-
-_BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
-_KEY_RE = re.compile(rf"\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=")
-_HEADER_RE = re.compile(rf"\s*\[\[?\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*\]\]?")
-_KEY_PART_RE = re.compile(_BARE_OR_QUOTED)
-_MSGSPEC_PATH_RE = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
-
-
-def _split_key(key: str) -> list[str]:
-    """The parts of a dotted TOML key, unquoted."""
-    parts = []
-    for m in _KEY_PART_RE.finditer(key):
-        part = m.group(0)
-        if part[:1] in "\"'":
-            part = part[1:-1]
-        parts.append(part)
-    return parts
-
-
-def _scan(text: str) -> list[tuple[int, list[str], bool]]:
-    """Each header or key line of ``text``: (line number, full key path, is a header)."""
-    out: list[tuple[int, list[str], bool]] = []
-    table: list[str] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if (m := _HEADER_RE.match(line)) is not None:
-            table = _split_key(m.group("key"))
-            out.append((lineno, table, True))
-        elif (m := _KEY_RE.match(line)) is not None:
-            out.append((lineno, table + _split_key(m.group("key")), False))
-    return out
-
-
-def _find_line(text: str, key: tuple[str, ...]) -> int | None:
-    """The line where ``key`` is set, else where its nearest enclosing table starts.
-
-    Keys are compared exactly first, then case-insensitively (as Go matches them).
-    """
-    want = [re.sub(r"\[\d+\]$", "", part) for part in key]
-    scanned = _scan(text)
-    for fold in (False, True):
-        wanted = [part.lower() for part in want] if fold else want
-        best: tuple[int, int] | None = None  # (depth, line) of the deepest enclosing table header
-        for lineno, found, header in scanned:
-            path = [part.lower() for part in found] if fold else found
-            if path == wanted:
-                return lineno
-            if header and path == wanted[: len(path)] and (best is None or len(path) > best[0]):
-                best = (len(path), lineno)
-        if fold and best is not None:
-            return best[1]
-    return None
-
-
-def _key_at_line(text: str, line: int) -> str | None:
-    """The dotted key being set on ``line`` (or the table last opened before it)."""
-    found: str | None = None
-    for lineno, path, _header in _scan(text):
-        if lineno > line:
-            break
-        found = ".".join(path)
-    return found
-
-
-def _dotted(key: tuple[str, ...]) -> str:
-    return ".".join(key)
-
-
-@dataclass(frozen=True)
-class _Doc:
-    """The configuration text and its name, to build errors pointing into it."""
-
-    file: str
-    text: str
-
-    def error(self, reason: str, key: tuple[str, ...] | None = None) -> ConfigError:
-        line = _find_line(self.text, key) if key else None
-        return ConfigError(reason, file=self.file, key=_dotted(key) if key else None, line=line)
-
-
-def _toml_type(value: object) -> str:
-    """The TOML type name of a decoded value."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
-    if isinstance(value, datetime):
-        return "datetime"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, time):
-        return "time"
-    return type(value).__name__  # pragma: no cover - tomllib gives nothing else
-
-
-_EXPECTED_NAMES = {
-    "int": "an integer",
-    "str": "a string",
-    "bool": "a boolean",
-    "array": "an array",
-    "object": "a table",
-    "float": "a float",
-}
-
-
-def _go_int_type(typ: type[_Table], field: str) -> str | None:
-    """The Go integer type declared for ``field`` (``"uint32"``...), if it is an integer field."""
-    hint = get_type_hints(typ, include_extras=True).get(field)
-    for meta in getattr(hint, "__metadata__", ()):
-        if isinstance(meta, msgspec.Meta) and meta.extra:
-            go = meta.extra.get("go")
-            return str(go) if go else None
-    return None
-
-
-def _validation_error(
-    exc: msgspec.ValidationError,
-    table: Mapping[str, Any],
-    typ: type[_Table],
-    where: tuple[str, ...],
-    doc: _Doc,
-) -> ConfigError:
-    """A ConfigError for msgspec's complaint about one table."""
-    m = _MSGSPEC_PATH_RE.match(str(exc))
-    if m is None:  # pragma: no cover - msgspec always gives a path for a field
-        return doc.error(str(exc), where)
-    what, path = m.group("what"), m.group("path")
-    parts = [p for p in re.split(r"\.|(?=\[)", path) if p]
-    named: list[str] = []  # the key path, an index joined to its array: "kernel_modules[1]"
-    for part in parts:
-        if part.startswith("[") and named:
-            named[-1] += part
-        else:
-            named.append(part)
-    key = where + tuple(named)
-    value: Any = table
-    for part in parts:
-        if part.startswith("["):
-            value = value[int(part[1:-1])] if isinstance(value, list) else None
-        elif isinstance(value, Mapping):
-            value = value.get(part)
-    go = _go_int_type(typ, parts[0]) if parts else None
-    if go and isinstance(value, int) and not isinstance(value, bool):
-        return doc.error(f"value {value} is out of range for {go}", key)
-    expected = re.search(r"Expected `([^`]+)`", what)
-    want = _EXPECTED_NAMES.get(expected.group(1), expected.group(1)) if expected else "another type"
-    if go:
-        want += f" (Go {go})"
-    shown = f" {value!r}" if isinstance(value, (str, int, float)) else ""
-    return doc.error(f"expected {want}, found {_toml_type(value)}{shown}", key)
-
-
-# --------------------------------------------------------------------------
 # decoding
-
-
-def _equal_fold(canonical: str, key: str) -> bool:
-    """Go's ``strings.EqualFold`` of an ASCII field name and a TOML key."""
-    if len(canonical) != len(key):
-        return False
-    for want, ch in zip(canonical, key, strict=True):
-        if ch == want or ch.lower() == want:
-            continue
-        if (want, ch) in (("s", "\u017f"), ("k", "\u212a")):  # long s, Kelvin sign
-            continue
-        return False
-    return True
 
 
 def _fold_keys(
@@ -664,12 +487,6 @@ def _convert(
         return msgspec.convert(folded, type=typ)
     except msgspec.ValidationError as exc:
         raise _validation_error(exc, folded, typ, where, doc) from None
-
-
-def _located(exc: ConfigError, doc: _Doc) -> ConfigError:
-    """The reader's error, naming the key being set on its line."""
-    key = exc.key or (_key_at_line(doc.text, exc.line) if exc.line is not None else None)
-    return ConfigError(exc.reason, file=exc.file, key=key, line=exc.line, column=exc.column)
 
 
 def _decode(doc: _Doc, unknown: list[tuple[str, ...]] | None = None) -> TomlConfig:
