@@ -1,4 +1,9 @@
-"""Small value types shared across kata-oci: the container type, experimental features."""
+"""Small value types shared across kata-oci and its profiles.
+
+The container type, experimental features, kernel parameters and the network
+interworking model: the same in Kata 1.x and 4.1, so every profile's
+configuration types use these.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,16 @@ import enum
 
 import msgspec
 
-__all__ = ["ContainerType", "Feature"]
+from .errors import KataOCIError
+
+__all__ = [
+    "ContainerType",
+    "Feature",
+    "NetInterworkingModel",
+    "Param",
+    "deserialize_params",
+    "serialize_params",
+]
 
 
 class ContainerType(enum.StrEnum):
@@ -36,3 +50,65 @@ class Feature(msgspec.Struct, kw_only=True, frozen=True):
     name: str
     description: str = ""
     exp_release: str = ""
+
+
+class NetInterworkingModel(enum.StrEnum):
+    """How the VM is connected to the container network (``vc.NetInterworkingModel``).
+
+    Go holds this as an integer whose zero value is the "default" model; the
+    string ``"default"`` given to :meth:`from_setting` means Kata's *default
+    choice*, which is ``tcfilter`` (Go's ``SetModel``).
+    """
+
+    DEFAULT = "default"
+    MACVTAP = "macvtap"
+    TCFILTER = "tcfilter"
+    NONE = "none"
+
+    @classmethod
+    def from_setting(cls, name: str) -> NetInterworkingModel:
+        """Parse a configuration or annotation value as Go's ``SetModel`` does.
+
+        Exact, case-sensitive names; ``"default"`` gives :attr:`TCFILTER`.
+        Raises :class:`KataOCIError` for anything else.
+        """
+        if name == "default":
+            return cls.TCFILTER
+        if name in ("macvtap", "tcfilter", "none"):
+            return cls(name)
+        raise KataOCIError(f"unknown network model {name!r} (known: default, macvtap, tcfilter, none)")
+
+
+class Param(msgspec.Struct, kw_only=True, frozen=True):
+    """A kernel or hypervisor parameter (``vc.Param``)."""
+
+    key: str = ""
+    value: str = ""
+
+
+def deserialize_params(parameters: list[str]) -> list[Param]:
+    """``vc.DeserializeParams``: ``"k=v"`` → ``Param(k, v)``, ``"k"`` → ``Param(k, "")``; ``""`` skipped."""
+    out = []
+    for item in parameters:
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        out.append(Param(key=key, value=value if sep else ""))
+    return out
+
+
+def serialize_params(params: list[Param], delim: str) -> list[str]:
+    """``vc.SerializeParams``: the inverse of :func:`deserialize_params` for a delimiter."""
+    out: list[str] = []
+    for p in params:
+        if not p.key and not p.value:
+            continue
+        if not p.key:
+            out.append(p.value)
+        elif not p.value:
+            out.append(p.key)
+        elif not delim:
+            out.extend((p.key, p.value))
+        else:
+            out.append(p.key + delim + p.value)
+    return out

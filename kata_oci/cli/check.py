@@ -48,8 +48,8 @@ def _show(value: Any) -> str:
 
     import msgspec
 
-    from kata_oci.config import Param, serialize_params
     from kata_oci.errors import cut
+    from kata_oci.types import Param, serialize_params
 
     if isinstance(value, enum.Enum):  # a StrEnum is a str, whose repr() is the enum's
         value = value.value

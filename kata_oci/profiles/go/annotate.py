@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kata_oci import golang
-from kata_oci.config import NetInterworkingModel, Param
 from kata_oci.errors import ConfigError, KataOCIError
 from kata_oci.overrides import (
     AnnotationTable,
@@ -35,6 +34,7 @@ from kata_oci.overrides import (
     apply_overrides,
     plan_overrides,
 )
+from kata_oci.types import NetInterworkingModel, Param
 
 from . import initdata as _initdata, table as t
 from .table import Declaration, Effect, Kind, When

@@ -34,9 +34,8 @@ from typing import Literal
 
 import msgspec
 
-from kata_oci.config import NetInterworkingModel, Param, deserialize_params, serialize_params
 from kata_oci.errors import KernelParamError
-from kata_oci.types import Feature
+from kata_oci.types import Feature, NetInterworkingModel, Param, deserialize_params, serialize_params
 
 __all__ = [
     "PROFILE",

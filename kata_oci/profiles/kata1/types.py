@@ -16,8 +16,8 @@ import enum
 
 import msgspec
 
-from kata_oci.errors import KataOCIError, KernelParamError, cut
-from kata_oci.types import Feature
+from kata_oci.errors import KernelParamError, cut
+from kata_oci.types import Feature, NetInterworkingModel, Param, deserialize_params, serialize_params
 
 __all__ = [
     "AgentType",
@@ -85,70 +85,8 @@ class ShimType(enum.StrEnum):
     KATA_BUILTIN = "kataBuiltInShim"
 
 
-class NetInterworkingModel(enum.StrEnum):
-    """How the VM is connected to the container network (``vc.NetInterworkingModel``).
-
-    Go holds this as an integer whose zero value is the "default" model; the
-    string ``"default"`` given to :meth:`from_setting` means Kata's *default
-    choice*, which is ``tcfilter`` (Go's ``SetModel``).
-    """
-
-    DEFAULT = "default"
-    MACVTAP = "macvtap"
-    TCFILTER = "tcfilter"
-    NONE = "none"
-
-    @classmethod
-    def from_setting(cls, name: str) -> "NetInterworkingModel":
-        """Parse a configuration or annotation value as Go's ``SetModel`` does.
-
-        Exact, case-sensitive names; ``"default"`` gives :attr:`TCFILTER`.
-        Raises :class:`KataOCIError` for anything else.
-        """
-        if name == "default":
-            return cls.TCFILTER
-        if name in ("macvtap", "tcfilter", "none"):
-            return cls(name)
-        raise KataOCIError(f"unknown network model {name!r} (known: default, macvtap, tcfilter, none)")
-
-
 # --------------------------------------------------------------------------
-# parameters
-
-
-class Param(msgspec.Struct, kw_only=True, frozen=True):
-    """A kernel or hypervisor parameter (``vc.Param``)."""
-
-    key: str = ""
-    value: str = ""
-
-
-def deserialize_params(parameters: list[str]) -> list[Param]:
-    """``vc.DeserializeParams``: ``"k=v"`` → ``Param(k, v)``, ``"k"`` → ``Param(k, "")``; ``""`` skipped."""
-    out = []
-    for item in parameters:
-        if not item:
-            continue
-        key, sep, value = item.partition("=")
-        out.append(Param(key=key, value=value if sep else ""))
-    return out
-
-
-def serialize_params(params: list[Param], delim: str) -> list[str]:
-    """``vc.SerializeParams``: the inverse of :func:`deserialize_params` for a delimiter."""
-    out: list[str] = []
-    for p in params:
-        if not p.key and not p.value:
-            continue
-        if not p.key:
-            out.append(p.value)
-        elif not p.value:
-            out.append(p.key)
-        elif not delim:
-            out.extend((p.key, p.value))
-        else:
-            out.append(p.key + delim + p.value)
-    return out
+# parameters (Param and its (de)serialisation are kata_oci.types', shared with Kata 4.1)
 
 
 def _checked_param(param: Param) -> Param:
