@@ -169,3 +169,55 @@ def test_cluster_checks_with_its_engine(tmp_path: Path, fast_engine: kata_oci.En
     assert [f.name for f in target.runtime_config.experimental] == ["fast_boot"]
     target = kata_oci.Cluster(profile="kata1", kata_config=path).kata_target(handler)
     assert target.error is not None and 'Unsupported experimental feature "fast_boot"' in target.error
+
+
+# -- one folder per profile ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("kata_oci.annotations", "kata_oci.profiles.kata1.table"),
+        ("kata_oci.config", "kata_oci.profiles.kata1.types"),
+        ("kata_oci.configfile", "kata_oci.profiles.kata1.loader"),
+    ],
+)
+def test_kata1_modules_answer_under_their_old_names(old: str, new: str) -> None:
+    """The moved modules are the old names' modules: same object, so private names and patches hold."""
+    import importlib
+
+    assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_every_profile_folder_has_its_table_types_and_loader() -> None:
+    for name in ("kata1", "go", "rs"):
+        folder = PACKAGE / "profiles" / name
+        assert sorted(p.name for p in folder.glob("*.py") if p.stem in {"table", "types", "loader"}) == [
+            "loader.py",
+            "table.py",
+            "types.py",
+        ], name
+
+
+#: kata1's modules under their names before the move.
+KATA1_OLD_NAMES = {
+    "kata_oci.annotations": "kata_oci.profiles.kata1.table",
+    "kata_oci.config": "kata_oci.profiles.kata1.types",
+    "kata_oci.configfile": "kata_oci.profiles.kata1.loader",
+}
+
+
+def test_no_profile_imports_another() -> None:
+    """Shared machinery lives beneath the profiles (loading.py, types.py, overrides.py), not in one."""
+    found = {}
+    for name in ("kata1", "go", "rs"):
+        for path in (PACKAGE / "profiles" / name).glob("*.py"):
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    module = KATA1_OLD_NAMES.get(node.module, node.module)
+                    parts = module.split(".")
+                    others = {"kata1", "go", "rs"} - {name}
+                    if parts[:2] == ["kata_oci", "profiles"] and len(parts) > 2 and parts[2] in others:
+                        found.setdefault(f"{name}/{path.name}", []).append(node.module)
+    assert found == {}
