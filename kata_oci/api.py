@@ -12,13 +12,13 @@ seed's rules, so Kata 1.x code keeps its answers.
 
 The profiles' own code is in their packages; the ``kata1`` functions these
 call are :mod:`kata_oci.convert`, :mod:`kata_oci.identity`,
-:mod:`kata_oci.sizing` and :mod:`kata_oci.configfile`.
+:mod:`kata_oci.sizing` and :mod:`kata_oci.profiles.kata1.loader`.
 
 This is where the default engine is reached: the functions beneath take the
 engine (or its features) as an argument. ``pod_identity``, ``plan_overrides``,
 ``apply_overrides`` and ``runtime_config_from_toml`` are here for that alone,
 handing the default engine's plugins or features to :mod:`kata_oci.engine`,
-:mod:`kata_oci.overrides` and :mod:`kata_oci.configfile`.
+:mod:`kata_oci.overrides` and :mod:`kata_oci.profiles.kata1.loader`.
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ def runtime_config_from_toml(
 ) -> RuntimeConfig:
     """Kata 1.x configuration text as a :class:`~kata_oci.RuntimeConfig`.
 
-    :func:`kata_oci.configfile.runtime_config_from_toml`, ``experimental``
+    :func:`kata_oci.profiles.kata1.loader.runtime_config_from_toml`, ``experimental``
     naming the default engine's experimental features (or ``engine``'s).
     """
     from .profiles.kata1.loader import runtime_config_from_toml as kata1_from_toml

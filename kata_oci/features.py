@@ -10,7 +10,7 @@ what it accepts. kata-oci's says:
 ``annotations``
     Every ``config.json`` annotation kata-oci knows, mapped to what it does,
     as gVisor lists its ``dev.gvisor.flag.*`` annotations: Kata's override
-    annotations (:data:`kata_oci.annotations.DECLARATIONS`) and the keys of
+    annotations (:data:`kata_oci.profiles.kata1.table.DECLARATIONS`) and the keys of
     every registered CRI plugin. The values describe the key and do not
     depend on the configuration, as the spec asks ("determined on the
     compilation time").

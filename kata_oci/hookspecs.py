@@ -157,7 +157,7 @@ def kata_oci_sandbox_sizing(annotations: Mapping[str, str]) -> Sizing | None:
 def kata_oci_experimental_features() -> list[Feature]:  # type: ignore[empty-body]
     """Register experimental features that ``io.katacontainers.config.runtime.experimental`` may name.
 
-    Return a list of :class:`kata_oci.config.Feature` (name matching
+    Return a list of :class:`kata_oci.Feature` (name matching
     ``^[a-z][a-z0-9_]*$``, a description, and the release expected to make it
     stable). Called once, when an engine is built. kata-oci registers Kata
     1.x's one feature, ``newstore``, itself; two plugins registering the same

@@ -1,7 +1,7 @@
 """Applying ``io.katacontainers.config.*`` annotations: the table, gated, all-or-nothing.
 
 The engine walks the spec's annotations (not the table), looks each key up in
-:data:`kata_oci.annotations.BY_KEY`, and decides for each: applied, rejected
+:data:`kata_oci.profiles.kata1.table.BY_KEY`, and decides for each: applied, rejected
 (with the reason and how to allow it), ignored (a valid value that changes
 nothing, or an agent setting without a Kata agent) or unknown. When anything
 is rejected, nothing is applied and one :class:`~kata_oci.AnnotationError`
@@ -576,7 +576,7 @@ def _kata1_finish(finish: Finish) -> None:
     finish.result.rejected |= rejected
 
 
-#: Kata 1.x's table (:mod:`kata_oci.annotations`), compiled; its hints know the keys of later Katas.
+#: Kata 1.x's table (:mod:`kata_oci.profiles.kata1.table`), compiled; its hints know the keys of later Katas.
 KATA1_TABLE = AnnotationTable(
     "kata1",
     "Kata 1.x",

@@ -258,7 +258,7 @@ class Profile(abc.ABC):
 
         Kata's gate, the same from 1.x to 4.1: a hypervisor key must match
         one of ``hypervisor_config.enable_annotations`` (see
-        :func:`kata_oci.annotations.is_enabled`); other keys always pass.
+        :func:`kata_oci.profiles.kata1.table.is_enabled`); other keys always pass.
         """
         from kata_oci.profiles.kata1.table import is_enabled
 

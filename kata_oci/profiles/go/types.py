@@ -5,7 +5,7 @@
 (``vc.HypervisorConfig`` in ``hypervisor.go``, ``vc.KataAgentConfig`` in
 ``kata_agent.go``, ``config.DeviceInfo``, ``types.GuestNUMANode``, ...), at
 commit 7c6ba40. The conventions are the ``kata1`` profile's
-(:mod:`kata_oci.config`): field names are the snake_case of Go's, an acronym
+(:mod:`kata_oci.profiles.kata1.types`): field names are the snake_case of Go's, an acronym
 counting as one word (``NumVCPUsF`` → ``num_vcpus_f``, ``PCIeRootPort`` →
 ``pcie_root_port``, ``VMid`` → ``vm_id``), every default is Go's zero value (so
 ``RuntimeConfig()`` is Go's ``RuntimeConfig{}``), and Go string types are
@@ -21,8 +21,8 @@ Go types without a Python counterpart are mapped as follows: ``float32`` is a
 ``float`` holding a float32 value (the loader rounds with :func:`float32`),
 ``*uint64`` is ``int | None``, ``[]byte`` is ``bytes``. Unexported Go fields
 (``customAssets``) are not modelled. :class:`Param`, :class:`Feature` and
-:class:`NetInterworkingModel` are the same types in Kata 1.x and 4.1 and are
-shared with :mod:`kata_oci.config`.
+:class:`NetInterworkingModel` are the same types in Kata 1.x and 4.1: they are
+:mod:`kata_oci.types`'.
 """
 
 from __future__ import annotations

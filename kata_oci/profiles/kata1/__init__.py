@@ -1,12 +1,16 @@
 """The ``kata1`` profile: Kata Containers 1.13 (``kata-runtime``), the seed's rules.
 
-Today the profile wraps the modules that hold Kata 1.x's rules, where they
-have always been: the annotation table :mod:`kata_oci.annotations`, the
-configuration types :mod:`kata_oci.config`, the loader
-:mod:`kata_oci.configfile`, the conversion :mod:`kata_oci.convert` and the
-override applier :mod:`kata_oci.overrides`. :mod:`.detect` tells a Kata 1.x
-``configuration.toml`` from a later Kata's; :mod:`.plugin` declares the
-profile to the engine, as a third-party plugin would.
+:mod:`.table` is the annotation table (one row per key Kata 1.x applies),
+:mod:`.types` the configuration types (``RuntimeConfig`` and its parts),
+:mod:`.loader` the ``configuration.toml`` loader (``pkg/katautils``);
+:mod:`.detect` tells a Kata 1.x ``configuration.toml`` from a later Kata's,
+:mod:`.profile` puts them behind the :class:`~kata_oci.Profile` interface and
+:mod:`.plugin` declares it, as a third-party plugin would. They were
+``kata_oci.annotations``, ``kata_oci.config`` and ``kata_oci.configfile``,
+names that still work. Still outside this folder: the conversion
+(:mod:`kata_oci.convert`, with the 1.x ``SandboxConfig`` of
+:mod:`kata_oci.sandbox`) and the parsers of this table's rows, which live in
+the shared override applier (:mod:`kata_oci.overrides`).
 """
 
 from .profile import PROFILE, Kata1Profile

@@ -4,7 +4,7 @@ Kata 1.x is the only Kata with ``[proxy.*]``, ``[shim.*]`` and ``[netmon]``
 tables (Kata 2.0 removed the proxy and the shim, 3.0 netmon) and the only one
 with ACRN; it knows the hypervisors ``qemu``, ``firecracker``, ``acrn`` and
 ``clh`` only. Every key is also checked against 1.x's schema
-(:class:`kata_oci.configfile.TomlConfig`, names folded as Go's TOML decoder
+(:class:`kata_oci.profiles.kata1.loader.TomlConfig`, names folded as Go's TOML decoder
 folds them): keys 1.x does not know are what later Katas added.
 
 Scores: 0 for a hypervisor 1.x does not have, or for a file with keys 1.x

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FROM_STRICT", "PROFILE", "Kata1Profile"]
 
-#: ``host_checks`` left out: the 1.x loader's default (:data:`kata_oci.configfile.FROM_STRICT`).
+#: ``host_checks`` left out: the 1.x loader's default (:data:`kata_oci.profiles.kata1.loader.FROM_STRICT`).
 FROM_STRICT: Any = object()
 
 _convert_module: ModuleType | None = None
@@ -89,7 +89,7 @@ class Kata1Profile(Profile):
         host_checks: Any = FROM_STRICT,
         builtin: bool = False,
     ) -> RuntimeConfig:
-        """:func:`kata_oci.configfile.load_runtime_config`.
+        """:func:`kata_oci.profiles.kata1.loader.load_runtime_config`.
 
         ``strict``: unknown keys are errors. ``host_checks``: a
         :class:`~kata_oci.HostChecks`, or ``None`` for none; left out, the
@@ -113,7 +113,7 @@ class Kata1Profile(Profile):
         host_checks: Any = FROM_STRICT,
         builtin: bool = False,
     ) -> RuntimeConfig:
-        """:func:`kata_oci.configfile.runtime_config_from_toml` (options as :meth:`load_runtime_config`)."""
+        """:func:`.loader.runtime_config_from_toml` (options as :meth:`load_runtime_config`)."""
         from .loader import runtime_config_from_toml
 
         options: dict[str, Any] = {} if host_checks is FROM_STRICT else {"host_checks": host_checks}
@@ -125,7 +125,7 @@ class Kata1Profile(Profile):
     def shipped_config(self) -> Path:
         """Kata 1.x's generated ``configuration-qemu.toml``, shipped inside kata-oci.
 
-        :data:`kata_oci.configfile.DEFAULT_CONFIG_RESOURCE`, found without
+        :data:`kata_oci.profiles.kata1.loader.DEFAULT_CONFIG_RESOURCE`, found without
         importing the loader (``kata-oci resolve`` only needs its name).
         """
         from pathlib import Path
