@@ -89,6 +89,33 @@ if "logging" in sys.modules:  # already paid for: set the handler up now
     _stdlib()
 
 
+def _heard(number: int) -> bool:
+    """Whether an event at level ``number`` of the stdlib logger may reach anything but a NullHandler.
+
+    False only when structlog was never configured (its default processors
+    have no effect but rendering) and every handler the stdlib logger would
+    hand the record to is a NullHandler: the event would be rendered (~70 µs
+    with structlog's default console renderer) and dropped. With no handler
+    at all, Python's last-resort handler writes it, as before.
+    """
+    if "structlog" in sys.modules and sys.modules["structlog"].is_configured():
+        return True
+    import logging
+
+    logger: Any = _stdlib()
+    found = False
+    while logger is not None:
+        for handler in logger.handlers:
+            if not isinstance(handler, logging.NullHandler) and number >= handler.level:
+                return True
+            found = True
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    last = logging.lastResort
+    return not found and last is not None and number >= last.level
+
+
 def _default_logger() -> Any:
     global _default
     if _default is None:
@@ -117,7 +144,7 @@ class _Log:
         custom = _custom
         if custom is not None:
             getattr(custom, level)(event, **fields)
-        elif _stdlib().isEnabledFor(number):
+        elif _stdlib().isEnabledFor(number) and _heard(number):
             getattr(_default_logger(), level)(event, **fields)
 
     def enabled(self, level: str) -> bool:
@@ -125,7 +152,7 @@ class _Log:
         number = _LEVELS[level]
         if _floor is not None and number < _floor:
             return False
-        return _custom is not None or bool(_stdlib().isEnabledFor(number))
+        return _custom is not None or bool(_stdlib().isEnabledFor(number) and _heard(number))
 
     def debug_enabled(self) -> bool:
         """``enabled("debug")`` for the hot paths: a caller skips building a debug event's fields.
@@ -135,7 +162,9 @@ class _Log:
         """
         if _floor is not None and _floor > 10:
             return False
-        return _custom is not None or bool((_std if _std is not None else _stdlib()).isEnabledFor(10))
+        return _custom is not None or bool(
+            (_std if _std is not None else _stdlib()).isEnabledFor(10) and _heard(10)
+        )
 
     def debug(self, event: str, **fields: Any) -> None:
         self._emit("debug", event, fields)

@@ -140,3 +140,56 @@ def test_the_conversions_debug_events_are_logged_exactly_when_debug_is_on(
         kata_oci.set_logger(structlog.get_logger())  # a caller's logger decides for itself
         assert log.debug_enabled()
         assert _conversion_events() == expected
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_an_event_nothing_would_show_is_not_rendered() -> None:
+    # Only the NullHandler, structlog never configured: the event is dropped before structlog
+    # (whose default renderer costs ~70 µs an event), and callers skip computing its fields.
+    code = (
+        "import sys, kata_oci; from kata_oci.log import log; log.warning('x', key='k');"
+        "print(log.enabled('warning'), log.enabled('error'), 'structlog' in sys.modules);"
+        "import logging; logging.getLogger('kata_oci').setLevel(logging.DEBUG);"
+        "print(log.enabled('debug'), log.debug_enabled())"
+    )
+    result = _run(code)
+    assert result.stdout.split() == ["False", "False", "False", "False", "False"]
+    assert result.stderr == ""
+
+
+def test_an_event_a_handler_may_show_is_rendered() -> None:
+    # which handlers would see it: by level, through propagate, or Python's last resort
+    cases = {
+        # a handler of level ERROR on kata_oci: errors only
+        "h = logging.StreamHandler(); h.setLevel(logging.ERROR);"
+        " logging.getLogger('kata_oci').addHandler(h)": (
+            "False True",
+            "error_event",
+        ),
+        # the root's handler, but kata_oci does not propagate: nothing
+        "logging.basicConfig(); logging.getLogger('kata_oci').propagate = False": ("False False", ""),
+        # no handler at all (the NullHandler removed): the last resort writes warnings
+        "logging.getLogger('kata_oci').handlers.clear()": ("True True", "warning_event"),
+    }
+    for setup, (enabled, shown) in cases.items():
+        code = (
+            "import logging, kata_oci; from kata_oci.log import log;"
+            f"{setup};"
+            "print(log.enabled('warning'), log.enabled('error'));"
+            "log.warning('warning_event'); log.error('error_event')"
+        )
+        result = _run(code)
+        assert result.stdout.strip() == enabled, setup
+        assert (shown in result.stderr) if shown else result.stderr == "", (setup, result.stderr)
+    # structlog configured by the host (a processor may do anything with the event): always rendered
+    code = (
+        "import structlog, kata_oci; from kata_oci.log import log;"
+        "structlog.configure(processors=[lambda _l, _m, ev: print('seen', ev['event']) or ev,"
+        " structlog.processors.KeyValueRenderer()]);"
+        "print(log.enabled('warning')); log.warning('w')"
+    )
+    out = _run(code).stdout.split("\n")
+    assert out[:2] == ["True", "seen w"]
