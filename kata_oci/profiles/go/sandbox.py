@@ -196,15 +196,21 @@ class SandboxConfig(_Struct):
 def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
     """Kata 4.1's ``cmdEnvs``: ``strings.Split(env, "=")``, name and *second* part; no ``=`` is skipped.
 
-    Two comprehensions, as kata1's (a value is cut again only when it holds
-    another ``=``); the entries are walked again, for the log, only when one
-    has no ``=`` or (logging debug) more than one.
+    Two comprehensions, as kata1's: a value is cut again only when it holds
+    another ``=`` (which sets ``cut``, the comprehension's walrus binding
+    this function's name). The entries are walked again, for the log, only
+    when one has no ``=`` or (logging debug) more than one.
     """
     if not env:
         return []
+    cut = False
     parts = [entry.partition("=") for entry in env]
-    out = [EnvVar(name, rest.partition("=")[0] if "=" in rest else rest) for name, sep, rest in parts if sep]
-    if len(out) != len(parts) or (log.enabled("debug") and any("=" in rest for _, _, rest in parts)):
+    out = [
+        EnvVar(name, (cut := True) and rest.partition("=")[0] if "=" in rest else rest)
+        for name, sep, rest in parts
+        if sep
+    ]
+    if len(out) != len(parts) or (cut and log.enabled("debug")):
         for i, (name, sep, rest) in enumerate(parts):
             if not sep:
                 log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
@@ -247,14 +253,9 @@ def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
 
 def _cgroup_read_only(rules: list[LinuxDeviceCgroup] | None, dev_type: str, major: int, minor: int) -> bool:
     """``deviceCgroupAccessIsReadOnly``: the first allow rule naming this device exactly decides."""
-    for r in rules or ():
-        if not r.allow or r.major is None or r.minor is None:
-            continue
-        if r.major != major or r.minor != minor:
-            continue
-        if r.type not in ("", "a", dev_type):
-            continue
-        return "w" not in (r.access or "")
+    for r in rules or ():  # a wildcard (None) major or minor never equals the device's number
+        if r.allow and r.major == major and r.minor == minor and r.type in ("", "a", dev_type):
+            return "w" not in (r.access or "")
     return False
 
 
