@@ -453,6 +453,15 @@ def _compile(decl: Declaration) -> Callable[[str, Context], tuple[Any, Any]]:
     ):
         return _scalar_planner(decl, parse, checks, parts, when is When.POSITIVE)
     if (
+        decl.kind is Kind.PATH
+        and when in (When.ALWAYS, When.NON_EMPTY)
+        and effect is Effect.SET
+        and not checks
+        and not decl.asset
+        and len(parts) == 2
+    ):
+        return _path_planner(decl, parse, parts, when is When.NON_EMPTY)
+    if (
         decl.kind is Kind.KERNEL_PARAMS
         and when is When.NON_EMPTY
         and effect is Effect.REPLACE_PARAMS
@@ -563,6 +572,24 @@ def _text_planner(
         return (getattr(getattr(sandbox, head), attr) if head else getattr(sandbox, attr)), value
 
     return text_planner
+
+
+def _path_planner(
+    decl: Declaration, parse: _Parser, parts: tuple[str, ...], non_empty: bool
+) -> Callable[[str, Context], tuple[Any, Any]]:
+    """A host path setting one field: in the allow list, or rejected (with the reason, by the parser)."""
+    head, attr = parts
+    allow_list = decl.allow_list
+    assert allow_list is not None
+
+    def path_planner(raw: str, ctx: Context) -> tuple[Any, Any]:
+        if non_empty and raw == "":
+            raise Ignored('"" keeps the configured value')
+        if not golang.path_in_globs(getattr(ctx.runtime_config.hypervisor_config, allow_list), raw):
+            parse(decl, raw, ctx)  # raises Rejected, saying why
+        return getattr(getattr(ctx.sandbox, head), attr), raw
+
+    return path_planner
 
 
 def _kernel_params_planner(
