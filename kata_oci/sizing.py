@@ -33,7 +33,6 @@ types are unsigned; its parser would have refused the value).
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -42,6 +41,7 @@ import msgspec
 from . import golang
 from .errors import cut
 from .log import log
+from .vcpus import f32 as _f32, sizing_text, vm_vcpus
 
 if TYPE_CHECKING:
     from .cri import SizingKeys
@@ -61,7 +61,6 @@ __all__ = [
 #: The largest memory size Kata can hold (its ``uint32`` MiB fields).
 MAX_MEMORY_MB = 0xFFFF_FFFF
 _MIB = 1024 * 1024
-_F32 = struct.Struct("<f")
 
 
 class Sizing(msgspec.Struct, frozen=True):
@@ -95,44 +94,13 @@ class Sizing(msgspec.Struct, frozen=True):
         return math.ceil(_f32(self.vcpus))
 
     def __str__(self) -> str:
-        text = f"{self.vcpus:g} vCPUs, {self.memory_mb} MiB"
+        text = sizing_text(self.vcpus, self.memory_mb)
         if self.overhead is not None:
             text += f" (+ overhead {self.overhead.vcpus:g} vCPUs, {self.overhead.memory_mb} MiB)"
         return text
 
 
 # -- Go's numbers -------------------------------------------------------------------
-
-
-def _f32(x: float) -> float:
-    """``float32(x)`` for a float64 ``x``: round to nearest, ties to even."""
-    value: float = _F32.unpack(_F32.pack(x))[0]
-    return value
-
-
-def _int_to_f32(n: int) -> float:
-    """``float32(n)`` for a Go integer, rounded once (not through float64)."""
-    m = abs(n)
-    if m <= 1 << 24:
-        return float(n)
-    shift = m.bit_length() - 24
-    q, r = divmod(m, 1 << shift)
-    half = 1 << (shift - 1)
-    if r > half or (r == half and q & 1):
-        q += 1
-    value = float(q << shift)  # at most 25 significant bits: exact
-    return -value if n < 0 else value
-
-
-def _go_float32_value(x32: float) -> float:
-    """The shortest decimal that reads back as the float32 ``x32``: what Go prints for it."""
-    if x32 == 0:
-        return 0.0
-    for digits in range(1, 10):
-        candidate = float(f"{x32:.{digits}g}")
-        if _f32(candidate) == x32:
-            return candidate
-    return x32  # pragma: no cover - 9 significant digits always round-trip a float32
 
 
 def parse_go_int(value: str, *, signed: bool) -> int:
@@ -170,15 +138,7 @@ def calculate_vm_resources(period: int, quota: int, memory: int, *, shares: int 
     ``shares`` are unsigned in Go: a negative one counts as 0. For CRI plugins
     that read resources in their own format; the result has no overhead.
     """
-    period = max(period, 0)
-    shares = max(shares, 0)
-    vcpus = 0.0
-    if quota >= 0 and period != 0:
-        vcpus = _f32(_int_to_f32(quota) / _int_to_f32(period))
-    if quota < 0 and vcpus == 0 and shares > 0:
-        # kubelet's static CPU manager: quota unconstrained, CPUs given as shares.
-        vcpus = _f32(float(math.ceil(float(shares) / 1024.0)))
-    return Sizing(vcpus=_go_float32_value(vcpus), memory_mb=_memory_mb(memory))
+    return Sizing(vcpus=vm_vcpus(period, quota, shares), memory_mb=_memory_mb(memory))
 
 
 def _memory_mb(memory: int) -> int:

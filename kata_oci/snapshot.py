@@ -35,26 +35,31 @@ from __future__ import annotations
 
 import os
 import sys
-import zlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from . import snapfile
 from .cri import CRI
-from .files import read_regular_file
 from .plugins import PluginInfo
+from .snapfile import FORMAT, MAX_SNAPSHOT_SIZE, cache_file, environment_key
 from .types import Feature
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["Snapshot", "cache_file", "environment_key", "load", "save"]
+__all__ = [
+    "FORMAT",
+    "MAX_SNAPSHOT_SIZE",
+    "ProfileFacts",
+    "Snapshot",
+    "cache_file",
+    "environment_key",
+    "load",
+    "save",
+]
 
-FORMAT = 2
-
-#: The largest snapshot read (one with the three built-in plugins is ~20 KiB).
-MAX_SNAPSHOT_SIZE = 8 << 20
 # The most files keyed per plugin: a bigger package gets no snapshot.
 _MAX_FILES = 20_000
 
@@ -66,8 +71,32 @@ class _EntryPoint(msgspec.Struct, frozen=True):
     version: str | None = None
 
 
+class ProfileFacts(msgspec.Struct, frozen=True):
+    """What ``kata-oci resolve``'s fast path needs of a built-in profile, without importing it.
+
+    ``plain_rules``: the profile answers the container type and the
+    container's sizing by Kata's CRI rules (:class:`~kata_oci.Profile`'s own
+    methods), as kata1 and go do; runtime-rs has rules of its own.
+    """
+
+    name: str
+    version: str
+    default_container_type: str
+    config_paths: list[str]
+    shipped_config: str | None
+    plain_rules: bool
+
+
 class Snapshot(msgspec.Struct):
-    """What a full engine build found in one environment."""
+    """What a full engine build found in one environment.
+
+    ``profiles``, ``default_profile``, ``config_paths`` and ``config_env``
+    are what the ``resolve`` fast path (:mod:`kata_oci.cli.fastresolve`)
+    needs to choose a configuration file and profile as
+    :func:`kata_oci.find_runtime_config` does: the built-in profiles' facts,
+    :data:`kata_oci.profiles.DEFAULT_PROFILE`, Kata's look-up paths and
+    ``$KATA_CONF_FILE``'s name.
+    """
 
     key: str
     entry_points: list[_EntryPoint]
@@ -76,6 +105,10 @@ class Snapshot(msgspec.Struct):
     plugins: list[PluginInfo]
     hooked: dict[str, list[str]]
     files: dict[str, tuple[int, int]]  # every plugin file and package directory -> (mtime_ns, size)
+    profiles: list[ProfileFacts] = msgspec.field(default_factory=list)
+    default_profile: str = ""
+    config_paths: list[str] = msgspec.field(default_factory=list)
+    config_env: str = ""
 
     def engine(self, *, strict: bool = False) -> Engine:
         """An engine over the cached declarations, importing no plugin."""
@@ -135,86 +168,20 @@ class _Loadable:
         return obj
 
 
-def cache_file() -> str | None:
-    """Where this environment's snapshot lives, or ``None`` when caching is off."""
-    if os.environ.get("KATA_OCI_NO_CACHE"):
-        return None
-    base = os.environ.get("KATA_OCI_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "kata-oci")
-    name = zlib.crc32(f"{sys.executable}\0{sys.prefix}".encode())
-    return os.path.join(base, f"plugins-{name:08x}.json")
-
-
-def environment_key() -> str:
-    """What decides which plugins are installed and importable, as one string."""
-    from . import __version__
-
-    parts: list[str] = [str(FORMAT), __version__, sys.executable, sys.version]
-    for entry in sys.path:
-        try:
-            parts.append(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}")
-        except OSError:
-            parts.append(f"{entry}\0-")
-    return "\n".join(parts)
-
-
 _decoder = msgspec.json.Decoder(Snapshot)
-
-
-def _private_dir(path: str, *, create: bool) -> int | None:
-    """A descriptor of directory ``path`` if it is the user's and writable by no one else."""
-    if create:
-        try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
-        except (OSError, ValueError):
-            return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except (OSError, ValueError):
-        return None
-    st = os.fstat(fd)
-    if st.st_uid != os.geteuid() or st.st_mode & 0o022:
-        os.close(fd)
-        return None
-    return fd
-
-
-def _stamp(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 def load() -> Snapshot | None:
     """The snapshot of this environment, if there is one, it is current and it can be trusted."""
-    path = cache_file()
-    if path is None:
-        return None
-    dir_fd = _private_dir(os.path.dirname(path), create=False)
-    if dir_fd is None:
+    data = snapfile.read()
+    if data is None:
         return None
     try:
-        data = read_regular_file(
-            os.path.basename(path),
-            MAX_SNAPSHOT_SIZE,
-            dir_fd=dir_fd,
-            follow_symlinks=False,
-            owner=os.geteuid(),
-        )
         snapshot = _decoder.decode(data)
-    except (OSError, ValueError):  # msgspec.DecodeError is a ValueError
+    except ValueError:  # msgspec.DecodeError is a ValueError
         return None
-    finally:
-        os.close(dir_fd)
-    if snapshot.key != environment_key():
+    if not snapfile.is_current(snapshot.key, snapshot.files):
         return None
-    for file, seen in snapshot.files.items():
-        if _stamp(file) != tuple(seen):
-            return None
     return snapshot
 
 
@@ -241,7 +208,7 @@ def _plugin_files(plugin: object, info: PluginInfo | None, files: dict[str, tupl
         records = (dist.files or [])[:_MAX_FILES]
         paths.extend(str(dist.locate_file(r)) for r in records if not str(r).endswith((".pyc", ".pyo")))
     for p in paths:
-        seen = _stamp(p)
+        seen = snapfile.stamp(p)
         if seen is None:
             if p == file:
                 return False
@@ -250,10 +217,40 @@ def _plugin_files(plugin: object, info: PluginInfo | None, files: dict[str, tupl
     return True
 
 
+def _profile_facts(engine: Engine, files: dict[str, tuple[int, int]]) -> list[ProfileFacts]:
+    """The built-in profiles' facts, each keyed by the file of the module that defines it."""
+    from .plugins import BUILTIN_PROFILES
+    from .profiles import base
+
+    facts = []
+    for name in BUILTIN_PROFILES:
+        profile = engine.profiles.get(name)
+        if profile is None:
+            continue
+        cls = type(profile)
+        for module in {cls.__module__, base.__name__, "kata_oci.profiles"}:
+            file: str | None = getattr(sys.modules.get(module), "__file__", None)
+            seen = snapfile.stamp(file) if file else None
+            if file is None or seen is None:
+                return []
+            files[file] = seen
+        facts.append(
+            ProfileFacts(
+                name=profile.name,
+                version=profile.version,
+                default_container_type=str(profile.default_container_type),
+                config_paths=list(profile.config_paths),
+                shipped_config=profile.shipped_config_file(),
+                plain_rules=cls.container_type is base.Profile.container_type
+                and cls.calculate_container_sizing is base.Profile.calculate_container_sizing,
+            )
+        )
+    return facts
+
+
 def save(engine: Engine) -> None:
     """Record what ``engine`` (built from the installed entry points) found. Best effort."""
-    path = cache_file()
-    if path is None or engine.plugin_manager is None:
+    if cache_file() is None or engine.plugin_manager is None:
         return
     files: dict[str, tuple[int, int]] = {}
     plugins = []
@@ -274,6 +271,13 @@ def save(engine: Engine) -> None:
         for info in engine.plugin_infos.values()
         if info.distribution is not None
     ]
+    from .profiles import DEFAULT_PROFILE
+    from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS
+
+    try:
+        profiles = _profile_facts(engine, files)
+    except Exception:  # a plugin's broken profile: the commands say so; here, no facts (no fast path)
+        profiles = []
     snapshot = Snapshot(
         key=environment_key(),
         entry_points=entry_points,
@@ -282,38 +286,9 @@ def save(engine: Engine) -> None:
         plugins=plugins,
         hooked=engine.hooked_plugins(),
         files=files,
+        profiles=profiles,
+        default_profile=DEFAULT_PROFILE,
+        config_paths=list(DEFAULT_CONFIG_PATHS),
+        config_env=CONFIG_FILE_ENV,
     )
-    _write(path, msgspec.json.encode(snapshot))
-
-
-def _write(path: str, data: bytes) -> None:
-    """Write ``data`` at ``path`` atomically, in a private directory; nothing left behind on failure."""
-    dir_fd = _private_dir(os.path.dirname(path), create=True)
-    if dir_fd is None:
-        return
-    name = os.path.basename(path)
-    tmp = f".{name}.{os.urandom(8).hex()}.tmp"
-    try:
-        fd = os.open(
-            tmp,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            0o600,
-            dir_fd=dir_fd,
-        )
-    except OSError:
-        os.close(dir_fd)
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # replaces a symlink or FIFO itself
-        tmp = ""
-    except OSError:
-        pass
-    finally:
-        if tmp:
-            try:
-                os.unlink(tmp, dir_fd=dir_fd)
-            except OSError:
-                pass
-        os.close(dir_fd)
+    snapfile.write(msgspec.json.encode(snapshot))

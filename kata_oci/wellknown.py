@@ -18,19 +18,9 @@ from collections.abc import Iterable, Mapping
 
 import msgspec
 
-__all__ = ["WELL_KNOWN_CRI_KEYS", "UnreadKey", "unread_keys", "watch_list"]
+from .wellknown_keys import WELL_KNOWN_CRI_KEYS
 
-WELL_KNOWN_CRI_KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("io.kubernetes.cri.container-type", "container type", "containerd", "kata-oci-containerd"),
-    ("io.kubernetes.cri.sandbox-id", "sandbox ID", "containerd", "kata-oci-containerd"),
-    ("io.kubernetes.cri.sandbox-memory", "sandbox sizing", "containerd", "kata-oci-containerd"),
-    ("io.kubernetes.cri.sandbox-cpu-quota", "sandbox sizing", "containerd", "kata-oci-containerd"),
-    ("io.kubernetes.cri-o.ContainerType", "container type", "CRI-O", "kata-oci-crio"),
-    ("io.kubernetes.cri-o.SandboxID", "sandbox ID", "CRI-O", "kata-oci-crio"),
-    ("pod-linux-resources.crio.io", "sandbox sizing", "CRI-O", "kata-oci-crio"),
-    ("io.kubernetes.docker.type", "container type", "dockershim", "kata-oci-dockershim"),
-    ("io.kubernetes.sandbox.id", "sandbox ID", "dockershim", "kata-oci-dockershim"),
-)
+__all__ = ["WELL_KNOWN_CRI_KEYS", "UnreadKey", "unread_keys", "watch_list"]
 
 
 class UnreadKey(msgspec.Struct, frozen=True):
