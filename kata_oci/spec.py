@@ -93,6 +93,7 @@ __all__ = [
     "Mount",
     "POSIXRlimit",
     "Process",
+    "ResolveView",
     "Root",
     "Scheduler",
     "Solaris",
@@ -115,10 +116,12 @@ __all__ = [
     "WindowsResources",
     "WindowsStorageResources",
     "ZOSNamespace",
+    "decode_resolve_view",
     "decode_spec",
     "decode_state",
     "encode_spec",
     "parse_config_json",
+    "read_config_json",
     "to_json",
 ]
 
@@ -1365,6 +1368,14 @@ def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
     file cannot be read or is empty, :class:`SpecError` naming the bundle when
     it cannot be decoded.
     """
+    return decode_spec(read_config_json(bundle_path), source=os.fspath(bundle_path))
+
+
+def read_config_json(bundle_path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``<bundle_path>/config.json`` (or of ``bundle_path``, a ``.json`` file), not empty.
+
+    What :func:`parse_config_json` reads, with its :class:`~kata_oci.errors.SpecFileError`.
+    """
     bundle = os.fspath(bundle_path)
     path = (
         bundle
@@ -1379,4 +1390,58 @@ def parse_config_json(bundle_path: str | os.PathLike[str]) -> Spec:
     if not data.strip(b" \t\r\n"):
         reason = "empty" if not data else "empty (only white space)"
         raise SpecFileError(reason, file=path, bundle=bundle, empty=True)
-    return decode_spec(data, source=bundle)
+    return data
+
+
+# --------------------------------------------------------------------------
+# what `kata-oci resolve` reads of a config.json
+
+
+class _ResolveCPU(msgspec.Struct, frozen=True):
+    quota: I64 | None = None
+    period: U64 | None = None
+    cpus: str = ""  # runtime-rs's sizing reads the cpuset too
+    mems: str = ""
+
+    def __post_init__(self) -> None:
+        _check_u64(self, ("period",))
+
+
+class _ResolveMemory(msgspec.Struct, frozen=True):
+    limit: I64 | None = None
+
+
+class _ResolveResources(msgspec.Struct, frozen=True):
+    cpu: _ResolveCPU | None = None
+    memory: _ResolveMemory | None = None
+
+
+class _ResolveLinux(msgspec.Struct, frozen=True):
+    resources: _ResolveResources | None = None
+
+
+class ResolveView(msgspec.Struct, frozen=True):
+    """The members of a ``config.json`` that ``kata-oci resolve`` reads, and nothing else.
+
+    ``annotations`` (an object of strings, or null) and, for the container's
+    sizing, ``linux.resources.cpu.quota``/``period``/``cpus``/``mems`` and
+    ``linux.resources.memory.limit``, with :class:`Spec`'s types and errors;
+    every other member is skipped unread (malformed or not), so that
+    ``resolve`` answers without decoding the whole spec. Attribute for
+    attribute a :class:`Spec` as far as these members go.
+    """
+
+    annotations: dict[str, str] | None = None
+    linux: _ResolveLinux | None = None
+
+
+_resolve_decoder = msgspec.json.Decoder(ResolveView)
+
+
+def decode_resolve_view(data: bytes | str, *, source: str | None = None) -> ResolveView:
+    """Decode the members of a ``config.json`` that ``resolve`` reads (:class:`ResolveView`).
+
+    Errors are :func:`decode_spec`'s, naming the member as it does.
+    """
+    view: ResolveView = _decode_or_raise(_resolve_decoder.decode, data, source)
+    return view

@@ -104,9 +104,17 @@ def test_unusable_input_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "nothing-here" / "config.json"
     assert missing.stderr == f"kata-oci: error: cannot read {config}: No such file or directory\n"
     (tmp_path / "config.json").write_text('{"process": {"user": {"uid": "root"}}}')
-    bad = run("resolve", tmp_path)
+    bad = run("convert", tmp_path)
     assert bad.returncode == 2
     assert "$.process.user.uid" in bad.stderr
+    assert len(bad.stderr.splitlines()) == 1
+    # resolve reads only the annotations and linux.resources (kata_oci.spec.ResolveView)
+    assert run("resolve", tmp_path).returncode == 0
+    bad_annotation = {"process": 5, "annotations": {"io.kubernetes.cri.sandbox-id": 1}}
+    (tmp_path / "config.json").write_text(json.dumps(bad_annotation))
+    bad = run("resolve", tmp_path)
+    assert bad.returncode == 2
+    assert "$.annotations['io.kubernetes.cri.sandbox-id']" in bad.stderr
     assert len(bad.stderr.splitlines()) == 1
 
 

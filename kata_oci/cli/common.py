@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: resolve's fast path imports this
 if TYPE_CHECKING:
-    from kata_oci.spec import Spec
+    from typing import Any
+
+    from kata_oci.spec import ResolveView, Spec
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -88,6 +90,16 @@ def load_spec(path: str) -> tuple[str, Spec]:
         return os.getcwd(), decode_spec(read_stdin("spec"), source=STDIN_NAME)
     bundle, config_json = bundle_paths(path)
     return bundle, parse_config_json(config_json)
+
+
+def load_resolve_view(path: str) -> tuple[str, ResolveView]:
+    """:func:`load_spec` for ``resolve``: only the members it reads (:class:`kata_oci.spec.ResolveView`)."""
+    from kata_oci.spec import decode_resolve_view, read_config_json
+
+    if path == STDIN:
+        return os.getcwd(), decode_resolve_view(read_stdin("spec"), source=STDIN_NAME)
+    bundle, config_json = bundle_paths(path)
+    return bundle, decode_resolve_view(read_config_json(config_json), source=config_json)
 
 
 def runtime_config(
@@ -169,7 +181,7 @@ def profile_says(choice: Any) -> str:
     return f"{choice.profile.name} (Kata {choice.profile.version}; {why})"
 
 
-def engine(strict: bool, spec: Spec | None = None, *, plugins: bool = False) -> Any:
+def engine(strict: bool, spec: Spec | ResolveView | None = None, *, plugins: bool = False) -> Any:
     """The engine for this command, as cheap to build as the question allows.
 
     With a current per-environment snapshot (kata_oci.snapshot), the engine

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
 from . import common, output
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the fast path imports this module
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
 
 HELP = (
     "Show the container type, sandbox ID, pod identity and sizing of a bundle, and which CRI plugin answered."
@@ -16,7 +19,9 @@ EPILOG = (
     "container sizing is the spec's linux.resources (Kata's rule for every other container). "
     "vCPUs are fractional, as Kata computes them before rounding up. The container type without "
     "a CRI key is the profile's (kata1: pod_sandbox; Kata 2.0 and later: single_container); the "
-    "configuration is read only to tell the profile. " + common.CONFIG_HELP
+    "configuration is read only to tell the profile. Of config.json, resolve reads only the "
+    "annotations and linux.resources' cpu (quota, period, cpus, mems) and memory.limit: other "
+    "members are not decoded, so a mistake there is convert's and check's to report. " + common.CONFIG_HELP
 )
 
 
@@ -33,21 +38,17 @@ def _answer(answer: Any) -> dict[str, str] | None:
     return {"plugin": answer.plugin, "key": answer.key, "value": answer.value}
 
 
-def _by(answer: Any, default: str) -> str:
-    if answer is None:
-        return f"  {default}"
-    return f"  (plugin {answer.plugin}: {answer.key}={answer.value!r})"
-
-
 def run(args: argparse.Namespace) -> int:
-    bundle, spec = common.load_spec(args.bundle)
+    # Only what resolve reads of config.json (kata_oci.spec.ResolveView): a Spec as far as it goes.
+    bundle, spec = common.load_resolve_view(args.bundle)
+    ann = spec.annotations or {}
     # Not a strict engine: conflicts are shown, and with --strict make the exit status 1 (as check does).
     engine = common.engine(False, spec)
     choice = common.profile_for(args.kata, args.config, engine)
     profile = choice.profile
-    found = engine.resolve(spec, strict=False, default=profile.default_container_type)
-    identity = engine.pod_identity(spec, strict=False)
-    sizing = engine.sandbox_sizing_answer(spec, strict=False)
+    found = engine.resolve(ann, strict=False, default=profile.default_container_type)
+    identity = engine.pod_identity(ann, strict=False)
+    sizing = engine.sandbox_sizing_answer(ann, strict=False)
     container_sizing = profile.calculate_container_sizing(spec)
     conflicts = [*found.conflicts, *identity.conflicts, *sizing.conflicts]
     unread = list(found.unread)
@@ -73,35 +74,74 @@ def run(args: argparse.Namespace) -> int:
         output.write_json(doc)
         return _status(args, conflicts, unread)
     guessed = any(u.decides == "container type" for u in unread)
-    lines = [
-        f"container type: {found.container_type}"
-        + _by(
-            found.container_type_answer,
-            f"(Kata {profile.version}'s default: no installed plugin reads the CRI key below)"
-            if guessed
-            else f"(no CRI key: Kata {profile.version}'s default)",
-        )
-    ]
     sid = found.sandbox_id_answer
-    lines.append(
-        f"sandbox id:     {found.sandbox_id if found.sandbox_id is not None else '-'}"
-        + (f"  (plugin {sid.plugin}: {sid.key})" if sid else "  (no CRI key)")
+    lines = text_lines(
+        container_type=str(found.container_type),
+        container_type_by=container_type_by(
+            _triple(found.container_type_answer), profile.version, guessed=guessed
+        ),
+        sandbox_id=found.sandbox_id,
+        sandbox_id_by=f"(plugin {sid.plugin}: {sid.key})" if sid else "(no CRI key)",
+        identity_plugin=identity.plugin,
+        names=identity.names(),
+        sandbox_sizing=f"{sizing.sizing}",
+        sandbox_sizing_by=f"(plugin {sizing.plugin})" if sizing.plugin else "(no CRI sizing key)",
+        container_sizing=f"{container_sizing}",
+        conflicts=[str(c) for c in conflicts],
+        unread=[str(u) for u in unread],
+        profile=common.profile_says(choice),
+        configuration=choice.filename,
     )
-    names = identity.names()
-    lines.append(
-        "pod identity:   " + (f"(plugin {identity.plugin})" if names else "-  (no CRI identity key)")
-    )
+    output.write_lines(lines)
+    return _status(args, conflicts, unread)
+
+
+def _triple(answer: Any) -> tuple[str, str, str] | None:
+    return None if answer is None else (answer.plugin, answer.key, answer.value)
+
+
+def container_type_by(answer: tuple[str, str, str] | None, version: str, *, guessed: bool) -> str:
+    """The note after the container type: which plugin and key answered, or why it is the default."""
+    if answer is not None:
+        plugin, key, value = answer
+        return f"(plugin {plugin}: {key}={value!r})"
+    if guessed:
+        return f"(Kata {version}'s default: no installed plugin reads the CRI key below)"
+    return f"(no CRI key: Kata {version}'s default)"
+
+
+def text_lines(
+    *,
+    container_type: str,
+    container_type_by: str,
+    sandbox_id: str | None,
+    sandbox_id_by: str,
+    identity_plugin: str | None,
+    names: dict[str, str],
+    sandbox_sizing: str,
+    sandbox_sizing_by: str,
+    container_sizing: str,
+    conflicts: Sequence[str],
+    unread: Sequence[str],
+    profile: str,
+    configuration: str,
+) -> list[str]:
+    """The text report (before escaping), from what was found: one layout for every path to it.
+
+    The command's fast path (:mod:`kata_oci.cli.fastresolve`) writes through it too.
+    """
+    lines = [
+        f"container type: {container_type}  {container_type_by}",
+        f"sandbox id:     {sandbox_id if sandbox_id is not None else '-'}  {sandbox_id_by}",
+        "pod identity:   " + (f"(plugin {identity_plugin})" if names else "-  (no CRI identity key)"),
+    ]
     lines.extend(f"  {name.replace('_', ' ') + ':':<19}{value}" for name, value in names.items())
-    lines.append(
-        f"sandbox sizing: {sizing.sizing}"
-        + (f"  (plugin {sizing.plugin})" if sizing.plugin else "  (no CRI sizing key)")
-    )
+    lines.append(f"sandbox sizing: {sandbox_sizing}  {sandbox_sizing_by}")
     lines.append(f"container sizing: {container_sizing}  (linux.resources)")
     lines.extend(f"conflict:       {c}" for c in conflicts)
     lines.extend(f"not read:       {u}" for u in unread)
-    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.filename}")
-    output.write_lines(lines)
-    return _status(args, conflicts, unread)
+    lines.append(f"profile:        {profile}; configuration {configuration}")
+    return lines
 
 
 def _own_rules(profile: Any, spec: Any, engine: Any) -> dict[str, Any] | None:
@@ -116,12 +156,13 @@ def _own_rules(profile: Any, spec: Any, engine: Any) -> dict[str, Any] | None:
 
     if type(profile).container_type is Profile.container_type:
         return None
+    ann = spec.annotations or {}  # the type and ID from the annotations; the sizing may read linux too
     try:
-        sandbox_id: str | None = profile.sandbox_id(spec, engine=engine)
+        sandbox_id: str | None = profile.sandbox_id(ann, engine=engine)
     except SandboxIDError:
         sandbox_id = None
     return {
-        "container_type": str(profile.container_type(spec, engine=engine)),
+        "container_type": str(profile.container_type(ann, engine=engine)),
         "sandbox_id": sandbox_id,
         "sandbox_sizing": profile.calculate_sandbox_sizing(spec, engine=engine),
         "rules": f"{profile.name} profile's own rules (Kata {profile.version})",
@@ -158,20 +199,22 @@ def _show_own(
             }
         )
         return _status(args, conflicts, unread)
-    lines = [
-        f"container type: {own['container_type']}  ({own['rules']})",
-        f"sandbox id:     {own['sandbox_id'] if own['sandbox_id'] is not None else '-'}  ({own['rules']})",
-    ]
-    names = identity.names()
-    lines.append(
-        "pod identity:   " + (f"(plugin {identity.plugin})" if names else "-  (no CRI identity key)")
+    rules = f"({own['rules']})"
+    lines = text_lines(
+        container_type=own["container_type"],
+        container_type_by=rules,
+        sandbox_id=own["sandbox_id"],
+        sandbox_id_by=rules,
+        identity_plugin=identity.plugin,
+        names=identity.names(),
+        sandbox_sizing=f"{own['sandbox_sizing']}",
+        sandbox_sizing_by=rules,
+        container_sizing=f"{container_sizing}",
+        conflicts=[str(c) for c in conflicts],
+        unread=[str(u) for u in unread],
+        profile=common.profile_says(choice),
+        configuration=choice.filename,
     )
-    lines.extend(f"  {name.replace('_', ' ') + ':':<19}{value}" for name, value in names.items())
-    lines.append(f"sandbox sizing: {own['sandbox_sizing']}  ({own['rules']})")
-    lines.append(f"container sizing: {container_sizing}  (linux.resources)")
-    lines.extend(f"conflict:       {c}" for c in conflicts)
-    lines.extend(f"not read:       {u}" for u in unread)
-    lines.append(f"profile:        {common.profile_says(choice)}; configuration {choice.filename}")
     output.write_lines(lines)
     return _status(args, conflicts, unread)
 
