@@ -8,8 +8,8 @@ Every public name is importable from here. Importing ``kata_oci`` is cheap:
 submodules load on first use of one of their names.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+# typing.TYPE_CHECKING without importing typing (~1 ms of every command's start-up).
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -153,10 +153,12 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'kata_oci' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
