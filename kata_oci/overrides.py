@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, TypeVar
 import msgspec
 from msgspec import structs
 
-from . import golang
+from . import golang, keyscan
 from .errors import AnnotationError, AnnotationProblem, ConfigError, KataOCIError, cut
 from .hints import KeyIndex, enable_hint
 from .log import log
@@ -600,11 +600,11 @@ def _looks_like_kata(key: str) -> bool:
     return not key.startswith(ka.KATA_ANNOTATIONS_PREFIX)
 
 
-#: From this many annotations on, the pass skips the keys of blocks that hold no "kata": blocks of
-#: _BLOCK keys, and within a block with a hit, sub-blocks of _CHUNK.
-_SCAN_FROM = 128
-_BLOCK = 512
-_CHUNK = 64
+#: From this many annotations on, the pass reads only the keys of blocks that may hold "kata"
+#: (:func:`kata_oci.keyscan.keys_matching`, blocks of _BLOCK keys, then sub-blocks of _CHUNK).
+_SCAN_FROM = keyscan.SCAN_FROM
+_BLOCK = keyscan.BLOCK
+_CHUNK = keyscan.CHUNK
 # The three forms of "kata" _evaluate looks for. re's search for a literal runs a tight C loop
 # over its first letter: about twice as fast as str.find's on annotation keys.
 _KATA = re.compile("kata").search
@@ -625,35 +625,10 @@ def _kata_keys(annotations: Mapping[str, str]) -> list[str] | None:
     Only such keys can do anything in :func:`_evaluate`: the table's keys
     (bar ``other_keys``), ``io.katacontainers.`` keys, and the other keys
     that may have been meant as one ("kata", "Kata" or "KATA" anywhere).
-    Each block of _BLOCK keys is joined by newlines (which no "kata" can
-    span) and the text searched in C (~20 ns a key: the list, the join, the
-    search, where the pass costs ~75); a block with a hit is searched again
-    in sub-blocks of _CHUNK keys (a mapping of at most _BLOCK keys is
-    searched in those alone), and a sub-block with a hit is kept whole,
-    for the pass to decide key by key (so a key holding a newline is no
-    special case). ``None`` when a key is not a string (the pass then says
-    what it says of such a mapping).
+    ``None`` when a key is not a string (the pass then says what it says of
+    such a mapping).
     """
-    keys = list(annotations)
-    found: list[str] = []
-    chunk = _CHUNK
-    step = _BLOCK if len(keys) > _BLOCK else chunk  # a few blocks: no need for a first level
-    for i in range(0, len(keys), step):
-        block = keys[i : i + step]
-        try:
-            text = "\n".join(block)
-        except TypeError:
-            return None
-        if not _may_hold_kata(text):
-            continue
-        if len(block) <= chunk:
-            found += block
-            continue
-        for j in range(0, len(block), chunk):
-            part = block[j : j + chunk]
-            if _may_hold_kata("\n".join(part)):
-                found += part
-    return found
+    return keyscan.keys_matching(annotations, _may_hold_kata, _BLOCK, _CHUNK)
 
 
 class _Result:

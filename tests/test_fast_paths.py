@@ -411,3 +411,52 @@ def test_profile_names_answer_as_the_profiles_do_before_and_after_collection(
             kata_oci.container_type(spec, profile="nope", engine=fresh)
         with pytest.raises(ProfileError):
             kata_oci.sandbox_id(spec, profile="nope", engine=fresh)
+
+
+def test_rs_reads_the_same_config_keys_through_the_block_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from kata_oci import keyscan
+    from kata_oci.profiles.rs import annotate as rs
+
+    prefix = "io.katacontainers.config."
+    rng = random.Random(23)
+    pieces = [prefix, "io.katacontainers.", "io.katacontainers.config", "example.com/x", "\n", "a", "IO."]
+    checked = 0
+    for _ in range(300):
+        n = rng.randrange(1, 200)
+        keys = {"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 4))) + str(i) for i in range(n)}
+        ann = dict.fromkeys(keys, "1")
+        want = sorted(k for k in ann if k.startswith(prefix))
+        monkeypatch.setattr(keyscan, "SCAN_FROM", rng.choice([0, 16, 10**9]))
+        monkeypatch.setattr(keyscan, "BLOCK", rng.choice([2, 7, 512]))
+        monkeypatch.setattr(keyscan, "CHUNK", rng.choice([1, 3, 64]))
+        assert rs._config_keys(ann) == want, ann
+        checked += len(want) > 0
+    assert checked > 100
+    # not a string: the walk says what it says of such a key, as without the scan
+    monkeypatch.setattr(keyscan, "SCAN_FROM", 0)
+    assert keyscan.keys_matching({1: "v"}, rs._has_config_prefix) is None  # type: ignore[dict-item]
+    with pytest.raises(AttributeError):
+        rs._config_keys({1: "v"})  # type: ignore[dict-item]
+
+
+def test_rs_plan_with_many_plain_annotations_is_the_plan_without_them() -> None:
+    from kata_oci.profiles.rs import annotate as rs
+    from kata_oci.profiles.rs.loader import loads
+
+    rc = loads(
+        '[hypervisor.qemu]\nkernel = "/k"\nimage = "/i"\nenable_annotations = [".*"]\n'
+        '[agent.kata]\n[runtime]\nname = "virt_container"\nhypervisor_name = "qemu"\nagent_name = "kata"\n'
+    )
+    kata = {
+        "io.katacontainers.config.hypervisor.default_vcpus": "2",
+        "io.katacontainers.config.hypervisor.default_memory": "4096",
+        "io.katacontainers.config.hypervisor.no_such_knob": "1",
+        "io.katacontainers.config.agent.enable_tracing": "true",
+    }
+    plain = {f"example.com/annotation-{i}": f"v{i}" for i in range(3000)}
+    many = {**dict(list(plain.items())[:1700]), **kata, **dict(list(plain.items())[1700:])}
+    decisions = rs.plan_annotations(kata, rc).decisions
+    assert [d.key for d in decisions] == sorted(kata)  # every Kata key decided, the plain ones never
+    assert rs.plan_annotations(many, rc).decisions == decisions
