@@ -33,6 +33,7 @@ from .errors import ConfigError, ProfileError
 from .log import log
 from .profiles import DEFAULT_PROFILE, detect_profile, detection_scores, get_profile
 from .profiles.base import CONFIG_FILE_ENV, DEFAULT_CONFIG_PATHS, Profile, SandboxPlan, find_config_path
+from .spec import Spec
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from .pod import PodIdentity
     from .profiles.kata1.types import RuntimeConfig
     from .sizing import Sizing
-    from .spec import Spec
     from .types import ContainerType, Feature
 
 __all__ = [
@@ -521,10 +521,21 @@ def container_type(
     here), ``SINGLE_CONTAINER`` for Kata 2.0 and later. ``strict`` turns
     disagreeing CRI keys into an error (default: the engine's setting).
     """
+    eng = engine or _engine_module._default
+    if eng is not None and type(spec) is Spec and (ann := spec.annotations):
+        # The common case in a few look-ups, the engine's first row (Engine._shortcuts).
+        try:
+            row = eng._type_shortcuts.get(profile)
+        except TypeError:  # a profile= that is not a name: get_profile says why
+            row = None
+        if row is not None:
+            key, values, a, b = row
+            ctype: ContainerType | None = values.get(ann.get(key))
+            if ctype is not None and a not in ann and b not in ann:
+                return ctype
+    eng = eng or default_engine()
     if profile is None:  # kata1's rule, which is the engine's: no profile look-up on the hot path
-        eng = engine or _engine_module._default or default_engine()
         return eng.container_type(spec) if strict is None else eng.container_type(spec, strict=strict)
-    eng = engine or _engine_module._default or default_engine()
     found = _registered(profile, eng)
     return (found or get_profile(profile, engine=eng)).container_type(spec, engine=eng, strict=strict)
 
@@ -541,10 +552,20 @@ def sandbox_id(
     The first CRI sandbox-ID key present gives its value, even ``""``; none
     raises :class:`~kata_oci.SandboxIDError`.
     """
+    eng = engine or _engine_module._default
+    if eng is not None and type(spec) is Spec and (ann := spec.annotations):
+        try:  # as in container_type
+            row = eng._sid_shortcuts.get(profile)
+        except TypeError:
+            row = None
+        if row is not None:
+            key, _, a, b = row
+            value = ann.get(key)
+            if value is not None and a not in ann and b not in ann:
+                return value
+    eng = eng or default_engine()
     if profile is None:  # kata1's rule, which is the engine's
-        eng = engine or _engine_module._default or default_engine()
         return eng.sandbox_id(spec) if strict is None else eng.sandbox_id(spec, strict=strict)
-    eng = engine or _engine_module._default or default_engine()
     found = _registered(profile, eng)
     return (found or get_profile(profile, engine=eng)).sandbox_id(spec, engine=eng, strict=strict)
 

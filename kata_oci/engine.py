@@ -59,6 +59,9 @@ _HookStep = tuple[str, CRI | None, Callable[..., Any] | None]
 
 # A fast-path row: (key, its values, the next two keys after it, the keys after those).
 _FastRow = tuple[str, Any, str, str, tuple[str, ...]]
+# A shortcut for kata_oci.api (see Engine._shortcuts): (the first CRI's key, its values,
+# the two keys that must be absent for it alone to decide; "" when there are fewer).
+_Shortcut = tuple[str, Any, str, str]
 
 
 def _with_later(rows: list[tuple[str, Any]]) -> tuple[_FastRow, ...]:
@@ -197,6 +200,9 @@ class Engine:
         )
         self._profiles: dict[str, Profile] | None = None
         self._profile_owners: dict[str, str] = {}
+        self._type_shortcuts: dict[object, _Shortcut] = {}  # looked up by kata_oci.api's profile=
+        self._sid_shortcuts: dict[object, _Shortcut] = {}
+        self._shortcuts()
         self._identity_steps = self._hook_steps("kata_oci_pod_identity", "identity")
         self._sizing_steps = self._hook_steps("kata_oci_sandbox_sizing", "sizing")
         if not self._type_steps and not self._sid_steps:
@@ -354,6 +360,7 @@ class Engine:
         found = self._profiles
         if found is None:
             found = self._profiles = self._collect_profiles()
+            self._shortcuts()  # now for the profiles too
         return found
 
     def profile(self, name: str) -> Profile:
@@ -430,6 +437,45 @@ class Engine:
                 owners[profile.name] = plugin
         self._profile_owners = owners
         return found
+
+    def _shortcuts(self) -> None:
+        """The rows :mod:`kata_oci.api`'s ``container_type`` / ``sandbox_id`` answer from, by profile.
+
+        On every container's path: the first CRI's key decides at once when
+        none of the keys that could change the answer is there (the later
+        CRIs' keys, a disagreement; well-known keys no plugin reads, a
+        warning) and its value is one the CRI writes; anything else asks the
+        profile, which asks this engine. Each table maps the profile names
+        whose method is :class:`Profile`'s (``None``: no profile, the
+        engine's own rule) to that row; it is empty when a plugin has a
+        custom hook, more than two keys must be ruled out, or a subclass
+        answers the question its own way.
+        """
+        self._type_shortcuts = self._shortcut_table(self._type_table, "container type", "container_type")
+        self._sid_shortcuts = self._shortcut_table(self._sid_table, "sandbox ID", "sandbox_id")
+
+    def _shortcut_table(
+        self, table: tuple[_FastRow, ...] | None, what: str, method: str
+    ) -> dict[object, _Shortcut]:
+        if not table or getattr(type(self), method) is not getattr(Engine, method):
+            return {}
+        key, values, a, b, rest = table[0]
+        unread = [k for k, decides, *_ in self._unread_watch if decides == what]
+        others = [k for k in (a, b, *rest, *unread) if k]
+        if len(others) > 2:
+            return {}
+        a, b = [*others, "", ""][:2]
+        names: list[object] = [None]
+        if self._profiles is not None:
+            from .profiles.base import Profile
+
+            base = getattr(Profile, method)
+            names += [
+                name
+                for name, profile in self._profiles.items()
+                if getattr(getattr(profile, method, None), "__func__", None) is base
+            ]
+        return dict.fromkeys(names, (key, values, a, b))
 
     def _steps(self, hook_name: str, key_field: str) -> tuple[_Step, ...]:
         custom = self._custom_hooks(hook_name)
