@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, get_type_hints
 
@@ -114,8 +113,7 @@ def _dotted(key: tuple[str, ...]) -> str:
     return ".".join(key)
 
 
-@dataclass(frozen=True)
-class Doc:
+class Doc(msgspec.Struct, frozen=True):  # not a @dataclass: dataclasses costs start-up (inspect, copy)
     """The configuration text and its name, to build errors pointing into it."""
 
     file: str

@@ -22,7 +22,6 @@ import platform
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 import msgspec
@@ -112,13 +111,14 @@ class Decision(msgspec.Struct, frozen=True):
     hint: str | None = None
 
 
-@dataclass(frozen=True)
-class OverridePlan:
+class OverridePlan(msgspec.Struct, frozen=True):
     """Every annotation's decision, and the updates to make when none is rejected."""
 
+    # A frozen Struct like Decision, not a @dataclass: dataclasses (inspect, copy) costs
+    # `kata-oci convert` about a python start-up.
     decisions: tuple[Decision, ...]
-    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    assets: Mapping[str, str] = field(default_factory=dict)
+    groups: Mapping[str, Mapping[str, Any]] = msgspec.field(default_factory=dict)
+    assets: Mapping[str, str] = msgspec.field(default_factory=dict)
     config_error: ConfigError | None = None
 
     @property

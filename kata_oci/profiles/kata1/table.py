@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from .types import RuntimeConfig
@@ -161,8 +162,9 @@ BLOCK_DEVICE_DRIVERS = ("virtio-scsi", "virtio-blk", "virtio-mmio", "nvdimm", "v
 SHARED_FILESYSTEMS = ("virtio-9p", "virtio-fs")
 
 
-@dataclass(frozen=True, slots=True)
-class Declaration:
+# A frozen Struct (slots, eq, hash, repr), not a @dataclass: dataclasses (inspect, copy)
+# costs `kata-oci convert` about a python start-up.
+class Declaration(msgspec.Struct, frozen=True):
     """One supported annotation: its key, how it is read, what it sets, how it is checked.
 
     ``target`` is a dotted path into :class:`~kata_oci.SandboxConfig`

@@ -92,8 +92,7 @@ _SWITCH_HV = CONFIG_PREFIX + "runtime.hypervisor_name"
 _SWITCH_AGENT = CONFIG_PREFIX + "runtime.agent_name"
 
 
-@dataclass(frozen=True)
-class RsOverridePlan(OverridePlan):
+class RsOverridePlan(OverridePlan, frozen=True):
     """The verdicts, and the configuration runtime-rs would hold after them.
 
     ``config`` is the adjusted :class:`~.types.TomlConfig` after the annotations (None when one

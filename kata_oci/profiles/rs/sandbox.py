@@ -14,7 +14,6 @@ combination causes, is the plan's ``config_error``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -51,8 +50,7 @@ class RsSandbox(msgspec.Struct, kw_only=True):
     profile: str = "rs"
 
 
-@dataclass(frozen=True)
-class RsSandboxPlan(RsOverridePlan):
+class RsSandboxPlan(RsOverridePlan, frozen=True):
     """:class:`~.annotate.RsOverridePlan` with the sandbox runtime-rs would create."""
 
     sandbox: RsSandbox | None = None
@@ -83,7 +81,9 @@ def _blame(
     base = copy_config(runtime_config)
     with_agent_kernel_params(base)
     if _validated(base, host) is not None:
-        return replace(plan, config=None, config_error=error)  # the configuration's own failure
+        return msgspec.structs.replace(
+            plan, config=None, config_error=error
+        )  # the configuration's own failure
     decisions = list(plan.decisions)
     blamed = False
     for i, d in enumerate(decisions):
@@ -101,8 +101,8 @@ def _blame(
             )
             blamed = True
     if blamed:
-        return replace(plan, decisions=tuple(decisions), config=None, config_error=None)
-    return replace(
+        return msgspec.structs.replace(plan, decisions=tuple(decisions), config=None, config_error=None)
+    return msgspec.structs.replace(
         plan,
         config=None,
         config_error=ConfigError(f"after the annotations: {error.reason}", file=error.file, key=error.key),
