@@ -267,9 +267,9 @@ def find_runtime_config(
     eng = _engine(engine)
     chosen = None if profile is None else get_profile(profile, engine=eng)
     if path is not None:
-        from pathlib import Path
+        from .readfile import path_text
 
-        file, source = str(Path(path)), "argument"
+        file, source = path_text(path), "argument"
     else:
         found = find_config_path(env, chosen.config_paths if chosen else DEFAULT_CONFIG_PATHS)
         if found is None:

@@ -12,7 +12,21 @@ import errno
 import os
 import stat
 
-__all__ = ["read_regular_file"]
+__all__ = ["is_plain_path", "path_text", "read_regular_file"]
+
+
+def is_plain_path(path: str) -> bool:
+    """Whether ``str(pathlib.Path(path))`` is ``path`` itself: no ``.`` part, no ``//``, no final ``/``."""
+    return bool(path) and "//" not in path and not path.endswith("/") and "." not in path.split("/")
+
+
+def path_text(path: str | os.PathLike[str]) -> str:
+    """``str(pathlib.Path(path))``, without importing :mod:`pathlib` for a path it keeps as it is."""
+    if isinstance(path, str) and is_plain_path(path):
+        return path
+    from pathlib import Path
+
+    return str(Path(path))
 
 
 def read_regular_file(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from hypothesis import given, strategies as st
 
 import kata_oci
 from kata_oci.api import ConfigChoice
@@ -12,6 +15,7 @@ from kata_oci.profiles.go import detect as go_detect, loader as go_loader
 from kata_oci.profiles.go.hypervisors import HYPERVISOR_TYPES
 from kata_oci.profiles.go.schema import TomlHypervisor
 from kata_oci.profiles.rs import detect as rs_detect, hypervisors as rs_hypervisors, loader as rs_loader
+from kata_oci.readfile import path_text
 
 from helpers import ROOT
 
@@ -71,3 +75,41 @@ def test_config_choice_path_is_a_path_built_on_first_use(tmp_path: Path) -> None
     assert text.describe() == f"profile go (given), file {tmp_path / 'c.toml'} (argument)"
     choice = kata_oci.find_runtime_config("./" + str(tmp_path / "c.toml").lstrip("/"), profile="go")
     assert choice.filename == str(Path("./" + str(tmp_path / "c.toml").lstrip("/")))  # as Path prints it
+
+
+@given(st.one_of(st.text(alphabet="/.a", max_size=8), st.text(max_size=8)))
+def test_path_text_is_what_pathlib_prints(path: str) -> None:
+    assert path_text(path) == str(Path(path))
+    assert path_text(Path(path)) == str(Path(path))
+
+
+def test_a_warm_convert_imports_neither_dataclasses_nor_pathlib_nor_the_host_checks(tmp_path: Path) -> None:
+    """`kata-oci convert BUNDLE --config FILE` (issue 17's process case) leaves out what it does not use."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KATA_OCI_NO_CACHE", "KATA_CONF_FILE")}
+    env["KATA_OCI_CACHE_DIR"] = str(tmp_path / "cache")
+    script = Path(sys.executable).with_name("kata-oci")
+    bundle = ROOT / "examples" / "bundles" / "containerd-pod-sandbox"
+    config = ROOT / "kata_oci" / "data" / "configuration.toml"
+    args = [str(script), "convert", str(bundle), "--config", str(config)]
+    warm = subprocess.run(args, capture_output=True, text=True, env=env, check=True)  # writes the snapshot
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout == warm.stdout and '"hypervisor_config"' in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert {"kata_oci.convert", "kata_oci.overrides", "tomllib"} <= imported  # the log is what we think
+    # msgspec imports typing_extensions where it is installed (here: mypy's), and that imports inspect
+    heavy = () if "typing_extensions" in imported else ("inspect", "copy")
+    for unwanted in (
+        *heavy,
+        "dataclasses",
+        "pathlib",
+        "urllib.parse",
+        "ipaddress",
+        "kata_oci.hostchecks",
+        "pluggy",
+        "importlib.metadata",
+        "kata_oci.profiles.go.loader",
+        "kata_oci.profiles.rs.loader",
+    ):
+        assert unwanted not in imported, unwanted

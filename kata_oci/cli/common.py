@@ -127,16 +127,23 @@ def runtime_choice(
     when it starts a VM.
     """
     from kata_oci.api import find_runtime_config
-    from kata_oci.hostchecks import HostChecks
 
-    checks = HostChecks() if host_checks else None
+    checks = None
+    if host_checks:  # kata_oci.hostchecks imports dataclasses (inspect, copy): only when asked
+        from kata_oci.hostchecks import HostChecks
+
+        checks = HostChecks()
     if path == STDIN:
         data = read_stdin("configuration")
         choice = _stdin_choice(data, kata, engine)
         rc = choice.profile.runtime_config_from_toml(data, file=STDIN_NAME, strict=strict, host_checks=checks)
         return choice, rc
+    from kata_oci.readfile import path_text
+
     choice = find_runtime_config(path, profile=kata, engine=engine)
-    return choice, choice.profile.load_runtime_config(choice.path, strict=strict, host_checks=checks)
+    # str(choice.path) without building the Path: pathlib costs start-up (urllib.parse, ipaddress)
+    file = path_text(choice.filename)
+    return choice, choice.profile.load_runtime_config(file, strict=strict, host_checks=checks)
 
 
 def _stdin_choice(data: bytes, kata: str | None, engine: Any) -> Any:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 
 from kata_oci import snapfile
-from kata_oci.readfile import read_regular_file
+from kata_oci.readfile import is_plain_path, read_regular_file
 from kata_oci.vcpus import sizing_text, vm_vcpus
 from kata_oci.wellknown_keys import WELL_KNOWN_CRI_KEYS
 
@@ -209,7 +209,7 @@ def _choice(snap: Mapping[str, Any], opts: Mapping[str, Any]) -> dict[str, Any]:
 
 def _path_text(path: str) -> str:
     """``path`` when ``str(pathlib.Path(path))`` is ``path`` itself (no ``.``, ``//`` or final ``/``)."""
-    if not path or "//" in path or path.endswith("/") or "." in path.split("/"):
+    if not is_plain_path(path):
         raise _Unsure("a path pathlib would rewrite")
     return path
 

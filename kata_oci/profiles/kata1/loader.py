@@ -143,15 +143,13 @@ import os
 import platform
 import re
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Annotated, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 import msgspec
 
 from kata_oci import golang
 from kata_oci.errors import ConfigError, KataOCIError, cut
 from kata_oci.files import parse_toml, read_regular_file, read_toml_text
-from kata_oci.hostchecks import HostChecks
 from kata_oci.loading import (
     Doc as _Doc,
     clean_comma_list as _clean_comma_list,
@@ -161,6 +159,7 @@ from kata_oci.loading import (
     validation_error as _validation_error,
 )
 from kata_oci.log import log
+from kata_oci.readfile import path_text
 
 from .types import (
     AgentType,
@@ -179,6 +178,11 @@ from .types import (
     ShimType,
     deserialize_params,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kata_oci.hostchecks import HostChecks
 
 __all__ = [
     "CONFIG_FILE_ENV",
@@ -1385,6 +1389,8 @@ class _Loader:
 
 
 def _shipped_default() -> Path:
+    from pathlib import Path
+
     from kata_oci.profiles.base import shipped_file
 
     return Path(shipped_file(DEFAULT_CONFIG_RESOURCE))
@@ -1400,6 +1406,8 @@ def find_config_file(env: Mapping[str, str] | None = None) -> Path:
     kata-oci (:data:`DEFAULT_CONFIG_RESOURCE`). ``env`` defaults to
     :data:`os.environ`.
     """
+    from pathlib import Path  # here: a --config file needs no pathlib (~0.5 ms of start-up)
+
     environ = os.environ if env is None else env
     if configured := environ.get(CONFIG_FILE_ENV):
         return Path(configured)
@@ -1421,7 +1429,11 @@ FROM_STRICT: Final = _Legacy.FROM_STRICT
 
 def _host(strict: bool, host_checks: HostChecks | _Legacy | None) -> HostChecks | None:
     if host_checks is FROM_STRICT:
-        return HostChecks(vhost_vsock=_VHOST_VSOCK) if strict else None
+        if not strict:
+            return None
+        from kata_oci.hostchecks import HostChecks  # dataclasses (inspect, copy): only when checking
+
+        return HostChecks(vhost_vsock=_VHOST_VSOCK)
     return host_checks
 
 
@@ -1479,7 +1491,7 @@ def load_runtime_config(
     Raises :class:`ConfigError` for a missing or unreadable file, a TOML syntax
     error, a wrong type, a value out of range or a setting Kata would refuse.
     """
-    file = find_config_file() if path is None else Path(path)
+    file = find_config_file() if path is None else path_text(path)
     data: str | bytes
     try:
         data = read_toml_text(
