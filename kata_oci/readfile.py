@@ -49,24 +49,31 @@ def read_regular_file(
     "not owned by uid N, or writable by others") or :class:`ValueError` for a
     path holding a NUL byte.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
-    fd = os.open(path, flags, dir_fd=dir_fd)
+    fd = os.open(path, _FLAGS if follow_symlinks else _FLAGS | os.O_NOFOLLOW, dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
-        if not stat.S_ISREG(st.st_mode):
+        mode = st.st_mode
+        if mode & _S_IFMT != stat.S_IFREG:
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
             raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
-        if owner is not None and (st.st_uid != owner or st.st_mode & 0o022):
+        if owner is not None and (st.st_uid != owner or mode & 0o022):
             raise PermissionError(
                 errno.EPERM, f"not owned by uid {owner}, or writable by others", os.fspath(path)
             )
-        if st.st_size > limit:
+        size = st.st_size
+        if size > limit:
             raise _too_big(path, limit)
-        # Ask for the whole file at once (st_size + 1 sees it end), never more than the limit.
-        chunks = []
-        total = 0
-        want = min(st.st_size + 1, limit + 1)
+        # Ask for the whole file at once, and one byte more to see it end: exactly the size
+        # fstat gave, short of that byte, is the whole file (the usual case: one read, not a
+        # second one to meet the end). Anything else (a file that grew, a file system giving
+        # short reads, procfs's size 0) reads on to the end, never beyond the limit.
+        first = os.read(fd, size + 1)
+        if len(first) == size:
+            return first
+        chunks = [first]
+        total = len(first)
+        want = min(1 << 16, limit + 1 - total) or 1
         while total <= limit and (chunk := os.read(fd, want)):
             chunks.append(chunk)
             total += len(chunk)
@@ -76,6 +83,10 @@ def read_regular_file(
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+_S_IFMT = 0o170000  # stat.S_IFMT's mask: one test for "a regular file" on the hot path
 
 
 def _too_big(path: str | os.PathLike[str], limit: int) -> OSError:

@@ -418,6 +418,18 @@ def test_the_pre_1_0_platform_member_is_kept_as_the_general_path_keeps_it(doc: d
     assert value(encode_spec(spec)) == doc
 
 
+def test_the_platform_route_carries_every_field_of_the_model() -> None:
+    # _pre10 names Spec's fields one by one: a field added to the model must be carried too.
+    fields = msgspec.structs.fields(Spec)
+    values = {f.name: f"value of {f.name}" for f in fields}
+    legacy = kata_oci.spec._Pre10Spec(**values, platform={"os": "linux"})
+    spec = kata_oci.spec._pre10(legacy)
+    assert type(spec) is Spec
+    assert msgspec.structs.asdict(spec) == values
+    assert spec.extra == {"platform": {"os": "linux"}}
+    assert {f.name for f in msgspec.structs.fields(kata_oci.spec._Pre10Spec)} == {*values, "platform"}
+
+
 def test_the_platform_route_is_one_typed_pass_more(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     real = kata_oci.spec._decode_or_raise
