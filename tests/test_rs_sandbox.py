@@ -200,3 +200,49 @@ def test_setup_config_static_errors_on_zero_memory() -> None:
     with pytest.raises(ConfigError, match="computed sandbox memory is 0 MiB") as info:
         sizing.setup_config(InitialSize(1.0, 0), _config(1.0, 0.5, 8, 1024, 0, 4096, True))
     assert "default_memory/overhead_memory" in str(info.value)
+
+
+def _outcome(fn: object) -> tuple[str, object]:
+    try:
+        return "ok", fn()  # type: ignore[operator]
+    except AnnotationError as e:
+        return "error", (str(e), [(p.key, p.reason) for p in e.errors][: AnnotationError.SHOWN])
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_conversion_is_its_plans_sandbox_without_the_unshown_hints(strict: bool) -> None:
+    # The conversion skips "did you mean" for unknown keys it does not reject, and for the
+    # rejected ones past those its error shows: the same sandbox, the same message.
+    typos = {
+        A + "agent.enable_tracin": "true",
+        H + "default_vcpu": "2",
+        A + "runtime.disable_guest_secomp": "1",
+    }
+    many = {A + f"agent.unknown_knob_{i}": "1" for i in range(120)}
+    hyp = {H + f"unknown_knob_{i}": "1" for i in range(120)}  # enabled by ".*": rejected
+    removed = {H + "enable_swap": "true"}
+    for ann in ({**typos, **many}, {**typos, **many, **hyp}, {**removed, **many}, typos, {}):
+        s = spec({**ann, H + "default_memory": "4096"})
+        got = _outcome(lambda s=s: sandbox.sandbox_config(s, base(), "cid", strict=strict))
+        want = _outcome(lambda s=s: sandbox.plan_sandbox(s, base(), "cid", strict=strict).apply())
+        assert got == want, sorted(ann)[:3]
+    plan = sandbox.plan_sandbox(spec({**typos, **many}), base(), "cid", hints=False)
+    assert all(d.hint is None for d in plan.decisions if d.outcome is Outcome.UNKNOWN)
+    full = sandbox.plan_sandbox(spec({**typos, **many}), base(), "cid")
+    assert {d.key: d.hint for d in full.decisions}[A + "agent.enable_tracin"] == (
+        f"did you mean {A}agent.enable_tracing?"
+    )
+
+
+def test_a_conversion_guesses_only_for_the_rejections_its_error_shows() -> None:
+    hyp = {H + f"unknown_knob_{i:04}": "1" for i in range(200)}
+    hyp[H + "default_vcpu"] = "1"  # sorts first: shown, with its guess
+    hyp[H + "virtio_fs_cach"] = "1"  # sorts last: past the shown ones, no guess
+    rejected = list(sandbox.plan_sandbox(spec(hyp), base(), "cid", hints=False).decisions)
+    assert [d.outcome for d in rejected] == [Outcome.REJECTED] * len(hyp)
+    by_key = {d.key: d.hint for d in rejected}
+    assert by_key[H + "default_vcpu"] == f"did you mean {H}default_vcpus?"
+    assert by_key[H + "virtio_fs_cach"] is None
+    assert sum(d.hint is not None for d in rejected[AnnotationError.SHOWN :]) == 0
+    full = {d.key: d.hint for d in sandbox.plan_sandbox(spec(hyp), base(), "cid").decisions}
+    assert full[H + "virtio_fs_cach"] == f"did you mean {H}virtio_fs_cache?"  # a plan guesses for all

@@ -49,7 +49,8 @@ from typing import Any
 import msgspec
 
 from kata_oci import keyscan
-from kata_oci.errors import ConfigError, cut
+from kata_oci.errors import AnnotationError, ConfigError, cut
+from kata_oci.hints import KeyIndex
 from kata_oci.overrides import Decision, Outcome, OverridePlan
 from kata_oci.rust import (
     RegexSet,
@@ -344,13 +345,23 @@ def _apply(d: RsDeclaration, value: str, ctx: _Ctx) -> tuple[Any, Any, str | Non
     return old, new, hint
 
 
-def _hint_unknown(key: str) -> str | None:
-    if key in REMOVED_KEYS:
-        return REMOVED_KEYS[key]
-    import difflib
+_key_index: KeyIndex | None = None
 
-    close = difflib.get_close_matches(key, list(BY_KEY), n=1, cutoff=0.85)
-    return f"did you mean {close[0]}?" if close else None
+
+def _hint_unknown(key: str, guess: bool = True) -> str | None:
+    """The removed-key sentence, or (``guess``) "did you mean" the known key one edit away.
+
+    The same index as kata1's and go's (:class:`kata_oci.hints.KeyIndex`),
+    built on first use. A guess costs a few microseconds; the sentence, a
+    dict look-up.
+    """
+    global _key_index
+    sentence = REMOVED_KEYS.get(key)
+    if sentence is not None or not guess:
+        return sentence
+    if _key_index is None:
+        _key_index = KeyIndex(BY_KEY, REMOVED_KEYS)
+    return _key_index.hint(key)
 
 
 def _shown(v: Any) -> Any:
@@ -387,14 +398,30 @@ def plan_annotations(
     *,
     strict: bool = False,
     host_checks: Any = None,
+    hints: bool = True,
 ) -> RsOverridePlan:
     """Every ``io.katacontainers.config.*`` annotation's verdict under runtime-rs 4.1.0.
 
     ``runtime_config`` is not modified. ``strict`` turns keys runtime-rs does not know
     (which it only warns about) into rejections. ``host_checks`` (None: do not look at the
-    host) makes the path checks runtime-rs does on the node.
+    host) makes the path checks runtime-rs does on the node. ``hints=False`` (a conversion,
+    which shows only rejections) gives an unknown key that is not rejected no hint, and
+    guesses "did you mean" for the first :attr:`AnnotationError.SHOWN` rejected ones only
+    (those its message shows): a guess costs a few microseconds, and a pod author may
+    write unknown keys by the thousand.
     """
     host = HostFacts.of(host_checks)
+    guesses = AnnotationError.SHOWN
+
+    def unknown_hint(key: str, rejected: bool) -> str | None:
+        nonlocal guesses
+        if hints:
+            return _hint_unknown(key)
+        if not rejected:
+            return None
+        guesses -= 1
+        return _hint_unknown(key, guess=guesses >= 0)
+
     work = copy_config(runtime_config)
     decisions: list[Decision] = []
     keys = _config_keys(annotations)
@@ -478,7 +505,7 @@ def plan_annotations(
                 )
                 if d is None:
                     outcome = _REJECTED if strict else _UNKNOWN
-                    hint = _hint_unknown(key)
+                    hint = unknown_hint(key, strict)
                 else:
                     outcome = _IGNORED
                     hint = f'to allow it, add "^{suffix.replace(".", chr(92) + ".")}$" to enable_annotations'
@@ -501,7 +528,7 @@ def plan_annotations(
                         value,
                         _REJECTED,
                         f"Invalid annotation type {cut(key)}",
-                        hint=_hint_unknown(key),
+                        hint=unknown_hint(key, True),
                     )
                 )
                 continue
@@ -512,7 +539,7 @@ def plan_annotations(
                     value,
                     _REJECTED if strict else _UNKNOWN,
                     f"{WARNS}Annotation {cut(key)} not enabled (runtime-rs knows no such key)",
-                    hint=_hint_unknown(key),
+                    hint=unknown_hint(key, strict),
                 )
             )
             continue

@@ -180,6 +180,28 @@ class RsProfile(Profile):
 
         return SandboxPlan(runtime_config, plan_sandbox(spec, _checked(runtime_config), cid, strict=strict))
 
+    def sandbox_config(
+        self,
+        spec: Spec,
+        runtime_config: Any,
+        bundle_path: str,
+        cid: str,
+        *,
+        engine: Engine,
+        console: str = "",
+        detach: bool = False,
+        systemd_cgroup: bool = False,
+        strict: bool = False,
+    ) -> Any:
+        """The :class:`~.sandbox.RsSandbox` of :meth:`plan_sandbox_config`, or its error.
+
+        The same result, without the hints of the unknown keys that are not
+        rejected (a conversion shows only rejections).
+        """
+        from .sandbox import sandbox_config
+
+        return sandbox_config(spec, _checked(runtime_config), cid, strict=strict)
+
     def plan_annotations(
         self,
         annotations: Mapping[str, str] | None,

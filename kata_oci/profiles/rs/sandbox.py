@@ -116,15 +116,17 @@ def plan_sandbox(
     *,
     strict: bool = False,
     host_checks: Any = None,
+    hints: bool = True,
 ) -> RsSandboxPlan:
     """Every annotation's verdict and, when none is rejected, the sandbox runtime-rs would create.
 
     ``spec`` is a :class:`kata_oci.Spec` (its annotations and ``linux.resources``);
-    ``cid`` names the sandbox when the spec is not a pod container's.
+    ``cid`` names the sandbox when the spec is not a pod container's. ``hints=False``
+    skips the hints of unknown keys that are not rejected (see :func:`.annotate.plan_annotations`).
     """
     host = HostFacts.of(host_checks)
     annotations: Mapping[str, str] = getattr(spec, "annotations", None) or {}
-    plan = plan_annotations(annotations, runtime_config, strict=strict, host_checks=host)
+    plan = plan_annotations(annotations, runtime_config, strict=strict, host_checks=host, hints=hints)
     if plan.config is None:
         return RsSandboxPlan(plan.decisions, config_error=plan.config_error)
     config = with_agent_kernel_params(plan.config)
@@ -158,7 +160,8 @@ def sandbox_config(
     spec: Any, runtime_config: TomlConfig, cid: str = "", *, strict: bool = False, host_checks: Any = None
 ) -> RsSandbox:
     """The sandbox runtime-rs would create, or the :class:`~kata_oci.KataOCIError` it fails with."""
-    plan = plan_sandbox(spec, runtime_config, cid, strict=strict, host_checks=host_checks)
+    # only the rejections show: no hints for the unknown keys that are not
+    plan = plan_sandbox(spec, runtime_config, cid, strict=strict, host_checks=host_checks, hints=False)
     result = plan.apply()
     if not isinstance(result, RsSandbox):  # pragma: no cover - apply returns the sandbox or raises
         raise KataOCIError("no sandbox")
