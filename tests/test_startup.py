@@ -11,6 +11,7 @@ from hypothesis import given, strategies as st
 
 import kata_oci
 from kata_oci.api import ConfigChoice
+from kata_oci.cli import _parser, convert as cli_convert
 from kata_oci.profiles.go import detect as go_detect, loader as go_loader
 from kata_oci.profiles.go.hypervisors import HYPERVISOR_TYPES
 from kata_oci.profiles.go.schema import TomlHypervisor
@@ -83,7 +84,9 @@ def test_path_text_is_what_pathlib_prints(path: str) -> None:
     assert path_text(Path(path)) == str(Path(path))
 
 
-def test_a_warm_convert_imports_neither_dataclasses_nor_pathlib_nor_the_host_checks(tmp_path: Path) -> None:
+def test_a_warm_convert_imports_no_dataclasses_argparse_pathlib_or_host_checks(
+    tmp_path: Path,
+) -> None:
     """`kata-oci convert BUNDLE --config FILE` (issue 17's process case) leaves out what it does not use."""
     env = {k: v for k, v in os.environ.items() if k not in ("KATA_OCI_NO_CACHE", "KATA_CONF_FILE")}
     env["KATA_OCI_CACHE_DIR"] = str(tmp_path / "cache")
@@ -103,6 +106,7 @@ def test_a_warm_convert_imports_neither_dataclasses_nor_pathlib_nor_the_host_che
     for unwanted in (
         *heavy,
         "dataclasses",
+        "argparse",
         "pathlib",
         "urllib.parse",
         "ipaddress",
@@ -113,3 +117,45 @@ def test_a_warm_convert_imports_neither_dataclasses_nor_pathlib_nor_the_host_che
         "kata_oci.profiles.rs.loader",
     ):
         assert unwanted not in imported, unwanted
+
+
+_WORDS = [
+    *(o for o, *_ in cli_convert.OPTIONS),
+    "--config",
+    "--kata",
+    "--debug",
+    "-v",
+    "--verbose",
+    "--version",
+    "-h",
+    "--conf",
+    "--id=x",
+    "--",
+    "-",
+    "-1",
+    "",
+    "b",
+    "c.toml",
+    "go",
+]
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=7))
+def test_convert_reads_a_plain_line_as_argparse_does(words: list[str]) -> None:
+    """Where ``convert`` reads its words itself, argparse reads the same (and does not fail)."""
+    fast = cli_convert.simple_args(words)
+    if fast is None:
+        return
+    assert vars(fast) == vars(_parser("convert").parse_args(["convert", *words]))
+
+
+def test_convert_reads_plain_lines_itself() -> None:
+    assert cli_convert.simple_args(["b", "--config", "c.toml", "--compact", "-v"]) is not None
+    for refused in (
+        ["b", "--config"],
+        ["b", "--config=c"],
+        ["b", "c"],
+        ["--conf", "c", "b"],
+        ["-", "--json"],
+    ):
+        assert cli_convert.simple_args(refused) is None, refused

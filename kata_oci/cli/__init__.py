@@ -155,7 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         fast = run_fast(words[1:])
         if fast is not None:
             return fast
-    args = _parser(_command_word(words)).parse_args(words)
+    args = None
+    if words[:1] == ["convert"]:  # a plain line is read without argparse (its import, the parser)
+        from .convert import simple_args
+
+        args = simple_args(words[1:])
+    if args is None:
+        args = _parser(_command_word(words)).parse_args(words)
     if getattr(args, "func", None) is None:  # pragma: no cover - argparse requires a command
         _parser().print_help()
         return EXIT_UNUSABLE

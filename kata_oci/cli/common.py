@@ -17,6 +17,7 @@ import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: resolve's fast path imports this
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from kata_oci.spec import ResolveView, Spec
@@ -252,18 +253,64 @@ def add_bundle(p: Any) -> None:
 
 def add_config(p: Any) -> None:
     """--config and --kata, for the commands that read a configuration."""
-    p.add_argument("--config", metavar="FILE", help="Kata configuration.toml, or - for stdin (see below)")
-    add_kata(p)
+    for option, metavar, _, help_text in CONFIG_OPTIONS:
+        p.add_argument(option, metavar=metavar, help=help_text)
+
+
+def simple_args(words: list[str], options: Sequence[tuple[str, str | None, Any, str]]) -> Any:
+    """The namespace argparse would make of a subcommand's ``words`` (BUNDLE and ``options``), or ``None``.
+
+    ``options`` are (option, metavar or ``None`` for a flag, default, help). It
+    answers only for a line argparse reads one way: one BUNDLE, options spelt
+    in full, each value the next word and not starting with ``-`` (so
+    ``-`` for stdin goes to argparse too); a repeated option keeps its last
+    value, as argparse does. Anything else (``--help``, ``--opt=value``, an
+    abbreviation, an unknown option, a missing value, ``--``) is ``None``:
+    argparse then reads the line and says what is wrong.
+    """
+    import types
+
+    flags = {"--debug": "debug", "-v": "verbose", "--verbose": "verbose"}
+    takes: dict[str, str] = {}
+    values: dict[str, Any] = {"debug": False, "verbose": False, "version": False}
+    for option, metavar, default, _ in options:
+        dest = option[2:].replace("-", "_")
+        (flags if metavar is None else takes)[option] = dest
+        values[dest] = default
+    bundle: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not word.startswith("-"):
+            bundle.append(word)
+        elif word in flags:
+            values[flags[word]] = True
+        elif word in takes and i < len(words) and not words[i].startswith("-"):
+            values[takes[word]] = words[i]
+            i += 1
+        else:
+            return None
+    if len(bundle) != 1:
+        return None
+    values["bundle"] = bundle[0]
+    return types.SimpleNamespace(**values)
 
 
 def add_kata(p: Any) -> None:
     """--kata: which Kata's rules (a profile name)."""
-    p.add_argument("--kata", metavar="{kata1,go,rs}", help=KATA_HELP)
+    option, metavar, _, help_text = CONFIG_OPTIONS[1]
+    p.add_argument(option, metavar=metavar, help=help_text)
 
 
 KATA_HELP = (
     "which Kata's rules: kata1 (Kata 1.13), go (Kata 4.1's Go runtime), rs (Kata 4.1's runtime-rs), "
     "or a plugin's profile; default: detected from the configuration"
+)
+#: --config and --kata, as :func:`simple_args` reads options: (option, metavar, default, help).
+CONFIG_OPTIONS: tuple[tuple[str, str | None, Any, str], ...] = (
+    ("--config", "FILE", None, "Kata configuration.toml, or - for stdin (see below)"),
+    ("--kata", "{kata1,go,rs}", None, KATA_HELP),
 )
 
 
