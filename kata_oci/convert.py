@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import DeviceError, EnvVarError, KataOCIError, NoLinuxError, ShmSizeError, SpecError, cut
-from .golang import join as go_join
+from .golang import clean as go_clean
 from .log import log
 from .overrides import OverridePlan, apply_overrides, plan_overrides
 from .profiles.kata1 import table as ka
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 __all__ = [
+    "bundle_join",
     "container_config",
     "env_vars",
     "get_oci_config",
@@ -54,10 +55,12 @@ _DEVICE_TYPES = ("c", "b", "u", "p")
 
 def _cmd_envs(env: Sequence[str]) -> list[EnvVar]:
     """``process.env`` (not empty) as EnvVars: split at the first ``=``; entries without one are skipped."""
-    parts = [entry.partition("=") for entry in env]
-    out = [EnvVar(name, value) for name, sep, value in parts if sep]
-    if len(out) != len(parts):
-        for i, (name, sep, _) in enumerate(parts):
+    # One comprehension (the "for x in [y]" assignment compiles to a plain store); the entries
+    # are walked again, for the log, only when one had no "=".
+    out = [EnvVar(name, value) for entry in env for name, sep, value in [entry.partition("=")] if sep]
+    if len(out) != len(env):
+        for i, entry in enumerate(env):
+            name, sep, _ = entry.partition("=")
             if not sep:
                 log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
     return out
@@ -117,7 +120,7 @@ def container_config(
     # and each section is read once.
     target = root.path
     if not target.startswith("/"):
-        target = go_join(bundle_path, target)
+        target = bundle_join(bundle_path, target)
     if log.debug_enabled():
         log.debug("container_rootfs", target=target)
 
@@ -165,6 +168,16 @@ def container_config(
         resources=resources if resources is not None else LinuxResources(),
         custom_spec=spec,
     )
+
+
+def bundle_join(bundle_path: str, target: str) -> str:
+    """``filepath.Join(bundle_path, target)``: :func:`kata_oci.golang.join` of two, without its loop.
+
+    The relative root filesystem's path, on every conversion's path.
+    """
+    if bundle_path:
+        return go_clean(bundle_path + "/" + target)
+    return go_clean(target) if target else ""
 
 
 def shm_size(mounts: Iterable[Mount]) -> int:
@@ -310,7 +323,9 @@ def _sandbox(
     systemd_cgroup: bool = False,
 ) -> SandboxConfig:
     # Positional parameters, not a keyword dict merged into the call: on every conversion's path.
-    return SandboxConfig(
+    # At most 15 keywords in the call, the rest set after: CPython passes a call of 16 or more
+    # keywords through a dict it builds (~2.2 us here, against ~1.0 for this).
+    sandbox = SandboxConfig(
         id=cid,
         hostname=hostname,
         hypervisor_type=rc.hypervisor_type,
@@ -326,11 +341,12 @@ def _sandbox(
         annotations={} if annotations is None else annotations,
         shm_size=shm,
         systemd_cgroup=systemd_cgroup,
-        sandbox_cgroup_only=rc.sandbox_cgroup_only,
-        enable_agent_pid_ns=rc.enable_agent_pid_ns,
-        disable_guest_seccomp=rc.disable_guest_seccomp,
-        experimental=list(rc.experimental),
     )
+    sandbox.sandbox_cgroup_only = rc.sandbox_cgroup_only
+    sandbox.enable_agent_pid_ns = rc.enable_agent_pid_ns
+    sandbox.disable_guest_seccomp = rc.disable_guest_seccomp
+    sandbox.experimental = list(rc.experimental)
+    return sandbox
 
 
 def runtime_sandbox_config(runtime_config: RuntimeConfig) -> SandboxConfig:

@@ -1,0 +1,222 @@
+"""The conversion's hot-path constructions give what the plain general forms give.
+
+The SandboxConfigs are built with at most 15 keywords and the other fields
+stored after (a call of 16 keywords or more goes through a dict CPython
+builds); the bundle's root filesystem path is ``filepath.Join`` of two
+without its loop; ``process.env`` is split in one comprehension. Each is
+checked here against the plain form over many inputs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import msgspec
+import pytest
+from structlog.testing import capture_logs
+
+import kata_oci
+from kata_oci import golang
+from kata_oci.convert import _cmd_envs, _sandbox, bundle_join
+from kata_oci.profiles.go import sandbox as gosb, types as gotypes
+from kata_oci.profiles.kata1 import types as k1
+from kata_oci.sandbox import EnvVar, NetworkConfig, SandboxConfig
+from kata_oci.types import Feature
+
+PARTS = ["", "/", ".", "..", "b", "/b", "b/", "/b/", "b//c", "./b", "../b", "b/./c", "b/../c", "rootfs"]
+PARTS += ["/a/b/.", "a/.."]
+
+
+@pytest.mark.parametrize(("bundle", "target"), list(itertools.product(PARTS, PARTS)))
+def test_bundle_join_is_filepath_join_of_two(bundle: str, target: str) -> None:
+    assert bundle_join(bundle, target) == golang.join(bundle, target)
+
+
+def _kata1_envs(env: list[str]) -> tuple[list[EnvVar], list[tuple[str, int]]]:
+    """Kata 1.x's cmdEnvs, entry by entry: split at the first "=", an entry without one skipped (and said)."""
+    out, warned = [], []
+    for i, entry in enumerate(env):
+        name, sep, value = entry.partition("=")
+        if sep:
+            out.append(EnvVar(name, value))
+        else:
+            warned.append(("env_var_skipped", i))
+    return out, warned
+
+
+ENVS = [
+    ["A=1"],
+    ["A=1", "B=2=3", "C="],
+    ["NOEQ"],
+    ["A=1", "NOEQ", "=v", "B"],
+    ["PATH=/usr/bin:/bin", "TERM=xterm", "X==", "Y=a=b=c"],
+    [f"K{i}={'=' * (i % 3)}v{i}" if i % 5 else f"K{i}" for i in range(40)],
+]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_kata1_cmd_envs_is_the_entry_by_entry_split(env: list[str]) -> None:
+    expected, warned = _kata1_envs(env)
+    with capture_logs() as logs:
+        got = _cmd_envs(env)
+    assert got == expected
+    assert [(e["event"], e["index"]) for e in logs] == warned
+
+
+def _kata1_rcs() -> list[k1.RuntimeConfig]:
+    feature = Feature(name="newstore", description="d", exp_release="2.0.0")
+    return [
+        k1.RuntimeConfig(),
+        k1.RuntimeConfig(
+            hypervisor_type=k1.HypervisorType.QEMU,
+            agent_type=k1.AgentType.KATA,
+            agent_config=k1.KataAgentConfig(),
+            proxy_type=k1.ProxyType.KATA,
+            shim_type=k1.ShimType.KATA,
+            shim_config=k1.ShimConfig(),
+            sandbox_cgroup_only=True,
+            enable_agent_pid_ns=True,
+            disable_guest_seccomp=True,
+            experimental=[feature],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("rc", _kata1_rcs())
+@pytest.mark.parametrize("systemd_cgroup", [False, True])
+def test_kata1_sandbox_is_the_constructor_with_every_field(
+    rc: k1.RuntimeConfig, systemd_cgroup: bool
+) -> None:
+    network = NetworkConfig(net_ns_path="/n")
+    fields: dict[str, Any] = {
+        "id": "cid",
+        "hostname": "h",
+        "hypervisor_type": rc.hypervisor_type,
+        "hypervisor_config": rc.hypervisor_config,
+        "agent_type": rc.agent_type,
+        "agent_config": rc.agent_config,
+        "proxy_type": rc.proxy_type,
+        "proxy_config": rc.proxy_config,
+        "shim_type": rc.shim_type,
+        "shim_config": rc.shim_config,
+        "network_config": network,
+        "containers": [],
+        "annotations": {"k": "v"},
+        "shm_size": 7,
+        "systemd_cgroup": systemd_cgroup,
+        "sandbox_cgroup_only": rc.sandbox_cgroup_only,
+        "enable_agent_pid_ns": rc.enable_agent_pid_ns,
+        "disable_guest_seccomp": rc.disable_guest_seccomp,
+        "experimental": list(rc.experimental),
+    }
+    built = _sandbox(rc, network, "cid", "h", [], {"k": "v"}, 7, systemd_cgroup)
+    assert built == SandboxConfig(**fields)
+    assert built.experimental is not rc.experimental  # a copy, as before
+    # every field the constructor does not default is one the conversion sets
+    defaulted = {f.name for f in msgspec.structs.fields(SandboxConfig)} - set(fields)
+    assert defaulted == {"share_pid_ns", "stateful"}
+
+
+# (sandbox field, runtime configuration field) for what SandboxConfig() copies in Kata 4.1
+GO_COPIED = [
+    ("hypervisor_type", "hypervisor_type"),
+    ("hypervisor_config", "hypervisor_config"),
+    ("agent_config", "agent_config"),
+    ("static_resource_mgmt", "static_sandbox_resource_mgmt"),
+    ("vfio_mode", "vfio_mode"),
+    ("sandbox_cgroup_only", "sandbox_cgroup_only"),
+    ("sandbox_bind_mounts", "sandbox_bind_mounts"),
+    ("disable_guest_seccomp", "disable_guest_seccomp"),
+    ("empty_dir_mode", "empty_dir_mode"),
+    ("enable_vcpus_pinning", "enable_vcpus_pinning"),
+    ("guest_selinux_label", "guest_selinux_label"),
+    ("experimental", "experimental"),
+    ("create_container_timeout", "create_container_timeout"),
+    ("force_guest_pull", "force_guest_pull"),
+    ("kubelet_root_dir", "kubelet_root_dir"),
+]
+
+
+def _go_rcs() -> list[gotypes.RuntimeConfig]:
+    return [
+        gotypes.RuntimeConfig(),
+        gotypes.RuntimeConfig(
+            hypervisor_type=gotypes.HypervisorType.QEMU,
+            hypervisor_config=gotypes.HypervisorConfig(num_vcpus_f=2.0),
+            sandbox_bind_mounts=["/a", "/b:ro"],
+            experimental=[Feature(name="f")],
+            vfio_mode=list(gotypes.VFIOModeType)[-1],
+            disable_guest_seccomp=True,
+            enable_vcpus_pinning=True,
+            guest_selinux_label="l",
+            sandbox_cpus=1.5,
+            sandbox_mem_mb=256,
+            static_sandbox_resource_mgmt=True,
+            disable_new_net_ns=True,
+            sandbox_cgroup_only=True,
+            empty_dir_mode="shared-fs",
+            create_container_timeout=30,
+            force_guest_pull=True,
+            kubelet_root_dir="/k",
+            inter_network_model=list(gotypes.NetInterworkingModel)[-1],
+        ),
+    ]
+
+
+def _go_expected(rc: gotypes.RuntimeConfig, **more: Any) -> gosb.SandboxConfig:
+    fields: dict[str, Any] = {mine: getattr(rc, theirs) for mine, theirs in GO_COPIED}
+    fields["sandbox_bind_mounts"] = list(rc.sandbox_bind_mounts)
+    fields["experimental"] = list(rc.experimental)
+    fields["sandbox_resources"] = gosb.SandboxResourceSizing(
+        workload_cpus=rc.sandbox_cpus, workload_mem_mb=rc.sandbox_mem_mb
+    )
+    fields.update(more)
+    return gosb.SandboxConfig(**fields)
+
+
+@pytest.mark.parametrize("rc", _go_rcs())
+def test_go_runtime_sandbox_is_the_constructor_with_every_field(rc: gotypes.RuntimeConfig) -> None:
+    network = gosb.NetworkConfig(
+        interworking_model=rc.inter_network_model, disable_new_network=rc.disable_new_net_ns
+    )
+    built = gosb.runtime_sandbox(rc)
+    assert built == _go_expected(rc, network_config=network)
+    assert built.sandbox_bind_mounts is not rc.sandbox_bind_mounts
+    assert built.experimental is not rc.experimental
+
+
+@pytest.mark.parametrize("rc", _go_rcs())
+@pytest.mark.parametrize("systemd_cgroup", [False, True])
+def test_go_base_sandbox_is_the_constructor_with_every_field(
+    rc: gotypes.RuntimeConfig, systemd_cgroup: bool, tmp_path: Any
+) -> None:
+    spec = kata_oci.decode_spec(
+        b'{"ociVersion": "1.0.2", "hostname": "h", "root": {"path": "rootfs"}, "process": {"cwd": "/"},'
+        b' "linux": {"resources": {}}, "annotations": {"a": "b"}}'
+    )
+    engine = kata_oci.default_engine()
+    built = gosb._base_sandbox(spec, rc, str(tmp_path), "cid", False, systemd_cgroup, engine, False)
+    container = gosb.container_config(spec, str(tmp_path), "cid", engine=engine)
+    expected = _go_expected(
+        rc,
+        id="cid",
+        hostname="h",
+        network_config=gosb.network_config(spec, "cid", rc),
+        containers=[container],
+        annotations={"io.katacontainers.pkg.oci.bundle_path": str(tmp_path)},
+        shm_size=0,
+        systemd_cgroup=systemd_cgroup,
+    )
+    assert built == expected
+    untouched = {f.name for f in msgspec.structs.fields(gosb.SandboxConfig)} - {m for m, _ in GO_COPIED}
+    assert untouched - {
+        "id",
+        "hostname",
+        "network_config",
+        "containers",
+        "annotations",
+        "shm_size",
+        "systemd_cgroup",
+        "sandbox_resources",
+    } == {"volumes", "share_pid_ns"}
