@@ -1401,10 +1401,15 @@ def read_config_json(bundle_path: str | os.PathLike[str]) -> bytes:
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SpecFileError(reason, file=path, bundle=bundle) from None
-    if not data.strip(b" \t\r\n"):
+    # (a document that starts with something other than JSON's white space is not blank: no strip,
+    # which copies the whole document when it ends with a newline)
+    if not data or (data[0] in _JSON_SPACE and not data.strip(b" \t\r\n")):
         reason = "empty" if not data else "empty (only white space)"
         raise SpecFileError(reason, file=path, bundle=bundle, empty=True)
     return data
+
+
+_JSON_SPACE = frozenset(b" \t\r\n")
 
 
 # --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ file's bytes as another reader sees them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 import kata_oci
 from kata_oci.errors import SpecFileError
 from kata_oci.readfile import read_regular_file
+from kata_oci.spec import read_config_json
 
 SIZES = [0, 1, 2, 4095, 4096, 4097, 65535, 65536, 65537, 200_003]
 
@@ -108,3 +110,29 @@ def test_the_empty_bundle_is_the_working_directory(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     assert kata_oci.parse_config_json("").hostname == "here"
     assert kata_oci.parse_config_json("config.json").hostname == "here"
+
+
+BLANKS = [b"", b" ", b"\n", b"\t\r\n ", b" " * 5000]
+NOT_BLANK = [b"{}", b" {}", b"\n{}\n", b"\x0c", b"\x0b{}", b"\xa0", b"x", b" \n x", b"{" + b" " * 5000]
+
+
+@pytest.mark.parametrize("content", BLANKS)
+def test_blank_is_nothing_but_json_white_space(tmp_path: Path, content: bytes) -> None:
+    assert not content.strip(b" \t\r\n")  # the rule: JSON's four white-space characters only
+    (tmp_path / "config.json").write_bytes(content)
+    reason = "empty" if not content else "empty (only white space)"
+    with pytest.raises(SpecFileError, match=rf"config\.json is {re.escape(reason)}$"):
+        kata_oci.parse_config_json(tmp_path)
+
+
+@pytest.mark.parametrize("content", NOT_BLANK)
+def test_anything_else_is_for_the_decoder_to_judge(tmp_path: Path, content: bytes) -> None:
+    assert content.strip(b" \t\r\n")
+    (tmp_path / "config.json").write_bytes(content)
+    assert read_config_json(tmp_path) == content
+    if content.strip(b" \t\r\n") == b"{}":
+        assert kata_oci.parse_config_json(tmp_path) == kata_oci.Spec()
+    else:
+        with pytest.raises(kata_oci.SpecError) as info:
+            kata_oci.parse_config_json(tmp_path)
+        assert type(info.value) is kata_oci.SpecError  # the decoder's, not the file's
