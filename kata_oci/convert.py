@@ -98,12 +98,13 @@ def container_config(
 
     The root filesystem is joined to ``bundle_path`` when relative; the
     command takes ``process`` (env split at the first ``=``, uid/gid as
-    decimal strings); mounts are read-only when their options hold ``ro``;
-    devices must be of type ``c``, ``b``, ``u`` or ``p`` with a path
-    (:class:`DeviceError` otherwise). The container type comes from the CRI
-    plugins of ``engine`` (:func:`kata_oci.container_config` passes the
-    default engine). ``spec`` is kept
-    as ``custom_spec`` and never modified.
+    decimal strings); mounts are read-only when their options hold ``ro``,
+    and hold the spec mount's own options list, as Go's slice is (the
+    result holds the spec anyway, as ``custom_spec``); devices must be of
+    type ``c``, ``b``, ``u`` or ``p`` with a path (:class:`DeviceError`
+    otherwise). The container type comes from the CRI plugins of ``engine``
+    (:func:`kata_oci.container_config` passes the default engine). ``spec``
+    is kept as ``custom_spec`` and never modified.
 
     Raises :class:`SpecError` naming ``$.root`` or ``$.process`` when missing,
     :class:`NoLinuxError` when ``linux`` is missing.
@@ -152,12 +153,15 @@ def container_config(
         readonly_rootfs=root.readonly,
         cmd=cmd,
         annotations={ka.BUNDLE_PATH_KEY: bundle_path, ka.CONTAINER_TYPE_KEY: str(ctype)},
+        # Each mount's options are the spec's list, not a copy: a copy is a new list the garbage
+        # collector tracks, and a thousand of them set off collections that cost more than the
+        # mounts themselves (~0.75 against ~0.2 us a mount).
         mounts=[
             Mount(
                 source=m.source,
                 destination=m.destination,
                 type=m.type,
-                options=list(opts) if (opts := m.options) else [],
+                options=opts if (opts := m.options) is not None else [],
                 read_only=opts is not None and "ro" in opts,
             )
             for m in mounts

@@ -220,3 +220,20 @@ def test_go_base_sandbox_is_the_constructor_with_every_field(
         "systemd_cgroup",
         "sandbox_resources",
     } == {"volumes", "share_pid_ns"}
+
+
+def test_kata1_mounts_hold_the_spec_mounts_options_lists() -> None:
+    # As Go's slice: the same list, no copy per mount (a copy per mount is a tracked list each, and
+    # a thousand mounts then set off garbage collections); a mount without options gets its own [].
+    spec = kata_oci.decode_spec(
+        b'{"root": {"path": "/r"}, "process": {"cwd": "/"}, "linux": {},'
+        b' "mounts": [{"destination": "/a", "options": ["rbind", "ro"]}, {"destination": "/b"},'
+        b' {"destination": "/c", "options": []}, {"destination": "/d"}]}'
+    )
+    config = kata_oci.container_config(spec, "/bundle", "cid")
+    assert spec.mounts is not None
+    a, b, c, d = config.mounts
+    assert a.options is spec.mounts[0].options and a.read_only
+    assert c.options is spec.mounts[2].options and not c.read_only
+    assert b.options == [] and d.options == [] and b.options is not d.options and not b.read_only
+    assert [m.options for m in config.mounts] == [["rbind", "ro"], [], [], []]
