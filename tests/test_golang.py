@@ -714,7 +714,9 @@ def test_re2_is_imported_lazily() -> None:
     code = (
         "import sys, kata_oci.golang as g\n"
         "assert 're2' not in sys.modules, 'imported early'\n"
-        "assert g.match_string('a', 'a')\n"
+        "assert g.match_string('a', 'a') and g.match_string('.*', '')\n"
+        "assert 're2' not in sys.modules, 'a literal needs no RE2'\n"
+        "assert g.match_string('a+', 'a')\n"
         "assert 're2' in sys.modules\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

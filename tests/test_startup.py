@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import given, strategies as st
 
 import kata_oci
+from kata_oci import golang
 from kata_oci.api import ConfigChoice
 from kata_oci.cli import _parser, convert as cli_convert
 from kata_oci.profiles.go import detect as go_detect, loader as go_loader
@@ -107,6 +108,7 @@ def test_a_warm_convert_imports_no_dataclasses_argparse_pathlib_or_host_checks(
         *heavy,
         "dataclasses",
         "argparse",
+        "re2",  # kata1's shipped enable_annotations is [".*"]: no regex engine needed
         "pathlib",
         "urllib.parse",
         "ipaddress",
@@ -159,3 +161,17 @@ def test_convert_reads_plain_lines_itself() -> None:
         ["-", "--json"],
     ):
         assert cli_convert.simple_args(refused) is None, refused
+
+
+@given(
+    st.one_of(st.text(alphabet="ab_1", max_size=4), st.sampled_from(["", ".*", "a.*", "(a)"])),
+    st.text(alphabet="ab_1.\n\u00e9\udc80", max_size=8),
+)
+def test_plain_patterns_match_as_re2_does(pattern: str, text: str) -> None:
+    """Literals, ``.*`` and the empty pattern are answered without RE2, as RE2 answers them."""
+    rx = golang.compile_regexp(pattern)
+    compiled, _ = golang._re2_compile(pattern)
+    assert rx is not None and compiled is not None
+    assert rx.search(text) == golang.Regexp(pattern, compiled).search(text)
+    plain = pattern in ("", ".*") or (pattern.replace("_", "").isalnum())
+    assert isinstance(rx._rx, golang._Plain) is plain
