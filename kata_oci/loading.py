@@ -47,17 +47,19 @@ def clean_comma_list(value: str) -> str:
 # --------------------------------------------------------------------------
 # locating keys in the file text (best effort) and building errors
 
+# Patterns, not compiled ones: only errors use them, and compiling all four costs ~2 ms of
+# start-up (re caches what it compiles, on first use).
 _BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
-_KEY_RE = re.compile(rf"\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=")
-_HEADER_RE = re.compile(rf"\s*\[\[?\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*\]\]?")
-_KEY_PART_RE = re.compile(_BARE_OR_QUOTED)
-_MSGSPEC_PATH_RE = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
+_KEY_RE = rf"\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*="
+_HEADER_RE = rf"\s*\[\[?\s*(?P<key>{_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*\]\]?"
+_KEY_PART_RE = _BARE_OR_QUOTED
+_MSGSPEC_PATH_RE = r"(?s)^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$"
 
 
 def _split_key(key: str) -> list[str]:
     """The parts of a dotted TOML key, unquoted."""
     parts = []
-    for m in _KEY_PART_RE.finditer(key):
+    for m in re.finditer(_KEY_PART_RE, key):
         part = m.group(0)
         if part[:1] in "\"'":
             part = part[1:-1]
@@ -69,11 +71,12 @@ def _scan(text: str) -> list[tuple[int, list[str], bool]]:
     """Each header or key line of ``text``: (line number, full key path, is a header)."""
     out: list[tuple[int, list[str], bool]] = []
     table: list[str] = []
+    header, key = re.compile(_HEADER_RE).match, re.compile(_KEY_RE).match
     for lineno, line in enumerate(text.splitlines(), 1):
-        if (m := _HEADER_RE.match(line)) is not None:
+        if (m := header(line)) is not None:
             table = _split_key(m.group("key"))
             out.append((lineno, table, True))
-        elif (m := _KEY_RE.match(line)) is not None:
+        elif (m := key(line)) is not None:
             out.append((lineno, table + _split_key(m.group("key")), False))
     return out
 
@@ -175,7 +178,7 @@ def validation_error(
     doc: Doc,
 ) -> ConfigError:
     """A ConfigError for msgspec's complaint about one table."""
-    m = _MSGSPEC_PATH_RE.match(str(exc))
+    m = re.match(_MSGSPEC_PATH_RE, str(exc))
     if m is None:  # pragma: no cover - msgspec always gives a path for a field
         return doc.error(str(exc), where)
     what, path = m.group("what"), m.group("path")

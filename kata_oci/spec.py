@@ -1016,8 +1016,9 @@ _state_decoder = msgspec.json.Decoder(State)
 _any_decoder = msgspec.json.Decoder()
 
 # msgspec ends validation messages with " - at `$.a.b[0]`", syntax errors with "(byte N)".
-_AT = re.compile(r" - at `(\$[^`]*)`$")
-_BYTE = re.compile(r" \(byte (\d+)\)$")
+# (patterns, compiled by re on first use: only errors and unknown members need them)
+_AT = r" - at `(\$[^`]*)`$"
+_BYTE = r" \(byte (\d+)\)$"
 _UNKNOWN_FIELD = "Object contains unknown field"
 
 
@@ -1032,13 +1033,13 @@ def _line_column(raw: bytes, offset: int) -> tuple[int, int]:
     return head.count(b"\n") + 1, len(head[start:].decode("utf-8", "replace")) + 1
 
 
-_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_PATH_PART = r"\.([^.\[]+)|\[(\d+)\]"
 
 
 def _map_item_class(cls: type[_Base], head: str) -> type[_Base] | None:
     """The struct class of the values of the map at JSON path ``head``, if it holds structs."""
     pending: _Child = None
-    for name, index in _PATH_PART.findall(head[1:]):
+    for name, index in re.findall(_PATH_PART, head[1:]):
         if index:
             if not (isinstance(pending, tuple) and pending[0] == _LIST):
                 return None
@@ -1080,7 +1081,7 @@ def _name_map_key(cls: type[_Base], data: Any, path: str) -> str:
     try:
         item_cls = _map_item_class(cls, head)
         node = msgspec.json.decode(data)
-        for name, index in _PATH_PART.findall(head[1:]):
+        for name, index in re.findall(_PATH_PART, head[1:]):
             node = node[name] if name else node[int(index)]
         bad = next(k for k, v in node.items() if not _fits(v, item_cls))
     except Exception:  # the document is what it is: keep msgspec's path
@@ -1092,7 +1093,7 @@ def _spec_error(
     exc: msgspec.DecodeError, data: Any, source: str | None, cls: type[_Base] | None = None
 ) -> SpecError:
     message = str(exc)
-    match = _AT.search(message)
+    match = re.search(_AT, message)
     if match:
         path = _name_map_key(cls or Spec, data, match.group(1))
         reason = message[: match.start()]
@@ -1103,7 +1104,7 @@ def _spec_error(
     raw = _raw(data)
     if not raw.strip(b" \t\r\n"):
         return SpecError("empty document: no JSON value", bundle=source)
-    match = _BYTE.search(message)
+    match = re.search(_BYTE, message)
     if match:  # "JSON is malformed: invalid character (byte 8)"
         what = message[: match.start()]
         offset = int(match.group(1)) - what.endswith("trailing characters")  # msgspec counts one past
@@ -1204,7 +1205,7 @@ def _locate(tree: Any, cls: type[_Base], path: str) -> _Where | None:
     node, pending = tree, None
     at: tuple[Any, ...] = ()
     try:
-        for name, index in _PATH_PART.findall(path[1:]):
+        for name, index in re.findall(_PATH_PART, path[1:]):
             if index:
                 if not (isinstance(pending, tuple) and pending[0] == _LIST):
                     return None
@@ -1312,7 +1313,7 @@ def _keep_unknown(cls: type[_Base], data: Any, source: str | None, message: str)
     tree = _decode_or_raise(_any_decoder.decode, data, source)
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for _ in range(_RETRIES):
-        match = _AT.search(message)
+        match = re.search(_AT, message)
         where = _locate(tree, cls, match.group(1) if match else "$")
         if where is None:
             break

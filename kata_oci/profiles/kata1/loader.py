@@ -561,9 +561,10 @@ def _text(data: str | bytes, file: str) -> str:
 
 # A value that may be a number with a leading zero: after "=", "[" or ",".
 _LEADING_ZERO_HINT = re.compile(r"[=\[,][ \t]*[+-]?0[0-9_]")
-_GO_NUMBER = re.compile(r"([+-]?)([0-9][0-9_]*)((?:\.[0-9_]+)?(?:[eE][+-]?[0-9_]+)?)")
+# (patterns: compiled by re on first use, for the rare file that needs them)
+_GO_NUMBER = r"([+-]?)([0-9][0-9_]*)((?:\.[0-9_]+)?(?:[eE][+-]?[0-9_]+)?)"
 _NUMBER_END = frozenset(" \t\r\n,]}#")
-_SURROGATES = re.compile("[\udc80-\udcff]")
+_SURROGATES = "[\udc80-\udcff]"
 # What v0.3.1 reads inside strings and comments and TOML 1.0 refuses: non-UTF-8 bytes
 # (as surrogateescape code points) and control characters other than tab, LF and CR.
 _GO_ONLY = re.compile("[\udc80-\udcff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -578,7 +579,9 @@ def _go_string(segment: str, quote: str, multiline: bool) -> str:
     if _GO_ONLY.search(segment) is None:
         return segment
     delim = 3 if multiline else 1
-    body = _SURROGATES.sub("\ufffd", segment[delim:-delim] if len(segment) >= 2 * delim else segment[delim:])
+    body = re.sub(
+        _SURROGATES, "\ufffd", segment[delim:-delim] if len(segment) >= 2 * delim else segment[delim:]
+    )
     closed = len(segment) >= 2 * delim and segment.endswith(quote * delim)
     if quote == "'":
         body = body.replace("\\", "\\\\").replace('"', '\\"')
@@ -620,6 +623,7 @@ def go_toml_text(text: str, file: str = "<configuration>") -> str:
     has_bad = _GO_ONLY.search(text) is not None
     if not has_bad and _LEADING_ZERO_HINT.search(text) is None:
         return text
+    go_number = re.compile(_GO_NUMBER).match
     out: list[str] = []
     stack: list[str] = []  # "array" / "inline"
     expect_value = False
@@ -665,7 +669,7 @@ def go_toml_text(text: str, file: str = "<configuration>") -> str:
         elif c in " \t\r":
             pass
         elif expect_value and (c in "+-" or (c.isascii() and c.isdigit())):
-            m = _GO_NUMBER.match(text, i)
+            m = go_number(text, i)
             expect_value = False
             if m is not None and (m.end() == n or text[m.end()] in _NUMBER_END):
                 sign, digits, rest = m.groups()
@@ -680,7 +684,7 @@ def go_toml_text(text: str, file: str = "<configuration>") -> str:
         i += 1
     out.append(text[start:])
     result = "".join(out)
-    if has_bad and (m := _SURROGATES.search(result)) is not None:
+    if has_bad and (m := re.search(_SURROGATES, result)) is not None:
         line = result.count("\n", 0, m.start()) + 1
         raise ConfigError(
             "not valid UTF-8: invalid start byte outside a string or comment", file=file, line=line
