@@ -237,3 +237,27 @@ def test_kata1_mounts_hold_the_spec_mounts_options_lists() -> None:
     assert c.options is spec.mounts[2].options and not c.read_only
     assert b.options == [] and d.options == [] and b.options is not d.options and not b.read_only
     assert [m.options for m in config.mounts] == [["rbind", "ro"], [], [], []]
+
+
+HOT_MODULES = [
+    "kata_oci/convert.py",
+    "kata_oci/profiles/go/sandbox.py",
+    "kata_oci/spec.py",
+    "kata_oci/readfile.py",
+]
+
+
+@pytest.mark.parametrize("module", HOT_MODULES)
+def test_no_call_on_the_conversion_paths_passes_16_keywords(module: str) -> None:
+    # CPython 3.11 builds a dict for a call of 16 keywords or more (CALL_FUNCTION_EX): ~1 us on a
+    # struct construction, the largest single cost SandboxConfig alone had.
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(kata_oci.__file__).parent.parent / module).read_text())
+    wide = [
+        f"{module}:{node.lineno} {ast.unparse(node.func)} ({len(node.keywords)} keywords)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and len(node.keywords) * 2 + len(node.args) > 30
+    ]
+    assert wide == []
