@@ -185,11 +185,14 @@ def parse_toml(
             raise ConfigError(f"not valid UTF-8: {exc.reason}", file=name, line=at) from None
     else:
         text = data
+    handed = _parsed.pop(text, None)
+    if handed is not None:
+        return handed
     _prescan_toml(text, name, what)
     import tomllib
 
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         m = _patterns()[3].search(message)
@@ -200,6 +203,24 @@ def parse_toml(
         elif m is not None:
             line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
         raise ConfigError(f"invalid TOML: {message}", file=name, line=line, column=column) from None
+    _parsed.clear()
+    _parsed[text] = _copy_document(doc)
+    return doc
+
+
+# The last document parsed, as a copy of its own, for the next parse of the same text: the
+# command parses its configuration twice, to detect the profile and to load it (~3 ms each).
+# Taken, it is gone, so no two callers ever share a document.
+_parsed: dict[str, dict[str, Any]] = {}
+
+
+def _copy_document(value: Any) -> Any:
+    """A copy of a parsed TOML document: its tables and arrays new, its values (immutable) shared."""
+    if type(value) is dict:
+        return {k: _copy_document(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_document(v) for v in value]
+    return value
 
 
 def read_toml_text(

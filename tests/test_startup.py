@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, strategies as st
 
 import kata_oci
-from kata_oci import golang
+from kata_oci import files, golang
 from kata_oci.api import ConfigChoice
 from kata_oci.cli import _parser, convert as cli_convert
 from kata_oci.profiles.go import detect as go_detect, loader as go_loader
@@ -175,3 +176,22 @@ def test_plain_patterns_match_as_re2_does(pattern: str, text: str) -> None:
     assert rx.search(text) == golang.Regexp(pattern, compiled).search(text)
     plain = pattern in ("", ".*") or (pattern.replace("_", "").isalnum())
     assert isinstance(rx._rx, golang._Plain) is plain
+
+
+def test_a_second_parse_of_the_same_toml_takes_the_first_ones_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detection and the loader parse a configuration once between them, and never share a document."""
+    import tomllib
+
+    calls: list[str] = []
+    loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: calls.append(text) or loads(text))
+    text = '[hypervisor.qemu]\npath = "/q"\nkernel_params = ["a", "b"]\n[x]\ny = 1\n'
+    first = files.parse_toml(text, file="one.toml")
+    first["hypervisor"]["qemu"]["kernel_params"].append("changed")  # a caller may change its own
+    second = files.parse_toml(text, file="two.toml")
+    third = files.parse_toml(text)
+    assert len(calls) == 2  # the second parse took the copy; the third parsed again
+    assert second == third == tomllib.loads(text) != first
+    assert second["hypervisor"] is not third["hypervisor"]
+    with pytest.raises(kata_oci.ConfigError):
+        files.parse_toml(text + "[x]\n")  # a different text is parsed, and refused
