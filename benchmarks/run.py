@@ -229,7 +229,7 @@ TABLE_CASES: list[tuple[str, str, float | None, float, str]] = [
 YARDSTICKS = {"J": "json.loads (k8s)", "P": "python -c pass"}
 # case -> (median s, yardstick s): filled by bench_table, read by table_summary.
 TABLE: dict[str, tuple[float, float]] = {}
-MISSED: list[str] = []
+MISSED: dict[str, str] = {}  # case -> "ratio > target", for the cases of the last table run
 
 
 def _empty(spec: Any, *, strict: bool | None = None, profile: Any = None, engine: Any = None) -> None:
@@ -375,7 +375,7 @@ def bench_table(rep: Report, tmp: Path, samples: int) -> None:
             target = go * factor if go is not None else None
             verdict = "" if target is None else ("met" if ratio <= target else "NOT met")
             if target is not None and ratio > target:
-                MISSED.append(f"{key} ({ratio:.4g} {unit} > {target:.4g} {unit})")
+                MISSED[key] = f"{ratio:.4g} {unit} > {target:.4g} {unit}"
             rep.rows.append(
                 {
                     "group": "table",
@@ -917,9 +917,20 @@ def main() -> None:
     summary()
     if args.json:
         Path(args.json).write_text(json.dumps(rep.rows, indent=2))
-    if MISSED:
-        print("\nissue 17's targets not met: " + "; ".join(MISSED))
-    if args.check and MISSED:
+    missed = dict(MISSED)
+    # --check: a case missed is measured again (the whole table, twice at most) and fails only when
+    # missed every time, so that a moment's noise on a shared machine does not fail CI.
+    for attempt in range(2 if args.check and (not args.only or "table" in args.only) else 0):
+        if not missed:
+            break
+        print(f"\n--check: measuring the table again for {', '.join(missed)} (attempt {attempt + 2} of 3)")
+        MISSED.clear()
+        with tempfile.TemporaryDirectory() as t:
+            bench_table(Report(), Path(t), samples)
+        missed = {case: MISSED[case] for case in missed if case in MISSED}
+    if missed:
+        print("\nissue 17's targets not met: " + "; ".join(f"{k} ({v})" for k, v in missed.items()))
+    if args.check and missed:
         sys.exit(1)
 
 
