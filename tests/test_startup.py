@@ -23,6 +23,18 @@ from kata_oci.readfile import path_text
 from helpers import ROOT
 
 
+def test_kata1_detection_reads_the_schemas_field_names() -> None:
+    import msgspec
+
+    from kata_oci.profiles.kata1 import detect as kata1_detect, loader as kata1_loader
+
+    tables = {**kata1_loader._NAMED_TABLES, **kata1_loader._TABLES}
+    assert set(kata1_detect._known()) == set(tables)
+    for name, typ in tables.items():
+        names = frozenset(f.encode_name.lower() for f in msgspec.structs.fields(typ))
+        assert kata1_detect._known()[name][1] == names, name
+
+
 def test_go_detection_constants_are_the_schemas() -> None:
     assert frozenset(TomlHypervisor.__struct_fields__) == go_detect._GO_HYPERVISOR_KEYS
     assert frozenset(HYPERVISOR_TYPES) == go_detect.HYPERVISOR_NAMES

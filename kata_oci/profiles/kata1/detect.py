@@ -29,10 +29,10 @@ KATA1_HYPERVISORS = ("qemu", "firecracker", "acrn", "clh")
 _schema: dict[str, Any] | None = None
 
 
-def _fields(typ: type) -> frozenset[str]:
-    import msgspec
-
-    return frozenset(f.encode_name.lower() for f in msgspec.structs.fields(typ))
+def _fields(typ: Any) -> frozenset[str]:
+    # The encoded names as the Struct keeps them: msgspec.structs.fields(typ) gives the same
+    # names but evaluates every field's annotation first (~2 ms for the 7 tables, at start-up).
+    return frozenset(name.lower() for name in typ.__struct_encode_fields__)
 
 
 def _known() -> dict[str, Any]:
