@@ -44,7 +44,7 @@ from .profiles.kata1.types import (
 from .sandbox import SandboxConfig
 
 __all__ = [
-    "KATA1_KEY_INDEX",
+    "KATA1_KEY_INDEX",  # noqa: F822 - the module's __getattr__ builds it when first asked
     "KATA1_TABLE",
     "MAX_QEMU_VCPUS",
     "AnnotationTable",
@@ -522,11 +522,11 @@ class AnnotationTable:
     """
 
     __slots__ = (
+        "_key_index",
         "by_key",
         "declarations",
         "entries",
         "finish",
-        "key_index",
         "name",
         "not_overrides",
         "other_keys",
@@ -553,11 +553,19 @@ class AnnotationTable:
         self.not_overrides = not_overrides
         self.finish = finish
         self.removed_keys: Mapping[str, str] = dict(removed_keys or {})
-        self.key_index = KeyIndex([*self.by_key, *not_overrides], self.removed_keys)
+        self._key_index: KeyIndex | None = None  # built on first use: only an unknown key needs it
         # The table's keys without a literal "kata" (Kata 4.1's sgx.intel.com/epc), which the scan
         # for "kata" may miss:
         # a spec holding one takes the pass over every key (see _kata_keys).
         self.other_keys = tuple(k for k in (*self.entries, *not_overrides) if "kata" not in k)
+
+    @property
+    def key_index(self) -> KeyIndex:
+        """The index of the table's keys for unknown keys' hints, built when first asked (~1-2 ms)."""
+        index = self._key_index
+        if index is None:
+            index = self._key_index = KeyIndex([*self.by_key, *self.not_overrides], self.removed_keys)
+        return index
 
     def __repr__(self) -> str:
         return f"<AnnotationTable {self.name}: {len(self.declarations)} keys>"
@@ -590,7 +598,13 @@ KATA1_TABLE = AnnotationTable(
 _PLANNERS: dict[str, _Entry] = KATA1_TABLE.entries
 
 #: Kata 1.x's table for unknown-key hints: its keys, and the keys of later Katas it does not know.
-KATA1_KEY_INDEX = KATA1_TABLE.key_index
+
+
+def __getattr__(name: str) -> Any:
+    """``KATA1_KEY_INDEX``, Kata 1.x's table's hint index, built when first asked."""
+    if name == "KATA1_KEY_INDEX":
+        return KATA1_TABLE.key_index
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _looks_like_kata(key: str) -> bool:
@@ -652,7 +666,7 @@ def _evaluate(
     strict: bool,
     record: bool,
     warn: bool,
-    key_index: KeyIndex = KATA1_KEY_INDEX,
+    key_index: KeyIndex | None = None,
     table: AnnotationTable = KATA1_TABLE,
 ) -> _Result:
     """One pass over the spec's annotations (not the table): the whole decision, made once.
@@ -748,7 +762,8 @@ def _evaluate(
             continue
         unknown.append((key, raw))
     if unknown or misspelt:
-        _unknown_keys(unknown, misspelt, result, strict, record, warn, key_index, table.title)
+        index = table.key_index if key_index is None else key_index
+        _unknown_keys(unknown, misspelt, result, strict, record, warn, index, table.title)
     if table.finish is not None:
         table.finish(Finish(result, annotations or _EMPTY, sandbox, runtime_config, record))
     if record or result.rejected:
@@ -785,7 +800,7 @@ def plan_overrides(
         strict,
         True,
         True,
-        key_index or tab.key_index,
+        key_index,
         tab,
     )
     return OverridePlan(tuple(found.decisions), found.groups, found.assets, found.config_error)
@@ -906,9 +921,7 @@ def apply_overrides(
     :func:`plan_overrides`.
     """
     tab = KATA1_TABLE if table is None else table
-    found = _evaluate(
-        annotations, sandbox, runtime_config, features, strict, False, True, key_index or tab.key_index, tab
-    )
+    found = _evaluate(annotations, sandbox, runtime_config, features, strict, False, True, key_index, tab)
     if found.rejected or found.config_error is not None:
         OverridePlan(
             tuple(found.decisions), found.groups, found.assets, found.config_error

@@ -254,3 +254,31 @@ def test_each_profile_names_the_keys_it_does_not_know() -> None:
     assert "io.katacontainers.config.agent.policy" in get_profile("kata1").removed_keys
     for profile in list_profiles():  # a removed key is never also a key of the profile's table
         assert not set(profile.removed_keys) & {d.key for d in profile.declarations}, profile.name
+
+
+def test_a_tables_key_index_is_built_only_when_an_unknown_key_needs_it() -> None:
+    import subprocess
+    import sys
+
+    from helpers import FIXTURES
+
+    code = (
+        "import sys, kata_oci, msgspec; from kata_oci import overrides as o;"
+        "spec = kata_oci.decode_spec(open(sys.argv[1], 'rb').read());"
+        "spec.annotations = {'io.katacontainers.config.hypervisor.default_memory': '2048'};"
+        "rc = kata_oci.RuntimeConfig(hypervisor_type=kata_oci.HypervisorType.QEMU);"
+        "rc.hypervisor_config.enable_annotations = ['.*'];"
+        "kata_oci.sandbox_config(spec, rc, '/b', 'c'); print(o.KATA1_TABLE._key_index is None);"
+        "plan = kata_oci.plan_annotations({'io.katacontainers.config.hypervisor.default_memry': '1'}, rc);"
+        "print(o.KATA1_TABLE._key_index is not None, plan.decisions[0].hint)"
+    )
+    fixture = str(FIXTURES / "kata-minimal-config.json")
+    run = subprocess.run([sys.executable, "-c", code, fixture], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == [
+        "True",
+        "True",
+        "did",
+        "you",
+        "mean",
+        "io.katacontainers.config.hypervisor.default_memory?",
+    ]
