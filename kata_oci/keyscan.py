@@ -24,26 +24,20 @@ BLOCK = 512
 CHUNK = 64
 
 
-def keys_matching(
-    annotations: Mapping[str, str],
-    may_hold: Callable[[str], bool],
-    block: int | None = None,
-    chunk: int | None = None,
-) -> list[str] | None:
+def keys_matching(annotations: Mapping[str, str], may_hold: Callable[[str], bool]) -> list[str] | None:
     """The keys of every sub-block whose newline-joined text ``may_hold`` accepts, in the mapping's order.
 
     ``may_hold`` must accept any text holding a key of interest (a needle
     without a newline cannot span two keys, so none is missed); it may
     accept more, since whole sub-blocks are kept for the caller to decide
     key by key (a key holding a newline is then no special case). Each
-    block of ``block`` keys is searched once (~20 ns a key: the list, the
+    block of BLOCK keys is searched once (~20 ns a key: the list, the
     join, the search); a block with a hit is searched again in sub-blocks
-    of ``chunk`` (a mapping of at most ``block`` keys is searched in those
+    of CHUNK (a mapping of at most BLOCK keys is searched in those
     alone). ``None`` when a key is not a string: the caller then walks the
     mapping itself and says what it says of such a key.
     """
-    block = BLOCK if block is None else block  # read at each call, so a test may set them
-    chunk = CHUNK if chunk is None else chunk
+    block, chunk = BLOCK, CHUNK  # read at each call, so that a test may set them
     keys = list(annotations)
     found: list[str] = []
     step = block if len(keys) > block else chunk  # a few blocks: no need for a first level

@@ -614,11 +614,8 @@ def _looks_like_kata(key: str) -> bool:
     return not key.startswith(ka.KATA_ANNOTATIONS_PREFIX)
 
 
-#: From this many annotations on, the pass reads only the keys of blocks that may hold "kata"
-#: (:func:`kata_oci.keyscan.keys_matching`, blocks of _BLOCK keys, then sub-blocks of _CHUNK).
-_SCAN_FROM = keyscan.SCAN_FROM
-_BLOCK = keyscan.BLOCK
-_CHUNK = keyscan.CHUNK
+# From keyscan.SCAN_FROM annotations on, the pass reads only the keys of the blocks that may hold
+# "kata" (kata_oci.keyscan: its block sizes and threshold, shared with runtime-rs's pass).
 # The three forms of "kata" _evaluate looks for. re's search for a literal runs a tight C loop
 # over its first letter: about twice as fast as str.find's on annotation keys.
 _KATA = re.compile("kata").search
@@ -642,7 +639,7 @@ def _kata_keys(annotations: Mapping[str, str]) -> list[str] | None:
     ``None`` when a key is not a string (the pass then says what it says of
     such a mapping).
     """
-    return keyscan.keys_matching(annotations, _may_hold_kata, _BLOCK, _CHUNK)
+    return keyscan.keys_matching(annotations, _may_hold_kata)
 
 
 class _Result:
@@ -697,7 +694,7 @@ def _evaluate(
     items: Iterable[tuple[str, str]] = (annotations or _EMPTY).items()
     if (
         annotations
-        and len(annotations) >= _SCAN_FROM
+        and len(annotations) >= keyscan.SCAN_FROM
         and not any(k in annotations for k in table.other_keys)
         and (found := _kata_keys(annotations)) is not None
     ):

@@ -206,7 +206,7 @@ def test_the_override_scan_gives_the_key_by_key_verdicts(
 ) -> None:
     import random
 
-    from kata_oci import overrides
+    from kata_oci import keyscan, overrides
 
     rng = random.Random(17)
     rc = _runtime_config(profile)
@@ -214,12 +214,12 @@ def test_the_override_scan_gives_the_key_by_key_verdicts(
     for case in range(300):
         ann = _random_annotations(rng, rng.randrange(16, 60))
         strict = case % 3 == 0
-        monkeypatch.setattr(overrides, "_SCAN_FROM", 10**9)
+        monkeypatch.setattr(keyscan, "SCAN_FROM", 10**9)
         by_key = _verdicts(profile, ann, rc, strict)
         hot = _hot_pass(profile, ann, rc, strict)
-        monkeypatch.setattr(overrides, "_SCAN_FROM", 16)
-        monkeypatch.setattr(overrides, "_CHUNK", rng.choice([1, 3, 8]))
-        monkeypatch.setattr(overrides, "_BLOCK", rng.choice([2, 5, 16, 512]))  # two levels, or one
+        monkeypatch.setattr(keyscan, "SCAN_FROM", 16)
+        monkeypatch.setattr(keyscan, "CHUNK", rng.choice([1, 3, 8]))
+        monkeypatch.setattr(keyscan, "BLOCK", rng.choice([2, 5, 16, 512]))  # two levels, or one
         assert _verdicts(profile, ann, rc, strict) == by_key, ann
         assert _hot_pass(profile, ann, rc, strict) == hot, ann
         kept = overrides._kata_keys(ann)
@@ -228,19 +228,19 @@ def test_the_override_scan_gives_the_key_by_key_verdicts(
 
 
 def test_kata_keys_keeps_the_blocks_that_may_hold_kata_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kata_oci import overrides
+    from kata_oci import keyscan, overrides
 
     odd = ["Kata.x", "KATA_Y", "kAtA", "\u212aata", "katakata", "a\nkata"]
     plain = [f"example.com/a-{i}" for i in range(300)]
     ann = dict.fromkeys([*plain[:100], *KATA1_KEYS, *plain[100:200], *odd, *plain[200:]], "v")
-    monkeypatch.setattr(overrides, "_BLOCK", 128)  # 317 keys: blocks of 128, then sub-blocks
-    monkeypatch.setattr(overrides, "_CHUNK", 16)
+    monkeypatch.setattr(keyscan, "BLOCK", 128)  # 317 keys: blocks of 128, then sub-blocks
+    monkeypatch.setattr(keyscan, "CHUNK", 16)
     kept = overrides._kata_keys(ann)
     assert kept is not None
     assert [k for k in kept if "kata" in k.lower()] == [*KATA1_KEYS, *odd]  # each one, in order
-    assert len(kept) <= 4 * overrides._CHUNK < len(ann)  # the blocks without one are skipped
+    assert len(kept) <= 4 * keyscan.CHUNK < len(ann)  # the blocks without one are skipped
     assert kept == [k for k in ann if k in kept]
-    monkeypatch.setattr(overrides, "_CHUNK", 1)
+    monkeypatch.setattr(keyscan, "CHUNK", 1)
     one_by_one = overrides._kata_keys(ann)
     assert one_by_one is not None
     assert [k for k in ann if "kata" in k or "Kata" in k or "KATA" in k] == [
@@ -250,7 +250,7 @@ def test_kata_keys_keeps_the_blocks_that_may_hold_kata_keys(monkeypatch: pytest.
     assert one_by_one == [*KATA1_KEYS, "Kata.x", "KATA_Y", "katakata", "a\nkata"]
     assert overrides._kata_keys(dict.fromkeys(["ka", "ta"], "v")) == []  # no hit across the separator
     assert overrides._kata_keys({1: "v"}) is None  # type: ignore[dict-item]
-    monkeypatch.setattr(overrides, "_BLOCK", 4)
+    monkeypatch.setattr(keyscan, "BLOCK", 4)
     assert overrides._kata_keys({**dict.fromkeys("abcdefgh", "v"), 1: "v"}) is None  # type: ignore[dict-item]
 
 
