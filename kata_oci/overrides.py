@@ -519,11 +519,15 @@ class AnnotationTable:
     daemon, ...). ``title`` names the Kata the table describes in messages
     ("Kata 1.x"); ``removed_keys`` maps keys of other profiles or older
     Katas to the hint sentence unknown keys get (through ``key_index``).
+    ``config_passes(sandbox)`` says whether the configuration alone passes
+    ``finish``: a spec without annotations then skips the pass (the most
+    common conversion). It must agree with ``finish`` on an empty pass.
     """
 
     __slots__ = (
         "_key_index",
         "by_key",
+        "config_passes",
         "declarations",
         "entries",
         "finish",
@@ -544,6 +548,7 @@ class AnnotationTable:
         not_overrides: frozenset[str],
         finish: Callable[[Finish], None] | None = None,
         removed_keys: Mapping[str, str] | None = None,
+        config_passes: Callable[[Any], bool] | None = None,
     ) -> None:
         self.name = name
         self.title = title
@@ -552,6 +557,7 @@ class AnnotationTable:
         self.entries: dict[str, _Entry] = {d.key: _entry(d, compile) for d in declarations}
         self.not_overrides = not_overrides
         self.finish = finish
+        self.config_passes = config_passes if finish is not None else _always
         self.removed_keys: Mapping[str, str] = dict(removed_keys or {})
         self._key_index: KeyIndex | None = None  # built on first use: only an unknown key needs it
         # The table's keys without a literal "kata" (Kata 4.1's sgx.intel.com/epc), which the scan
@@ -569,6 +575,17 @@ class AnnotationTable:
 
     def __repr__(self) -> str:
         return f"<AnnotationTable {self.name}: {len(self.declarations)} keys>"
+
+
+def _always(sandbox: Any) -> bool:
+    """A table without cross-key checks: any configuration passes."""
+    return True
+
+
+def _kata1_config_passes(sandbox: SandboxConfig) -> bool:
+    """:func:`_kata1_finish` with no annotation: virtio-fs has its daemon (or is not asked for)."""
+    hyp = sandbox.hypervisor_config
+    return hyp.shared_fs != "virtio-fs" or bool(hyp.virtio_fs_daemon)
 
 
 def _kata1_finish(finish: Finish) -> None:
@@ -593,6 +610,7 @@ KATA1_TABLE = AnnotationTable(
     not_overrides=ka.NOT_OVERRIDES,
     finish=_kata1_finish,
     removed_keys=ka.LATER_KEYS,
+    config_passes=_kata1_config_passes,
 )
 
 _PLANNERS: dict[str, _Entry] = KATA1_TABLE.entries
@@ -918,6 +936,8 @@ def apply_overrides(
     :func:`plan_overrides`.
     """
     tab = KATA1_TABLE if table is None else table
+    if not annotations and (passes := tab.config_passes) is not None and passes(sandbox):
+        return sandbox  # nothing to decide, and the configuration passes the table's checks
     found = _evaluate(annotations, sandbox, runtime_config, features, strict, False, True, key_index, tab)
     if found.rejected or found.config_error is not None:
         OverridePlan(

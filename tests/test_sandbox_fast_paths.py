@@ -261,3 +261,63 @@ def test_no_call_on_the_conversion_paths_passes_16_keywords(module: str) -> None
         if isinstance(node, ast.Call) and len(node.keywords) * 2 + len(node.args) > 30
     ]
     assert wide == []
+
+
+# -- a spec without annotations skips the override pass (AnnotationTable.config_passes) ----------
+
+_SHARED_FS = ["virtio-fs", "virtio-9p", "virtio-fs-nydus", ""]
+_DAEMONS = ["", "/usr/libexec/virtiofsd"]
+_SECTORS = [(0, 0), (512, 4096), (4096, 4096), (4096, 512), (4096, 0), (0, 512)]
+
+
+def _full_pass(table: Any, sandbox: Any, rc: Any) -> tuple[str | None, bool]:
+    """What the whole pass (no shortcut) says of a spec without annotations: (config error, rejected)."""
+    from kata_oci.overrides import _evaluate
+
+    found = _evaluate(None, sandbox, rc, {}, False, False, True, None, table)
+    return (str(found.config_error) if found.config_error else None), found.rejected
+
+
+def _no_annotations_cases() -> list[tuple[str, Any, Any]]:
+    from kata_oci.convert import runtime_sandbox_config
+    from kata_oci.overrides import KATA1_TABLE
+    from kata_oci.profiles.go.annotate import GO_TABLE
+
+    cases = []
+    for fs, daemon in itertools.product(_SHARED_FS, _DAEMONS):
+        rc = k1.RuntimeConfig(hypervisor_config=k1.HypervisorConfig(shared_fs=fs, virtio_fs_daemon=daemon))
+        cases.append(("kata1", KATA1_TABLE, (runtime_sandbox_config(rc), rc)))
+        for logical, physical in _SECTORS:
+            hyp = gotypes.HypervisorConfig(
+                shared_fs=fs,
+                virtio_fs_daemon=daemon,
+                block_device_logical_sector_size=logical,
+                block_device_physical_sector_size=physical,
+            )
+            grc = gotypes.RuntimeConfig(hypervisor_config=hyp)
+            cases.append(("go", GO_TABLE, (gosb.runtime_sandbox(grc), grc)))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "table", "pair"), _no_annotations_cases())
+@pytest.mark.parametrize("annotations", [None, {}])
+def test_a_spec_without_annotations_gets_the_whole_pass_verdict(
+    name: str, table: Any, pair: tuple[Any, Any], annotations: dict[str, str] | None
+) -> None:
+    from kata_oci.overrides import apply_overrides
+
+    sandbox, rc = pair
+    error, rejected = _full_pass(table, sandbox, rc)
+    assert not rejected  # no annotation: nothing to reject, only the configuration can fail
+    assert table.config_passes(sandbox) is (error is None)
+    if error is None:
+        assert apply_overrides(annotations, sandbox, rc, features={}, table=table) is sandbox
+    else:
+        with pytest.raises(kata_oci.ConfigError) as exc:
+            apply_overrides(annotations, sandbox, rc, features={}, table=table)
+        assert str(exc.value) == error
+
+
+def test_the_no_annotations_cases_cover_both_verdicts() -> None:
+    verdicts = {(name, table.config_passes(pair[0])) for name, table, pair in _no_annotations_cases()}
+    assert verdicts == {("kata1", True), ("kata1", False), ("go", True), ("go", False)}

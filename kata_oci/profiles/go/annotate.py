@@ -681,6 +681,15 @@ def _finish(f: Finish) -> None:
         f.show(t.POLICY, _redacted(f.sandbox.agent_config.policy), _redacted(policy))
 
 
+def _config_passes(sandbox: Any) -> bool:
+    """:func:`_finish` with no annotation: the sector sizes and virtio-fs checks of the configuration."""
+    hyp = sandbox.hypervisor_config
+    logical, physical = hyp.block_device_logical_sector_size, hyp.block_device_physical_sector_size
+    if logical and physical and logical > physical:
+        return False
+    return hyp.shared_fs != "virtio-fs" or bool(hyp.virtio_fs_daemon)
+
+
 def _applied(f: Finish, key: str) -> bool:
     decl = t.BY_KEY[key]
     assert decl.target is not None
@@ -703,6 +712,7 @@ GO_TABLE = AnnotationTable(
     not_overrides=t.NOT_OVERRIDES,
     finish=_finish,
     removed_keys=t.REMOVED_KEYS,
+    config_passes=_config_passes,
 )
 
 
