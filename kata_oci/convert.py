@@ -16,6 +16,7 @@ from .golang import clean as go_clean
 from .log import log
 from .overrides import OverridePlan, apply_overrides, plan_overrides
 from .profiles.kata1 import table as ka
+from .profiles.kata1.annotate import KATA1_TABLE
 from .profiles.kata1.types import RuntimeConfig
 from .sandbox import (
     DEFAULT_SHM_SIZE,
@@ -261,7 +262,12 @@ def sandbox_config(
     """
     base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, engine)
     return apply_overrides(
-        spec.annotations, base, runtime_config, features=engine.features, strict=strict_annotations
+        spec.annotations,
+        base,
+        runtime_config,
+        features=engine.features,
+        strict=strict_annotations,
+        table=KATA1_TABLE,
     )
 
 
@@ -285,7 +291,12 @@ def plan_sandbox_config(
     """
     base = _base_sandbox(spec, runtime_config, bundle_path, cid, console, detach, systemd_cgroup, engine)
     plan = plan_overrides(
-        spec.annotations, base, runtime_config, features=engine.features, strict=strict_annotations
+        spec.annotations,
+        base,
+        runtime_config,
+        features=engine.features,
+        strict=strict_annotations,
+        table=KATA1_TABLE,
     )
     return base, plan
 

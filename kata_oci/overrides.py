@@ -1,16 +1,20 @@
-"""Applying ``io.katacontainers.config.*`` annotations: the table, gated, all-or-nothing.
+"""Applying ``io.katacontainers.config.*`` annotations: any profile's table, gated, all-or-nothing.
 
-The engine walks the spec's annotations (not the table), looks each key up in
-:data:`kata_oci.profiles.kata1.table.BY_KEY`, and decides for each: applied, rejected
+The shared applier, beneath the profiles: it walks the spec's annotations
+(not the table), looks each key up in a profile's compiled
+:class:`AnnotationTable` (Kata 1.x's, :mod:`kata_oci.profiles.kata1.annotate`,
+when none is given), and decides for each: applied, rejected
 (with the reason and how to allow it), ignored (a valid value that changes
 nothing, or an agent setting without a Kata agent) or unknown. When anything
 is rejected, nothing is applied and one :class:`~kata_oci.AnnotationError`
 lists every rejected annotation; otherwise a new configuration is returned.
 The input configuration is never modified.
 
-Go's parsing rules apply exactly (``strconv.ParseBool``,
-``strconv.ParseUint(v, 10, 32)``, ``strings.Fields``, ``strings.Split``, RE2
-unanchored search, ``filepath.Glob``), through :mod:`kata_oci.golang`.
+Each profile's rows bring their own parsing rules (Go's ``strconv``, in
+:mod:`kata_oci.profiles.kata1.annotate` and :mod:`kata_oci.profiles.go.annotate`);
+the ``enable_annotations`` gate is the rule they share (:mod:`kata_oci.gating`).
+runtime-rs makes a pass of its own (:mod:`kata_oci.profiles.rs.annotate`) and
+shares the result types.
 """
 
 from __future__ import annotations
@@ -18,35 +22,25 @@ from __future__ import annotations
 import enum
 import functools
 import os
-import platform
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import msgspec
 from msgspec import structs
 
-from . import golang, keyscan
-from .errors import AnnotationError, AnnotationProblem, ConfigError, KataOCIError, cut
+from . import keyscan
+from .errors import AnnotationError, AnnotationProblem, ConfigError, cut
+from .gating import KATA_ANNOT_HYPERVISOR_PREFIX, KATA_ANNOTATIONS_PREFIX, gate
 from .hints import KeyIndex, enable_hint
 from .log import log
-from .profiles.kata1 import table as ka
-from .profiles.kata1.table import BY_KEY, Declaration, Effect, Kind, When
-from .profiles.kata1.types import (
-    Feature,
-    HypervisorType,
-    KataAgentConfig,
-    NetInterworkingModel,
-    RuntimeConfig,
-    deserialize_params,
-)
-from .sandbox import SandboxConfig
+from .types import Feature
+
+if TYPE_CHECKING:
+    from .profiles.kata1.types import RuntimeConfig
 
 __all__ = [
-    "KATA1_KEY_INDEX",  # noqa: F822 - the module's __getattr__ builds it when first asked
-    "KATA1_TABLE",
-    "MAX_QEMU_VCPUS",
     "AnnotationTable",
     "Context",
     "Decision",
@@ -56,17 +50,13 @@ __all__ = [
     "Outcome",
     "Rejected",
     "apply_overrides",
+    "config_section",
     "host_cpus",
     "plan_overrides",
 ]
 
 #: A profile's SandboxConfig (a msgspec Struct): what the applier copies and updates.
 _S = TypeVar("_S", bound=msgspec.Struct)
-
-# Go's vc.MaxQemuVCPUs() for each architecture Kata 1.x builds for.
-_QEMU_MAX_BY_ARCH = {"x86_64": 240, "aarch64": 123, "arm64": 123, "ppc64le": 128, "s390x": 248}
-#: The most vCPUs QEMU accepts on this architecture (Go's ``vc.MaxQemuVCPUs()``).
-MAX_QEMU_VCPUS = _QEMU_MAX_BY_ARCH.get(platform.machine(), 240)
 
 # How many unknown keys get a warning of their own: hostile specs may carry
 # hundreds of thousands.
@@ -189,16 +179,17 @@ _Ignored = Ignored
 _shown = cut
 
 
-def _section(runtime_config: RuntimeConfig) -> str:
+def config_section(runtime_config: RuntimeConfig) -> str:
+    """The configuration file's section a hint names: ``[hypervisor.<type>]``."""
     return f"[hypervisor.{runtime_config.hypervisor_type or '<name>'}]"
 
 
 def _not_enabled(key: str, runtime_config: RuntimeConfig) -> _Rejected:
-    suffix = key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :]
+    suffix = key[len(KATA_ANNOT_HYPERVISOR_PREFIX) :]
     patterns = runtime_config.hypervisor_config.enable_annotations
     reason = "not enabled: no enable_annotations pattern matches " + repr(_shown(suffix))
     reason += f" (enable_annotations = {list(patterns)!r})" if patterns else " (enable_annotations is empty)"
-    return _Rejected(reason, enable_hint(suffix, f"{_section(runtime_config)} of the configuration"))
+    return _Rejected(reason, enable_hint(suffix, f"{config_section(runtime_config)} of the configuration"))
 
 
 class _Context:
@@ -215,220 +206,21 @@ class _Context:
 Context = _Context
 
 
-# -- parsers: raw string -> value, by kind -------------------------------------------
-
-_BOOL_EXPECTED = "a boolean (1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False)"
-_UINT_EXPECTED = "an unsigned 32-bit decimal integer (0 to 4294967295)"
-
-
-def _parse_bool(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    try:
-        return golang.parse_bool(raw)
-    except golang.NumError as exc:
-        raise _Rejected(f"{exc.err}: expected {_BOOL_EXPECTED}") from None
-
-
-def _parse_uint32(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    try:
-        return golang.parse_uint(raw, 32)
-    except golang.NumError as exc:
-        raise _Rejected(f"{exc.err}: expected {_UINT_EXPECTED}") from None
-
-
-def _parse_choice(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    if raw not in decl.choices:
-        raise _Rejected(f"{_shown(raw)!r} is not supported (supported: {', '.join(decl.choices)})")
-    return raw
-
-
-def _parse_kernel_params(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    params = deserialize_params(golang.fields(raw))
-    for p in params:
-        if not p.key:
-            raise _Rejected(f"kernel parameter {_shown('=' + p.value)!r} has an empty key")
-    return params
-
-
-def _parse_list(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    return golang.split(raw, decl.separator)
-
-
-def _parse_features(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    chosen = []
-    for name in golang.split(raw, decl.separator):
-        feature = ctx.features.get(name)
-        if feature is None:
-            known = ", ".join(sorted(ctx.features)) or "none"
-            raise _Rejected(f"unsupported experimental feature {_shown(name)!r} (registered: {known})")
-        chosen.append(feature)
-    return chosen
-
-
-def _parse_network_model(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    try:
-        return NetInterworkingModel.from_setting(raw)
-    except KataOCIError:
-        raise _Rejected(
-            f"unknown network model {_shown(raw)!r} (known: default, macvtap, tcfilter, none)"
-        ) from None
-
-
-def _parse_raw(decl: Declaration, raw: str, ctx: _Context) -> Any:
-    return raw
-
-
-_PARSERS: dict[Kind, Callable[[Declaration, str, _Context], Any]] = {
-    Kind.BOOL: _parse_bool,
-    Kind.UINT32: _parse_uint32,
-    Kind.STRING: _parse_raw,
-    Kind.PATH: _parse_raw,
-    Kind.ASSET: _parse_raw,
-    Kind.CHOICE: _parse_choice,
-    Kind.KERNEL_PARAMS: _parse_kernel_params,
-    Kind.LIST: _parse_list,
-    Kind.FEATURES: _parse_features,
-    Kind.NETWORK_MODEL: _parse_network_model,
-}
-
-
-# -- checks: value -> nothing, or _Rejected ---------------------------------------------
-
-
-def _check_allow_list(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
-    assert decl.allow_list is not None
-    globs: list[str] = getattr(ctx.runtime_config.hypervisor_config, decl.allow_list)
-    if golang.path_in_globs(globs, raw):
-        return
-    setting = ka.ALLOW_LIST_SETTINGS[decl.allow_list]
-    if globs:
-        reason = f"{_shown(raw)!r} is not a file matched by {setting} = {list(globs)!r}"
-    else:
-        reason = f"{setting} is empty, so no value is allowed"
-    hint = f"to allow it, list it in {setting} in {_section(ctx.runtime_config)} of the configuration"
-    raise _Rejected(reason, hint)
-
-
-def _check_host_cpus(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
-    cpus = host_cpus()
-    if value > cpus:
-        raise _Rejected(f"{value} vCPUs is more than the {cpus} CPUs this process may run on")
-
-
-def _check_qemu_vcpus(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
-    # By value: a RuntimeConfig built in Python may hold the plain string "qemu".
-    if ctx.sandbox.hypervisor_type == HypervisorType.QEMU and value > MAX_QEMU_VCPUS:
-        raise _Rejected(f"{value} vCPUs is more than QEMU's maximum of {MAX_QEMU_VCPUS}")
-
-
-def _check_minimum(decl: Declaration, raw: str, value: Any, ctx: _Context) -> None:
-    assert decl.minimum is not None
-    if value < decl.minimum:
-        raise _Rejected(f"must be at least {decl.minimum}")
-
-
-# -- one planner per declaration, built once ----------------------------------------------
-
 _Planner = Callable[[str, _Context], tuple[Any, Any]]
-_GO_BOOLS: dict[str, bool] = {
-    **dict.fromkeys(("1", "t", "T", "true", "TRUE", "True"), True),
-    **dict.fromkeys(("0", "f", "F", "false", "FALSE", "False"), False),
-}
-
-
-def _compile(decl: Declaration) -> _Planner:
-    """The function deciding one annotation: (old, new), or _Rejected / _Ignored.
-
-    Built once per declaration, so that applying an annotation runs only the
-    steps its row asks for (and host_cpus() is looked up at call time, so a
-    test can replace it).
-    """
-    if not decl.applied:
-
-        def not_applied(raw: str, ctx: _Context) -> tuple[Any, Any]:
-            raise _Ignored("defined by Kata 1.x but not applied")
-
-        return not_applied
-
-    parse = _PARSERS[decl.kind]
-    checks = []
-    if decl.allow_list is not None:
-        checks.append(_check_allow_list)
-    if decl.max_host_cpus:
-        checks.append(_check_host_cpus)
-    if decl.max_qemu_vcpus:
-        checks.append(_check_qemu_vcpus)
-    if decl.minimum is not None:
-        checks.append(_check_minimum)
-    target = decl.target
-    parts = tuple(target.split(".")) if target is not None else ()
-    agent_only = bool(parts) and parts[0] == "agent_config"
-    non_empty = decl.when is When.NON_EMPTY
-    positive = decl.when is When.POSITIVE
-    negate = decl.effect is Effect.NEGATE
-    append = decl.effect is Effect.APPEND
-    key = decl.key
-
-    if decl.kind in (Kind.BOOL, Kind.UINT32) and not agent_only and len(parts) == 2 and not append:
-        # The most common rows: a boolean or a number setting one field.
-        head, attr = parts
-        is_bool = decl.kind is Kind.BOOL
-
-        def scalar_planner(raw: str, ctx: _Context) -> tuple[Any, Any]:
-            value: Any
-            if is_bool:
-                value = _GO_BOOLS.get(raw)
-                if value is None:
-                    value = parse(decl, raw, ctx)  # raises, with Go's message
-            elif len(raw) <= 10 and raw.isascii() and raw.isdigit() and int(raw) <= 0xFFFF_FFFF:
-                value = int(raw)
-            else:
-                value = parse(decl, raw, ctx)
-            for check in checks:
-                check(decl, raw, value, ctx)
-            if positive and value == 0:
-                raise _Ignored("0 keeps the configured value")
-            old = getattr(getattr(ctx.sandbox, head), attr) if head else getattr(ctx.sandbox, attr)
-            return old, (not value) if negate else value
-
-        return scalar_planner
-
-    def planner(raw: str, ctx: _Context) -> tuple[Any, Any]:
-        sandbox = ctx.sandbox
-        if agent_only and not isinstance(sandbox.agent_config, KataAgentConfig):
-            raise _Ignored("the runtime configuration has no Kata agent, so agent settings do not apply")
-        if non_empty and raw == "":
-            raise _Ignored('"" keeps the configured value')
-        value = parse(decl, raw, ctx)
-        for check in checks:
-            check(decl, raw, value, ctx)
-        if positive and value == 0:
-            raise _Ignored("0 keeps the configured value")
-        if not parts:  # an asset: only copied
-            return sandbox.annotations.get(key), raw
-        old: Any = sandbox
-        for part in parts:
-            old = getattr(old, part)
-        if negate:
-            value = not value
-        elif append:
-            value = [*old, *value]
-        return old, value
-
-    return planner
 
 
 class _Entry(NamedTuple):
     """A declaration with what the hot path needs, precomputed."""
 
-    decl: Declaration
+    decl: Any  # the profile's declaration (its .key, .target, .gated, .asset)
     planner: _Planner
     gate_suffix: str | None  # the key without the hypervisor prefix, when gated
     head: str | None  # target struct ("" for SandboxConfig itself)
     attr: str | None  # target field
 
 
-def _entry(decl: Any, compile: Callable[[Any], _Planner] = _compile) -> _Entry:
-    suffix = decl.key[len(ka.KATA_ANNOT_HYPERVISOR_PREFIX) :] if decl.gated else None
+def _entry(decl: Any, compile: Callable[[Any], _Planner]) -> _Entry:
+    suffix = decl.key[len(KATA_ANNOT_HYPERVISOR_PREFIX) :] if decl.gated else None
     head = attr = None
     if decl.target is not None:
         # interned: structs.replace(**changes) finds an interned name by identity, ~3x faster
@@ -582,46 +374,27 @@ def _always(sandbox: Any) -> bool:
     return True
 
 
-def _kata1_config_passes(sandbox: SandboxConfig) -> bool:
-    """:func:`_kata1_finish` with no annotation: virtio-fs has its daemon (or is not asked for)."""
-    hyp = sandbox.hypervisor_config
-    return hyp.shared_fs != "virtio-fs" or bool(hyp.virtio_fs_daemon)
+def _kata1_table() -> AnnotationTable:
+    """Kata 1.x's table, the seed API's default (``table=None``).
+
+    Imported when first asked: the applier sits beneath the profiles, and
+    kata1's rows live in :mod:`kata_oci.profiles.kata1.annotate`.
+    """
+    from .profiles.kata1.annotate import KATA1_TABLE
+
+    return KATA1_TABLE
 
 
-def _kata1_finish(finish: Finish) -> None:
-    error, rejected = _virtio_fs_check(
-        finish.sandbox,
-        finish.runtime_config,
-        finish.groups.get("hypervisor_config", {}),
-        finish.decisions,
-        finish.annotations,
-    )
-    if error is not None:
-        finish.fail(error)
-    finish.result.rejected |= rejected
-
-
-#: Kata 1.x's table (:mod:`kata_oci.profiles.kata1.table`), compiled; its hints know the keys of later Katas.
-KATA1_TABLE = AnnotationTable(
-    "kata1",
-    "Kata 1.x",
-    ka.DECLARATIONS,
-    compile=_compile,
-    not_overrides=ka.NOT_OVERRIDES,
-    finish=_kata1_finish,
-    removed_keys=ka.LATER_KEYS,
-    config_passes=_kata1_config_passes,
-)
-
-_PLANNERS: dict[str, _Entry] = KATA1_TABLE.entries
-
-#: Kata 1.x's table for unknown-key hints: its keys, and the keys of later Katas it does not know.
+#: Names that moved to :mod:`kata_oci.profiles.kata1.annotate`, still found here.
+_MOVED = frozenset({"KATA1_TABLE", "KATA1_KEY_INDEX", "MAX_QEMU_VCPUS"})
 
 
 def __getattr__(name: str) -> Any:
-    """``KATA1_KEY_INDEX``, Kata 1.x's table's hint index, built when first asked."""
-    if name == "KATA1_KEY_INDEX":
-        return KATA1_TABLE.key_index
+    """Kata 1.x's table, its hint index and QEMU's vCPU limit, from their own module."""
+    if name in _MOVED:
+        from .profiles.kata1 import annotate
+
+        return getattr(annotate, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -629,7 +402,7 @@ def _looks_like_kata(key: str) -> bool:
     """A key that is not under io.katacontainers. but may have been meant to be."""
     if "kata" not in key and "Kata" not in key and "KATA" not in key:
         return False
-    return not key.startswith(ka.KATA_ANNOTATIONS_PREFIX)
+    return not key.startswith(KATA_ANNOTATIONS_PREFIX)
 
 
 # From keyscan.SCAN_FROM annotations on, the pass reads only the keys of the blocks that may hold
@@ -681,8 +454,8 @@ def _evaluate(
     strict: bool,
     record: bool,
     warn: bool,
-    key_index: KeyIndex | None = None,
-    table: AnnotationTable = KATA1_TABLE,
+    key_index: KeyIndex | None,
+    table: AnnotationTable,
 ) -> _Result:
     """One pass over the spec's annotations (not the table): the whole decision, made once.
 
@@ -698,9 +471,9 @@ def _evaluate(
             result.decisions.sort(key=_by_key)
         return result
     ctx = _Context(runtime_config, sandbox, features)
-    gate_cache, gate_compute = ka.gate(tuple(runtime_config.hypervisor_config.enable_annotations))
-    kata_prefix = ka.KATA_ANNOTATIONS_PREFIX
-    hyp_prefix = ka.KATA_ANNOT_HYPERVISOR_PREFIX
+    gate_cache, gate_compute = gate(tuple(runtime_config.hypervisor_config.enable_annotations))
+    kata_prefix = KATA_ANNOTATIONS_PREFIX
+    hyp_prefix = KATA_ANNOT_HYPERVISOR_PREFIX
     hyp_len = len(hyp_prefix)
     result = _Result()
     decisions = result.decisions
@@ -806,7 +579,7 @@ def plan_overrides(
     the profile's annotation table (Kata 1.x's when ``None``), ``sandbox``
     and ``runtime_config`` that profile's types.
     """
-    tab = KATA1_TABLE if table is None else table
+    tab = _kata1_table() if table is None else table
     found = _evaluate(
         annotations,
         sandbox,
@@ -877,46 +650,6 @@ def _unknown_keys(
         log.warning("unknown_annotations", count=shown, shown=_HINT_LIMIT)
 
 
-def _virtio_fs_check(
-    sandbox: SandboxConfig,
-    runtime_config: RuntimeConfig,
-    hypervisor: dict[str, Any],
-    decisions: list[Decision],
-    annotations: Mapping[str, str],
-) -> tuple[ConfigError | None, bool]:
-    """virtio-fs needs a daemon, whether shared_fs came from an annotation or the configuration.
-
-    Returns (a configuration error, whether the shared_fs annotation is
-    rejected); the rejection replaces the applied decision, or is added when
-    the pass records only rejections.
-    """
-    shared_fs = hypervisor.get("shared_fs", sandbox.hypervisor_config.shared_fs)
-    daemon = hypervisor.get("virtio_fs_daemon", sandbox.hypervisor_config.virtio_fs_daemon)
-    if shared_fs != "virtio-fs" or daemon:
-        return None, False
-    if "shared_fs" in hypervisor:
-        rejected = Decision(
-            ka.SHARED_FS,
-            annotations.get(ka.SHARED_FS, ""),
-            Outcome.REJECTED,
-            "cannot enable virtio-fs without a daemon path",
-            BY_KEY[ka.SHARED_FS].target,
-            hint=f"set {ka.VIRTIO_FS_DAEMON} or virtio_fs_daemon in {_section(runtime_config)}",
-        )
-        for i, d in enumerate(decisions):
-            if d.key == ka.SHARED_FS and d.outcome is Outcome.APPLIED:
-                decisions[i] = rejected
-                break
-        else:
-            decisions.append(rejected)
-        return None, True
-    error = ConfigError(
-        "cannot enable virtio-fs without daemon path: shared_fs is virtio-fs and virtio_fs_daemon is empty",
-        key=f"hypervisor.{runtime_config.hypervisor_type or '<name>'}.virtio_fs_daemon",
-    )
-    return error, False
-
-
 def apply_overrides(
     annotations: Mapping[str, str] | None,
     sandbox: _S,
@@ -935,7 +668,7 @@ def apply_overrides(
     rejections that pass found. ``features`` and ``table`` as in
     :func:`plan_overrides`.
     """
-    tab = KATA1_TABLE if table is None else table
+    tab = _kata1_table() if table is None else table
     if not annotations and (passes := tab.config_passes) is not None and passes(sandbox):
         return sandbox  # nothing to decide, and the configuration passes the table's checks
     found = _evaluate(annotations, sandbox, runtime_config, features, strict, False, True, key_index, tab)

@@ -184,9 +184,9 @@ def _hot_pass(profile: str, ann: dict[str, str], rc: object, strict: bool) -> ob
 
         sandbox: object = GoSandbox()
     else:
+        from kata_oci.profiles.kata1.annotate import KATA1_TABLE as table
         from kata_oci.sandbox import SandboxConfig
 
-        table = overrides.KATA1_TABLE
         sandbox = SandboxConfig()
     with capture_logs() as logs:
         found = overrides._evaluate(ann, sandbox, rc, {}, strict, False, True, table.key_index, table)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import kata_oci.sandbox
 from kata_oci import overrides
 from kata_oci.config import Param
 from kata_oci.errors import AnnotationError, ConfigError
@@ -26,6 +27,7 @@ from kata_oci.profiles.go.types import (
     PCIePort,
     RuntimeConfig,
 )
+from kata_oci.profiles.kata1 import annotate as kata1_annotate
 from kata_oci.types import Feature
 
 
@@ -90,12 +92,12 @@ def test_removed_keys_have_precise_hints() -> None:
 def test_kata1_table_is_the_default_and_unchanged() -> None:
     plan = overrides.plan_overrides(
         {t._H + "enable_swap": "true"},
-        overrides.SandboxConfig(),  # type: ignore[attr-defined]
+        kata_oci.sandbox.SandboxConfig(),
         _kata1_rc(),
         features={},
     )
     assert plan.decisions[0].outcome is Outcome.APPLIED
-    assert overrides.KATA1_TABLE.name == "kata1"
+    assert kata1_annotate.KATA1_TABLE.name == "kata1"
 
 
 def _kata1_rc():  # type: ignore[no-untyped-def]

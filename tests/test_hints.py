@@ -29,6 +29,7 @@ from kata_oci import (
 from kata_oci.config import HypervisorConfig
 from kata_oci.hints import KeyIndex, enable_pattern
 from kata_oci.log import set_level
+from kata_oci.profiles.kata1 import annotate as kata1_annotate
 
 H = ka.KATA_ANNOT_HYPERVISOR_PREFIX
 GATED_SUFFIXES = sorted(d.key[len(H) :] for d in ka.DECLARATIONS if d.gated)
@@ -223,7 +224,7 @@ def test_qemu_vcpu_cap_applies_to_a_plain_string(
 
     monkeypatch.setattr(overrides, "host_cpus", lambda: 4096)
     rc = rc_with(hypervisor_type, enable_annotations=[".*"])
-    too_many = str(overrides.MAX_QEMU_VCPUS + 1)
+    too_many = str(kata1_annotate.MAX_QEMU_VCPUS + 1)
     with pytest.raises(AnnotationError, match="QEMU's maximum"):
         apply_overrides({ka.DEFAULT_MAX_VCPUS: too_many}, sandbox_for(rc), rc, features={})
 
@@ -263,7 +264,7 @@ def test_a_tables_key_index_is_built_only_when_an_unknown_key_needs_it() -> None
     from helpers import FIXTURES
 
     code = (
-        "import sys, kata_oci, msgspec; from kata_oci import overrides as o;"
+        "import sys, kata_oci, msgspec; from kata_oci.profiles.kata1 import annotate as o;"
         "spec = kata_oci.decode_spec(open(sys.argv[1], 'rb').read());"
         "spec.annotations = {'io.katacontainers.config.hypervisor.default_memory': '2048'};"
         "rc = kata_oci.RuntimeConfig(hypervisor_type=kata_oci.HypervisorType.QEMU);"

@@ -103,6 +103,66 @@ def test_the_check_sees_each_way_of_reaching_it() -> None:
     assert _reaches_default(ast.parse(text)) == [1, 5, 6]
 
 
+# -- the shared machinery sits beneath the profiles ---------------------------------------------
+
+#: The modules every profile builds on: none of them imports a profile when it is imported.
+SHARED = (
+    "overrides.py",
+    "gating.py",
+    "keyscan.py",
+    "golang.py",
+    "rust.py",
+    "hints.py",
+    "loading.py",
+    "types.py",
+    "errors.py",
+    "log.py",
+)
+
+
+def _imports_of_profiles_at_import(tree: ast.Module) -> list[int]:
+    """Lines importing ``kata_oci.profiles`` at import time (not in a function, not for TYPE_CHECKING)."""
+
+    def named(node: ast.stmt) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            module = ("." * node.level) + (node.module or "")
+            return module.lstrip(".").startswith("profiles") or module.startswith("kata_oci.profiles")
+        if isinstance(node, ast.Import):
+            return any(a.name.startswith("kata_oci.profiles") for a in node.names)
+        return False
+
+    lines = []
+    for node in tree.body:  # module level only: a function's import runs when it is called
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                break
+            if isinstance(sub, ast.stmt) and named(sub):
+                lines.append(sub.lineno)
+    return lines
+
+
+@pytest.mark.parametrize("rel", SHARED)
+def test_the_shared_machinery_imports_no_profile(rel: str) -> None:
+    path = PACKAGE / rel
+    assert _imports_of_profiles_at_import(ast.parse(path.read_text(), filename=str(path))) == []
+
+
+def test_the_profile_import_check_sees_what_it_should() -> None:
+    text = (
+        "from .profiles.kata1 import table\n"
+        "import kata_oci.profiles.go.table\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from .profiles.kata1.types import RuntimeConfig\n"
+        "def lazy():\n"
+        "    from .profiles.kata1.annotate import KATA1_TABLE\n"
+        "from .gating import gate\n"
+    )
+    assert _imports_of_profiles_at_import(ast.parse(text)) == [1, 2]
+
+
 # -- an engine given is the engine used --------------------------------------------------------
 
 

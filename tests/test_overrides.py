@@ -29,6 +29,7 @@ from kata_oci import (
 )
 from kata_oci.config import Feature, HypervisorConfig
 from kata_oci.experimental import NEW_STORE
+from kata_oci.profiles.kata1 import annotate as kata1_annotate
 
 from helpers import shared_path
 
@@ -527,7 +528,7 @@ def test_host_cpus_is_the_affinity_set() -> None:
 
 def test_max_vcpus_qemu_limit_only_for_qemu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(overrides, "host_cpus", lambda: 1024)
-    limit = overrides.MAX_QEMU_VCPUS
+    limit = kata1_annotate.MAX_QEMU_VCPUS
     rc = rc_with(enable_annotations=[".*"])
     assert apply({H + "default_max_vcpus": str(limit)}, rc).hypervisor_config.default_max_vcpus == limit
     with pytest.raises(AnnotationError, match="QEMU's maximum"):
@@ -814,3 +815,13 @@ def test_listing_with_a_runtime_config() -> None:
     assert decl.kind is ka.Kind.UINT32
     assert decl.target == "hypervisor_config.num_vcpus"
     assert "at most the CPUs this process may run on" in decl.checks()
+
+
+def test_kata1_rows_moved_beside_their_table_and_keep_their_old_names() -> None:
+    """kata1's compiled table lives in profiles/kata1/annotate.py; the applier's old names still find it."""
+    assert overrides.KATA1_TABLE is kata1_annotate.KATA1_TABLE
+    assert overrides.MAX_QEMU_VCPUS == kata1_annotate.MAX_QEMU_VCPUS
+    assert overrides.KATA1_KEY_INDEX is kata1_annotate.KATA1_TABLE.key_index
+    assert overrides._kata1_table() is kata1_annotate.KATA1_TABLE  # table=None: the seed API's default
+    with pytest.raises(AttributeError, match="no attribute 'KATA2_TABLE'"):
+        overrides.KATA2_TABLE  # noqa: B018

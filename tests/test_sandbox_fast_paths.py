@@ -280,8 +280,8 @@ def _full_pass(table: Any, sandbox: Any, rc: Any) -> tuple[str | None, bool]:
 
 def _no_annotations_cases() -> list[tuple[str, Any, Any]]:
     from kata_oci.convert import runtime_sandbox_config
-    from kata_oci.overrides import KATA1_TABLE
     from kata_oci.profiles.go.annotate import GO_TABLE
+    from kata_oci.profiles.kata1.annotate import KATA1_TABLE
 
     cases = []
     for fs, daemon in itertools.product(_SHARED_FS, _DAEMONS):

@@ -220,9 +220,12 @@ class Kata1Profile(Profile):
         """The overrides' decisions against the sandbox the runtime configuration alone gives."""
         from kata_oci.convert import runtime_sandbox_config
         from kata_oci.overrides import plan_overrides
+        from kata_oci.profiles.kata1.annotate import KATA1_TABLE
 
         base = runtime_sandbox_config(runtime_config)
-        return plan_overrides(annotations, base, runtime_config, features=engine.features, strict=strict)
+        return plan_overrides(
+            annotations, base, runtime_config, features=engine.features, strict=strict, table=KATA1_TABLE
+        )
 
 
 PROFILE = Kata1Profile()

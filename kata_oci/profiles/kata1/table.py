@@ -7,18 +7,22 @@ exports its own.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import msgspec
+
+from kata_oci.gating import (
+    KATA_ANNOT_HYPERVISOR_PREFIX as KATA_ANNOT_HYPERVISOR_PREFIX,
+    KATA_ANNOTATIONS_PREFIX as KATA_ANNOTATIONS_PREFIX,
+    KATA_CONF_ANNOTATIONS_PREFIX as KATA_CONF_ANNOTATIONS_PREFIX,
+    gate as gate,
+)
 
 if TYPE_CHECKING:
     from .types import RuntimeConfig
 
 # fmt: off
-KATA_ANNOTATIONS_PREFIX = "io.katacontainers."
-KATA_CONF_ANNOTATIONS_PREFIX = KATA_ANNOTATIONS_PREFIX + "config."
-KATA_ANNOT_HYPERVISOR_PREFIX = KATA_CONF_ANNOTATIONS_PREFIX + "hypervisor."
 KATA_ANNOT_RUNTIME_PREFIX = KATA_CONF_ANNOTATIONS_PREFIX + "runtime."
 KATA_ANNOT_AGENT_PREFIX = KATA_CONF_ANNOTATIONS_PREFIX + "agent."
 
@@ -391,47 +395,6 @@ LATER_KEYS: Mapping[str, str] = dict.fromkeys(
     ],
     _LATER_HINT,
 )
-
-
-# Gate answers by pattern set, then by key suffix: the pattern that enables
-# the suffix, or None. Suffixes come from untrusted annotations, so each
-# pattern set keeps at most _GATE_CACHE_SIZE of them.
-_GATE_CACHE_SIZE = 4096
-_GATE_CACHE_KEY_MAX = 256  # longer suffixes are no Kata key: not worth keeping
-_gates: dict[tuple[str, ...], tuple[dict[str, str | None], Callable[[str], str | None]]] = {}
-
-
-def gate(patterns: tuple[str, ...]) -> tuple[dict[str, str | None], Callable[[str], str | None]]:
-    """The answers cached for ``patterns``, and the function that computes (and caches) a new one.
-
-    The function returns the first pattern of ``patterns`` that matches a
-    hypervisor key suffix, or ``None``. Regexes are compiled once per
-    distinct pattern (in :mod:`kata_oci.golang`), and both the answers and
-    the function are kept per pattern set, so a conversion pays one dict
-    look-up per key.
-    """
-    found = _gates.get(patterns)
-    if found is not None:
-        return found
-    from kata_oci.golang import compile_regexp
-
-    cache: dict[str, str | None] = {}
-
-    def compute(suffix: str) -> str | None:
-        match: str | None = None
-        for pattern in patterns:
-            rx = compile_regexp(pattern)
-            if rx is not None and rx.search(suffix):
-                match = pattern
-                break
-        if len(cache) < _GATE_CACHE_SIZE and len(suffix) <= _GATE_CACHE_KEY_MAX:
-            cache[suffix] = match
-        return match
-
-    if len(_gates) >= 64:
-        _gates.clear()
-    _gates[patterns] = (cache, compute)
-    return cache, compute
 
 
 def is_enabled(key: str, runtime_config: RuntimeConfig) -> tuple[bool, str | None]:
