@@ -52,19 +52,35 @@ __all__ = [
 ]
 
 _DEVICE_TYPES = ("c", "b", "u", "p")
+#: The most env_var_skipped warnings one conversion logs; past them, one env_vars_skipped with the count.
+ENV_WARNINGS = 32
 
 
 def _cmd_envs(env: Sequence[str]) -> list[EnvVar]:
     """``process.env`` (not empty) as EnvVars: split at the first ``=``; entries without one are skipped."""
     # One comprehension (the "for x in [y]" assignment compiles to a plain store); the entries
-    # are walked again, for the log, only when one had no "=".
+    # are walked again, for the log, only when one had no "=" and a warning would be emitted.
     out = [EnvVar(name, value) for entry in env for name, sep, value in [entry.partition("=")] if sep]
-    if len(out) != len(env):
-        for i, entry in enumerate(env):
-            name, sep, _ = entry.partition("=")
-            if not sep:
-                log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
+    if len(out) != len(env) and log.enabled("warning"):
+        warn_skipped_envs(env)
     return out
+
+
+def warn_skipped_envs(env: Sequence[str]) -> None:
+    """Say which ``process.env`` entries have no ``=``: the first :data:`ENV_WARNINGS`, then how many.
+
+    The pod author writes the list: a warning per entry of a hostile spec would
+    cost more than Go's ``Debug`` per entry, so the warnings stop at a bound.
+    """
+    skipped = 0
+    for i, entry in enumerate(env):
+        name, sep, _ = entry.partition("=")
+        if not sep:
+            skipped += 1
+            if skipped <= ENV_WARNINGS:
+                log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
+    if skipped > ENV_WARNINGS:
+        log.warning("env_vars_skipped", count=skipped, shown=ENV_WARNINGS, reason="no '=' in the entries")
 
 
 def _device_info(index: int, d: LinuxDevice) -> DeviceInfo:

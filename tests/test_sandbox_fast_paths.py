@@ -321,3 +321,55 @@ def test_a_spec_without_annotations_gets_the_whole_pass_verdict(
 def test_the_no_annotations_cases_cover_both_verdicts() -> None:
     verdicts = {(name, table.config_passes(pair[0])) for name, table, pair in _no_annotations_cases()}
     assert verdicts == {("kata1", True), ("kata1", False), ("go", True), ("go", False)}
+
+
+# -- a hostile process.env costs no warning per entry past a bound -------------------------------
+
+
+@pytest.mark.parametrize("profile", ["kata1", "go"])
+def test_env_entries_without_equals_warn_up_to_a_bound_then_count(profile: str) -> None:
+    from kata_oci.convert import ENV_WARNINGS, _cmd_envs as kata1_envs
+    from kata_oci.profiles.go.sandbox import _cmd_envs as go_envs
+
+    envs = kata1_envs if profile == "kata1" else go_envs
+    env = [f"BAD{i}" if i % 2 else f"OK{i}=v" for i in range(1000)]
+    with capture_logs() as logs:
+        got = envs(env)
+    assert [e.var for e in got] == [f"OK{i}" for i in range(0, 1000, 2)]
+    each = [e for e in logs if e["event"] == "env_var_skipped"]
+    assert [e["index"] for e in each] == list(range(1, 2 * ENV_WARNINGS, 2))
+    assert [(e["event"], e["count"], e["shown"]) for e in logs if e["event"] == "env_vars_skipped"] == [
+        ("env_vars_skipped", 500, ENV_WARNINGS)
+    ]
+
+
+def test_go_env_cut_debug_events_stop_at_the_bound() -> None:
+    import logging
+
+    from kata_oci.convert import ENV_WARNINGS
+    from kata_oci.profiles.go.sandbox import _cmd_envs
+
+    env = [f"V{i}=a=b" for i in range(100)]
+    logger = logging.getLogger("kata_oci")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with capture_logs() as logs:
+            got = _cmd_envs(env)
+    finally:
+        logger.setLevel(level)
+    assert [(e.var, e.value) for e in got] == [(f"V{i}", "a") for i in range(100)]
+    assert [e["index"] for e in logs if e["event"] == "env_var_cut"] == list(range(ENV_WARNINGS))
+
+
+def test_env_entries_are_not_walked_again_when_no_warning_is_heard(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kata_oci.convert as convert
+
+    walked: list[int] = []
+    monkeypatch.setattr(convert, "warn_skipped_envs", lambda env: walked.append(len(env)))
+    monkeypatch.setattr(type(convert.log), "enabled", lambda self, level: False)
+    assert convert._cmd_envs(["A", "B=1"]) == [EnvVar("B", "1")]
+    assert walked == []
+    monkeypatch.setattr(type(convert.log), "enabled", lambda self, level: True)
+    convert._cmd_envs(["A", "B=1"])
+    assert walked == [2]

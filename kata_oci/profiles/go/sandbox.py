@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from kata_oci.convert import bundle_join, shm_size
+from kata_oci.convert import ENV_WARNINGS, bundle_join, shm_size, warn_skipped_envs
 from kata_oci.errors import ConfigError, DeviceError, NoLinuxError, SpecError
 from kata_oci.golang import join as go_join
 from kata_oci.log import log
@@ -210,12 +210,16 @@ def _cmd_envs(env: list[str] | None) -> list[EnvVar]:
         for name, sep, rest in [entry.partition("=")]
         if sep
     ]
-    if len(out) != len(env) or (cut and log.enabled("debug")):
+    if len(out) != len(env) and log.enabled("warning"):
+        warn_skipped_envs(env)
+    if cut and log.enabled("debug"):  # common (JAVA_OPTS=-Dx=y): debug, not a warning on every conversion
+        shown = 0
         for i, entry in enumerate(env):
             name, sep, rest = entry.partition("=")
-            if not sep:
-                log.warning("env_var_skipped", index=i, entry=name[:100], reason="no '=' in the entry")
-            elif "=" in rest:  # common (JAVA_OPTS=-Dx=y): debug, not a warning on every conversion
+            if sep and "=" in rest:
+                shown += 1
+                if shown > ENV_WARNINGS:
+                    break
                 log.debug(
                     "env_var_cut",
                     index=i,
