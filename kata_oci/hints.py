@@ -21,6 +21,7 @@ the key, and must never advise something wider than the key itself:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 
 from .errors import cut
@@ -55,7 +56,17 @@ class KeyIndex:
     keys (a key under another prefix is compared after its second dot).
     """
 
-    __slots__ = ("_by_delete", "_by_name", "_max_key", "_max_name", "known", "prefix", "removed")
+    __slots__ = (
+        "_by_delete",
+        "_by_name",
+        "_heads",
+        "_max_key",
+        "_max_name",
+        "_tails",
+        "known",
+        "prefix",
+        "removed",
+    )
 
     def __init__(self, known: Iterable[str], removed: Mapping[str, str] = _EMPTY, *, prefix: str = _PREFIX):
         self.known = frozenset(known)
@@ -75,6 +86,12 @@ class KeyIndex:
                 if name not in names:
                     names.append(name)
         self._by_delete = {d: tuple(names) for d, names in by_delete.items()}
+        # Every prefix and suffix of the known names. One edit at position p of a name of length
+        # 2k or 2k+1 leaves its first k characters as they were (p >= k) or those from k+1 on
+        # (p < k: a deletion, insertion, change or swap there shifts nothing after p+2), so a name
+        # whose two parts are in neither set is no edit away from a known one (closest's test).
+        self._heads = frozenset(name[:j] for name in self._by_name for j in range(len(name) + 1))
+        self._tails = frozenset(name[j:] for name in self._by_name for j in range(len(name) + 1))
         self._max_name = max(map(len, self._by_name), default=0)
         self._max_key = max(map(len, self.known), default=0)
 
@@ -96,6 +113,9 @@ class KeyIndex:
         same = self._by_name.get(name)
         if same is not None:
             return self._pick(same, section)
+        half = len(name) // 2
+        if name[:half] not in self._heads and name[half + 1 :] not in self._tails:
+            return None  # no known name is one edit away (see __init__): two look-ups, not a loop
         by_name, by_delete = self._by_name, self._by_delete
         names: list[str] = list(by_delete.get(name, ()))  # a character missing
         previous = ""
@@ -179,8 +199,13 @@ def enable_pattern(suffix: str) -> str | None:
     return "^" + "".join(map(_quote, suffix)) + "$"
 
 
+_TOML_CONTROL = re.compile("[\x00-\x1f\x7f]").search
+
+
 def toml_string(text: str) -> str:
     """``text`` as a TOML basic string, quotes included (backslashes and control characters escaped)."""
+    if _TOML_CONTROL(text) is None:  # the usual pattern: only backslashes (and quotes) to escape, in C
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     out = ['"']
     for c in text:
         if c == "\\" or c == '"':

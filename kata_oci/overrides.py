@@ -328,6 +328,7 @@ class AnnotationTable:
         "other_keys",
         "removed_keys",
         "title",
+        "unprefixed_keys",
     )
 
     def __init__(
@@ -356,6 +357,8 @@ class AnnotationTable:
         # for "kata" may miss:
         # a spec holding one takes the pass over every key (see _kata_keys).
         self.other_keys = tuple(k for k in (*self.entries, *not_overrides) if "kata" not in k)
+        # The table's keys outside io.katacontainers., which the quiet scan (for that prefix) misses.
+        self.unprefixed_keys = tuple(k for k in self.entries if not k.startswith(KATA_ANNOTATIONS_PREFIX))
 
     @property
     def key_index(self) -> KeyIndex:
@@ -421,6 +424,15 @@ def _may_hold_kata(text: str) -> bool:
     )
 
 
+def _may_hold_prefixed(text: str) -> bool:
+    """Whether newline-joined keys may hold one under ``io.katacontainers.`` (they hold "katacontainers.")."""
+    return _KATACONTAINERS(text) is not None
+
+
+# re's search for a literal scans for its first letter, rare in keys: faster than "\nio.kata..." in text
+_KATACONTAINERS = re.compile(re.escape(KATA_ANNOTATIONS_PREFIX[3:])).search
+
+
 def _kata_keys(annotations: Mapping[str, str]) -> list[str] | None:
     """The keys that may hold "kata", "Kata" or "KATA", in the mapping's order, without a loop over every key.
 
@@ -483,13 +495,19 @@ def _evaluate(
     entries = table.entries
     not_overrides = table.not_overrides
     items: Iterable[tuple[str, str]] = (annotations or _EMPTY).items()
-    if (
-        annotations
-        and len(annotations) >= keyscan.SCAN_FROM
-        and not any(k in annotations for k in table.other_keys)
-        and (found := _kata_keys(annotations)) is not None
-    ):
-        items = [(key, annotations[key]) for key in found]
+    quiet = False  # (found out only for many annotations: a look-alike key costs a few steps)
+    if annotations and len(annotations) >= keyscan.SCAN_FROM:
+        # Nothing will show a key that only looks like a Kata key (not recorded, not strict, no
+        # warning heard): then only the io.katacontainers. keys can change the result, and the scan
+        # looks for that prefix, not for "kata" anywhere (a pod author may write "kata" in every key).
+        quiet = not (record or strict or (warn and log.enabled("warning")))
+        found: list[str] | None = None
+        if quiet and not any(k in annotations for k in table.unprefixed_keys):
+            found = keyscan.keys_matching(annotations, _may_hold_prefixed, prefix=KATA_ANNOTATIONS_PREFIX)
+        elif not any(k in annotations for k in table.other_keys):
+            found = _kata_keys(annotations)
+        if found is not None:
+            items = [(key, annotations[key]) for key in found]
     for key, raw in items:
         entry = entries.get(key)
         if entry is not None:
@@ -529,7 +547,7 @@ def _evaluate(
         if "kata" not in key and "Kata" not in key and "KATA" not in key:
             continue  # neither an io.katacontainers. key nor one meant as one (the cheapest test)
         if not key.startswith(kata_prefix):
-            if _looks_like_kata(key):
+            if not quiet and _looks_like_kata(key):
                 misspelt.append((key, raw))
             continue
         # an io.katacontainers. key that is not in the table
@@ -618,14 +636,14 @@ def _unknown_keys(
     warnings of a logger that emits warnings.
     """
     log_on = warn and log.enabled("warning")
+    if not (record or strict or log_on):
+        return  # nothing will show these keys, and they change nothing: no hint is worth its cost
     # (key, value, whether the hint is computed, the closest known key)
     counted: list[tuple[str, str, bool, str | None]] = [(key, raw, False, None) for key, raw in unknown]
     for key, raw in misspelt:
         closest = key_index.closest(key)
         if closest is not None:
             counted.append((key, raw, True, closest))
-    if not (record or strict or log_on):
-        return  # nothing will show these keys, and they change nothing
     counted.sort()
     shown = 0
     removed = key_index.removed

@@ -460,3 +460,109 @@ def test_rs_plan_with_many_plain_annotations_is_the_plan_without_them() -> None:
     decisions = rs.plan_annotations(kata, rc).decisions
     assert [d.key for d in decisions] == sorted(kata)  # every Kata key decided, the plain ones never
     assert rs.plan_annotations(many, rc).decisions == decisions
+
+
+def _no_warning_heard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a process whose logging has only NullHandlers (pytest's own handler hears everything)."""
+    from kata_oci import log
+
+    monkeypatch.setattr(type(log.log), "enabled", lambda self, level: False)
+
+
+def _quiet_pass(profile: str, ann: dict[str, str], rc: object) -> object:
+    """The conversion's pass with no warning heard (no capture): the scan looks for the prefix only."""
+    from kata_oci import log, overrides
+
+    if profile == "go":
+        from kata_oci.profiles.go.annotate import GO_TABLE as table
+        from kata_oci.profiles.go.sandbox import SandboxConfig as GoSandbox
+
+        sandbox: object = GoSandbox()
+    else:
+        from kata_oci.profiles.kata1.annotate import KATA1_TABLE as table
+        from kata_oci.sandbox import SandboxConfig
+
+        sandbox = SandboxConfig()
+    assert not log.log.enabled("warning")  # the quiet case (see _no_warning_heard)
+    found = overrides._evaluate(ann, sandbox, rc, {}, False, False, True, None, table)
+    return (
+        found.decisions,
+        [(head, list(group.items())) for head, group in found.groups.items()],
+        list(found.assets.items()),
+        found.rejected,
+        str(found.config_error),
+    )
+
+
+@pytest.mark.parametrize("profile", ["kata1", "go"])
+def test_the_quiet_scan_for_the_prefix_gives_the_key_by_key_result(
+    profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from kata_oci import keyscan
+
+    _no_warning_heard(monkeypatch)
+    rng = random.Random(23)
+    rc = _runtime_config(profile)
+    looks_like = [f"example.com/kata-{i}" for i in range(30)] + [f"Kata{i}" for i in range(10)]
+    for _ in range(300):
+        ann = _random_annotations(rng, rng.randrange(16, 60))
+        for key in rng.sample(looks_like, rng.randrange(0, 20)):  # keys that only look like Kata's
+            ann[key] = rng.choice(VALUES)
+        monkeypatch.setattr(keyscan, "SCAN_FROM", 10**9)
+        by_key = _quiet_pass(profile, ann, rc)
+        monkeypatch.setattr(keyscan, "SCAN_FROM", 16)
+        monkeypatch.setattr(keyscan, "CHUNK", rng.choice([1, 3, 8]))
+        monkeypatch.setattr(keyscan, "BLOCK", rng.choice([2, 5, 16, 512]))
+        assert _quiet_pass(profile, ann, rc) == by_key, ann
+
+
+def test_the_quiet_scan_skips_keys_that_only_look_like_kata_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kata_oci import keyscan, overrides
+
+    seen: list[list[str]] = []
+    real = keyscan.keys_matching
+
+    def recording(annotations: dict[str, str], may_hold: object, **options: str) -> list[str] | None:
+        found = real(annotations, may_hold, **options)  # type: ignore[arg-type]
+        seen.append(list(found or ()))
+        return found
+
+    monkeypatch.setattr(keyscan, "keys_matching", recording)
+    _no_warning_heard(monkeypatch)
+    ann = {f"example.com/kata-{i}": "v" for i in range(1000)}
+    ann["io.katacontainers.config.hypervisor.default_memory"] = "4096"
+    rc = _runtime_config("kata1")
+    from kata_oci.profiles.kata1.annotate import KATA1_TABLE
+    from kata_oci.sandbox import SandboxConfig
+
+    found = overrides._evaluate(ann, SandboxConfig(), rc, {}, False, False, True, None, KATA1_TABLE)
+    assert found.groups == {"hypervisor_config": {"memory_size": 4096}}
+    assert len(seen) == 1 and len(seen[0]) <= keyscan.CHUNK  # one chunk read key by key, not 1,001 keys
+
+
+@pytest.mark.parametrize("long_keys", [0, 8, 128, 10**9])
+def test_prefix_scan_of_long_keys_key_by_key_misses_none(
+    long_keys: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a block of long keys the scan tests key by key (str.startswith): every prefixed key is kept."""
+    import random
+
+    from kata_oci import keyscan, overrides
+
+    rng = random.Random(long_keys)
+    monkeypatch.setattr(keyscan, "LONG_KEYS", long_keys)
+    monkeypatch.setattr(keyscan, "BLOCK", 16)
+    monkeypatch.setattr(keyscan, "CHUNK", 4)
+    prefix = "io.katacontainers."
+    keys = [f"example.com/{'x' * rng.randrange(0, 300)}{i}" for i in range(400)]
+    keys += [f"x\n{prefix}n{i}" for i in range(5)] + [f"{prefix}k{i}" for i in range(20)] + ["kata-only"]
+    rng.shuffle(keys)
+    ann = dict.fromkeys(keys, "v")
+    found = keyscan.keys_matching(ann, overrides._may_hold_prefixed, prefix=prefix)
+    assert found is not None
+    assert [k for k in found if k.startswith(prefix)] == [k for k in keys if k.startswith(prefix)]
+    if long_keys <= 128:  # the keys here are ~150 characters on average: tested one by one
+        assert len(found) < 60
+    assert keyscan.keys_matching({**ann, 7: "v"}, overrides._may_hold_prefixed, prefix=prefix) is None  # type: ignore[dict-item]

@@ -283,3 +283,93 @@ def test_a_tables_key_index_is_built_only_when_an_unknown_key_needs_it() -> None
         "mean",
         "io.katacontainers.config.hypervisor.default_memory?",
     ]
+
+
+# -- closest()'s first test: a name no known name is one edit away from costs two look-ups ----------
+
+
+class _Everything:
+    """A set holding every string: with it as heads and tails, closest() skips its first test."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _indexes() -> list[KeyIndex]:
+    from kata_oci.profiles.go.annotate import GO_TABLE
+
+    return [kata1_annotate.KATA1_TABLE.key_index, GO_TABLE.key_index]
+
+
+def _near_and_far_keys(index: KeyIndex) -> list[str]:
+    """Keys one edit (of every kind, at every position) from each known name, and keys far from all."""
+    import random
+
+    rng = random.Random(17)
+    letters = "abcdefghijklmnopqrstuvwxyz_.-0"
+    names = sorted({k.rpartition(".")[2] for k in index.known})
+    sections = ["io.katacontainers.config.hypervisor", "io.katacontainer.config.agent", "example.com/x"]
+    out: list[str] = []
+    for name in names:
+        edits = {name[:i] + name[i + 1 :] for i in range(len(name))}  # a character missing
+        edits |= {name[:i] + rng.choice(letters) + name[i:] for i in range(len(name) + 1)}  # one too many
+        edits |= {name[:i] + rng.choice(letters) + name[i + 1 :] for i in range(len(name))}  # changed
+        edits |= {name[:i] + name[i + 1] + name[i] + name[i + 2 :] for i in range(len(name) - 1)}  # swapped
+        out += [f"{rng.choice(sections)}.{e}" for e in sorted(edits)]
+    for _ in range(3000):  # far: random names, and "kata" keys that are no Kata key at all
+        name = "".join(rng.choice(letters) for _ in range(rng.randint(0, 30)))
+        out += [f"{rng.choice(sections)}.{name}", f"example.com/kata-{name}", name]
+    return out
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["kata1", "go"])
+def test_closest_first_test_never_changes_the_answer(which: int) -> None:
+    index = _indexes()[which]
+    keys = _near_and_far_keys(index)
+    fast = [index.closest(k) for k in keys]
+    full = KeyIndex(index.known, index.removed, prefix=index.prefix)
+    full._heads = full._tails = _Everything()  # type: ignore[assignment]
+    assert fast == [full.closest(k) for k in keys]
+    found = sum(c is not None for c in fast)
+    assert found > len(keys) // 4  # the near keys are found (so both paths were compared on hits)
+    assert found < len(keys) - 3000  # and the far ones are not
+
+
+def test_closest_first_test_answers_far_keys_without_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kata_oci import hints
+
+    index = _indexes()[0]
+    calls: list[tuple[str, str]] = []
+    real = hints._one_edit
+
+    def counting(a: str, b: str) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hints, "_one_edit", counting)
+    assert index.closest("example.com/kata-4f9c2e71b0") is None
+    assert index.closest("io.katacontainers.config.hypervisor.zzzzzzzzzzzz") is None
+    assert calls == []
+    assert index.closest("io.katacontainers.config.hypervisor.default_memroy") is not None
+
+
+def test_toml_string_reads_back_as_the_text_in_toml() -> None:
+    """Both ways of quoting (in C without control characters, else character by character) are TOML's."""
+    import random
+
+    from kata_oci.hints import toml_string
+
+    rng = random.Random(5)
+    alphabet = ["\\", '"', "a", "^", "$", ".", "\n", "\t", "\x00", "\x1f", "\x7f", "é", "\u2028", " "]
+    texts = [
+        "",
+        "^default_vcpus$",
+        "^a\\.b$",
+        '"',
+        "\\\\",
+        *("".join(rng.choices(alphabet, k=rng.randrange(12))) for _ in range(2000)),
+    ]
+    for text in texts:
+        quoted = toml_string(text)
+        assert tomllib.loads(f"x = {quoted}")["x"] == text, repr(text)
+        assert quoted.isprintable() or "\u2028" in text  # control characters escaped, never raw

@@ -386,7 +386,7 @@ def _config_keys(annotations: Mapping[str, str]) -> list[str]:
     """
     candidates: Any = annotations
     if len(annotations) >= keyscan.SCAN_FROM:
-        found = keyscan.keys_matching(annotations, _has_config_prefix)
+        found = keyscan.keys_matching(annotations, _has_config_prefix, prefix=CONFIG_PREFIX)
         if found is not None:
             candidates = found
     return sorted(k for k in candidates if k.startswith(CONFIG_PREFIX))
