@@ -223,7 +223,7 @@ TABLE_CASES: list[tuple[str, str, float | None, float, str]] = [
     ),
     (
         "per_lookalike",
-        "  per extra look-alike key (\"kata\" in it, not Kata's)",
+        '  per extra look-alike key ("kata" in it, not Kata\'s)',
         (GO17["plain_10000"] - GO17["sc_k8s"]) / 10_000 / GO17_JSON_LOADS,  # to Go, a plain key
         2.0,
         "J",
