@@ -143,7 +143,7 @@ class GoProfile(Profile):
         systemd_cgroup: bool = False,
         strict: bool = False,
     ) -> SandboxConfig:
-        sandbox: SandboxConfig = _sandbox().sandbox_config(
+        sandbox: SandboxConfig = (_sandbox_module or _sandbox()).sandbox_config(
             spec, runtime_config, bundle_path, cid, detach=detach, systemd_cgroup=systemd_cgroup,
             engine=engine, strict=strict,
         )  # fmt: skip

@@ -36,7 +36,7 @@ from kata_oci.convert import ENV_WARNINGS, bundle_join, shm_size, warn_skipped_e
 from kata_oci.errors import ConfigError, DeviceError, NoLinuxError, SpecError
 from kata_oci.golang import join as go_join
 from kata_oci.log import log
-from kata_oci.overrides import OverridePlan
+from kata_oci.overrides import OverridePlan, apply_overrides
 from kata_oci.sandbox import EnvVar, RootFs
 from kata_oci.spec import LinuxCapabilities, LinuxDevice, LinuxDeviceCgroup, LinuxResources, Spec
 from kata_oci.types import ContainerType
@@ -78,6 +78,7 @@ __all__ = [
 
 #: ``vc.KataEphemeralDevType`` and ``vc.KataLocalDevType``: mount types a bind option does not change.
 _KEEP_TYPES = ("ephemeral", "local")
+_BIND_OPTIONS = frozenset(("bind", "rbind"))  # an option that makes a mount a bind mount
 _DEVICE_TYPES = ("c", "b", "u", "p")
 _BLKROGET = 0x125E
 _UINT32_MAX = 0xFFFF_FFFF
@@ -245,7 +246,7 @@ def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
             type=(
                 "bind"
                 if (mount_type := m.type) == "bind"
-                or (mount_type not in _KEEP_TYPES and ("bind" in options or "rbind" in options))
+                or (mount_type not in _KEEP_TYPES and not _BIND_OPTIONS.isdisjoint(options))
                 else mount_type
             ),
             options=options,
@@ -590,8 +591,14 @@ def sandbox_config(
     base = _base_sandbox(
         spec, runtime_config, bundle_path, cid, detach, systemd_cgroup, engine, probe_block_devices
     )
-    applied = annotate.apply_annotations(
-        spec.annotations, base, runtime_config, features=_features(engine), strict=strict
+    # (annotate.apply_annotations, one call fewer: this is every conversion's path)
+    applied = apply_overrides(
+        spec.annotations,
+        base,
+        runtime_config,
+        features=_EXPERIMENTAL if _EXPERIMENTAL is not None else _features(engine),
+        strict=strict,
+        table=annotate.GO_TABLE,
     )
     return static_resources(applied)
 
