@@ -1,11 +1,13 @@
-"""The ``enable_annotations`` gate and Kata's annotation prefixes: the same rule in every Kata.
+"""The ``enable_annotations`` gate and Kata's annotation prefixes: Kata 1.x's rule, and Kata 4.1 Go's.
 
 A hypervisor annotation (``io.katacontainers.config.hypervisor.<suffix>``)
 applies only when one of the configuration's ``enable_annotations`` patterns
 matches its suffix: an unanchored RE2 search, as Go's ``regexp.MatchString``
-(a pattern that does not compile matches nothing). Kata 1.x, Kata 4.1's Go
-runtime and runtime-rs share the rule, so the shared applier
-(:mod:`kata_oci.overrides`) asks it here, beneath the profiles.
+(a pattern that does not compile matches nothing). Kata 1.x and Kata 4.1's
+Go runtime share the rule, so the shared applier (:mod:`kata_oci.overrides`)
+asks it here, beneath the profiles. runtime-rs gates by its own rule (a
+``RegexSet``: one invalid pattern enables nothing), in
+:mod:`kata_oci.profiles.rs.annotate`.
 """
 
 from __future__ import annotations

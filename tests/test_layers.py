@@ -125,22 +125,35 @@ def _imports_of_profiles_at_import(tree: ast.Module) -> list[int]:
 
     def named(node: ast.stmt) -> bool:
         if isinstance(node, ast.ImportFrom):
-            module = ("." * node.level) + (node.module or "")
-            return module.lstrip(".").startswith("profiles") or module.startswith("kata_oci.profiles")
+            module = node.module or ""
+            if node.level == 0 and module.startswith("kata_oci.profiles"):
+                return True
+            if node.level and module.startswith("profiles"):
+                return True
+            # from . import profiles / from kata_oci import profiles
+            return module in ("", "kata_oci") and any(a.name == "profiles" for a in node.names)
         if isinstance(node, ast.Import):
             return any(a.name.startswith("kata_oci.profiles") for a in node.names)
         return False
 
-    lines = []
-    for node in tree.body:  # module level only: a function's import runs when it is called
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            continue
-        for sub in ast.walk(node):
-            if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                break
-            if isinstance(sub, ast.stmt) and named(sub):
-                lines.append(sub.lineno)
-    return lines
+    lines: list[int] = []
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue  # a function's import runs when it is called
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                visit(node.orelse)
+                continue
+            if named(node):
+                lines.append(node.lineno)
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(node, field, []))
+            for handler in getattr(node, "handlers", []):
+                visit(handler.body)
+
+    visit(tree.body)
+    return sorted(lines)
 
 
 @pytest.mark.parametrize("rel", SHARED)
@@ -159,8 +172,20 @@ def test_the_profile_import_check_sees_what_it_should() -> None:
         "def lazy():\n"
         "    from .profiles.kata1.annotate import KATA1_TABLE\n"
         "from .gating import gate\n"
+        "if X:\n"
+        "    def g():\n"
+        "        pass\n"
+        "    from .profiles import x\n"
+        "from . import profiles\n"
+        "from kata_oci import profiles as p\n"
+        "try:\n"
+        "    pass\n"
+        "except ImportError:\n"
+        "    from .profiles import y\n"
+        "class C:\n"
+        "    from .profiles import z\n"
     )
-    assert _imports_of_profiles_at_import(ast.parse(text)) == [1, 2]
+    assert _imports_of_profiles_at_import(ast.parse(text)) == [1, 2, 12, 13, 14, 18, 20]
 
 
 # -- an engine given is the engine used --------------------------------------------------------

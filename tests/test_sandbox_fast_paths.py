@@ -275,6 +275,8 @@ def _full_pass(table: Any, sandbox: Any, rc: Any) -> tuple[str | None, bool]:
     from kata_oci.overrides import _evaluate
 
     found = _evaluate(None, sandbox, rc, {}, False, False, True, None, table)
+    # the shortcut returns the sandbox as it is: the whole pass must make no update either
+    assert (found.groups, found.assets, found.decisions) == ({}, {}, [])
     return (str(found.config_error) if found.config_error else None), found.rejected
 
 

@@ -78,7 +78,6 @@ __all__ = [
 
 #: ``vc.KataEphemeralDevType`` and ``vc.KataLocalDevType``: mount types a bind option does not change.
 _KEEP_TYPES = ("ephemeral", "local")
-_BIND_OPTIONS = frozenset(("bind", "rbind"))  # an option that makes a mount a bind mount
 _DEVICE_TYPES = ("c", "b", "u", "p")
 _BLKROGET = 0x125E
 _UINT32_MAX = 0xFFFF_FFFF
@@ -246,7 +245,7 @@ def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
             type=(
                 "bind"
                 if (mount_type := m.type) == "bind"
-                or (mount_type not in _KEEP_TYPES and not _BIND_OPTIONS.isdisjoint(options))
+                or (mount_type not in _KEEP_TYPES and ("bind" in options or "rbind" in options))
                 else mount_type
             ),
             options=options,
