@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -174,30 +175,38 @@ def _runtime_config(profile: str) -> object:
     )
 
 
-def _hot_pass(profile: str, ann: dict[str, str], rc: object, strict: bool) -> object:
-    """The conversion's pass (record=False): the updates and the rejections only."""
-    from kata_oci import overrides
-
+def _table_and_sandbox(profile: str) -> tuple[Any, object]:
+    """The profile's compiled table and an empty sandbox of its type."""
     if profile == "go":
-        from kata_oci.profiles.go.annotate import GO_TABLE as table
+        from kata_oci.profiles.go.annotate import GO_TABLE
         from kata_oci.profiles.go.sandbox import SandboxConfig as GoSandbox
 
-        sandbox: object = GoSandbox()
-    else:
-        from kata_oci.profiles.kata1.annotate import KATA1_TABLE as table
-        from kata_oci.sandbox import SandboxConfig
+        return GO_TABLE, GoSandbox()
+    from kata_oci.profiles.kata1.annotate import KATA1_TABLE
+    from kata_oci.sandbox import SandboxConfig
 
-        sandbox = SandboxConfig()
-    with capture_logs() as logs:
-        found = overrides._evaluate(ann, sandbox, rc, {}, strict, False, True, table.key_index, table)
+    return KATA1_TABLE, SandboxConfig()
+
+
+def _pass_result(found: Any) -> tuple[object, ...]:
+    """What one pass decided: decisions, updates, assets, rejected, the configuration error."""
     return (
         found.decisions,
         [(head, list(group.items())) for head, group in found.groups.items()],
         list(found.assets.items()),
         found.rejected,
         str(found.config_error),
-        [(e["event"], e.get("key")) for e in logs],
     )
+
+
+def _hot_pass(profile: str, ann: dict[str, str], rc: object, strict: bool) -> object:
+    """The conversion's pass (record=False): the updates and the rejections only."""
+    from kata_oci import overrides
+
+    table, sandbox = _table_and_sandbox(profile)
+    with capture_logs() as logs:
+        found = overrides._evaluate(ann, sandbox, rc, {}, strict, False, True, table.key_index, table)
+    return (*_pass_result(found), [(e["event"], e.get("key")) for e in logs])
 
 
 @pytest.mark.parametrize("profile", ["kata1", "go"])
@@ -473,25 +482,9 @@ def _quiet_pass(profile: str, ann: dict[str, str], rc: object) -> object:
     """The conversion's pass with no warning heard (no capture): the scan looks for the prefix only."""
     from kata_oci import log, overrides
 
-    if profile == "go":
-        from kata_oci.profiles.go.annotate import GO_TABLE as table
-        from kata_oci.profiles.go.sandbox import SandboxConfig as GoSandbox
-
-        sandbox: object = GoSandbox()
-    else:
-        from kata_oci.profiles.kata1.annotate import KATA1_TABLE as table
-        from kata_oci.sandbox import SandboxConfig
-
-        sandbox = SandboxConfig()
+    table, sandbox = _table_and_sandbox(profile)
     assert not log.log.enabled("warning")  # the quiet case (see _no_warning_heard)
-    found = overrides._evaluate(ann, sandbox, rc, {}, False, False, True, None, table)
-    return (
-        found.decisions,
-        [(head, list(group.items())) for head, group in found.groups.items()],
-        list(found.assets.items()),
-        found.rejected,
-        str(found.config_error),
-    )
+    return _pass_result(overrides._evaluate(ann, sandbox, rc, {}, False, False, True, None, table))
 
 
 @pytest.mark.parametrize("profile", ["kata1", "go"])
