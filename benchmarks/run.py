@@ -230,6 +230,13 @@ TABLE_CASES: list[tuple[str, str, float | None, float, str]] = [
     ),
     ("per_known", "per extra Kata annotation, known (the k8s input's 20)", None, 1.0, "J"),
     ("per_unknown", "per extra Kata annotation, unknown (1,000)", GO15_UNKNOWN_PER_KEY_RATIO, 1.0, "J"),
+    (
+        "per_refused",
+        "per extra hypervisor key enable_annotations refuses",
+        GO15_UNKNOWN_PER_KEY_RATIO,  # Go stops at the first: held to its per unknown key
+        1.0,
+        "J",
+    ),
     ("resolve_process", "`kata-oci resolve` process", GO17["resolve_process"] / GO17_PYTHON_PASS, 1.2, "P"),
     ("convert_process", "`kata-oci convert` process", GO17["convert_process"] / GO17_PYTHON_PASS, 2.0, "P"),
 ]
@@ -241,6 +248,17 @@ MISSED: dict[str, str] = {}  # case -> "ratio > target", for the cases of the la
 
 def _empty(spec: Any, *, strict: bool | None = None, profile: Any = None, engine: Any = None) -> None:
     """kata_oci.container_type's signature and nothing else: ct_sid's floor."""
+
+
+def _refused(spec: Any, rc: Any, b: str) -> None:
+    """A conversion that enable_annotations refuses: the AnnotationError is the expected result."""
+    import kata_oci
+
+    try:
+        kata_oci.sandbox_config(spec, rc, b, "sandbox")
+    except kata_oci.AnnotationError:
+        return
+    raise AssertionError("the refused keys were not refused")
 
 
 def _profile_inputs(tmp: Path, profile: str) -> dict[str, tuple[Any, Any, str, Path]]:
@@ -337,6 +355,25 @@ def bench_table(rep: Report, tmp: Path, samples: int) -> None:
         more = msgspec.structs.replace(spec, annotations=ann)
         t = measure(lambda more=more, rc=rc, b=b: convert(more, rc, b), samples=few)
         figures[f"per_unknown{tag}"] = (t.median - base) / 1000
+        # Keys enable_annotations refuses: a pattern that enables the k8s input's own keys only,
+        # and the conversion with one refused key against the one with 1,001 (both raise).
+        hyp = "io.katacontainers.config.hypervisor."
+        own = sorted(k[len(hyp) :] for k in spec.annotations or {} if k.startswith(hyp))
+        narrow = msgspec.structs.replace(
+            rc,
+            hypervisor_config=msgspec.structs.replace(
+                rc.hypervisor_config, enable_annotations=["^(" + "|".join(own) + ")$"]
+            ),
+        )
+        refused = []
+        for n in (1, 1001):
+            ann = dict(spec.annotations or {})
+            ann.update((f"{hyp}refused_knob_{i}", str(i)) for i in range(n))
+            more = msgspec.structs.replace(spec, annotations=ann)
+            refused.append(
+                measure(lambda more=more, rc=narrow, b=b: _refused(more, rc, b), samples=few).median
+            )
+        figures[f"per_refused{tag}"] = (refused[1] - refused[0]) / 1000
         prof = None if profile == "kata1" else profile
         figures[f"ct_sid{tag}"] = measure(
             lambda spec=spec, p=prof: (

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 import os
 import re
 import sys
@@ -31,7 +32,7 @@ import msgspec
 from msgspec import structs
 
 from . import keyscan
-from .errors import AnnotationError, AnnotationProblem, ConfigError, cut
+from .errors import MAX_SHOWN, AnnotationError, AnnotationProblem, ConfigError, cut
 from .gating import KATA_ANNOT_HYPERVISOR_PREFIX, KATA_ANNOTATIONS_PREFIX, gate
 from .hints import KeyIndex, enable_hint
 from .log import log
@@ -85,6 +86,9 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+_REJECTED = Outcome.REJECTED
+
+
 class Decision(msgspec.Struct, frozen=True):
     """The fate of one annotation.
 
@@ -131,10 +135,13 @@ class OverridePlan(msgspec.Struct, frozen=True):
         """Raise :class:`AnnotationError` listing every rejected annotation, if any."""
         rejected = self.rejected
         if rejected:
+            # (a pod author may send thousands: a short str key or value is kept without a call)
             raise AnnotationError(
                 [
                     AnnotationProblem(
-                        _shown(d.key), _shown(d.value), d.reason + (f" ({d.hint})" if d.hint else "")
+                        k if type(k := d.key) is str and len(k) <= MAX_SHOWN else _shown(k),
+                        v if type(v := d.value) is str and len(v) <= MAX_SHOWN else _shown(v),
+                        d.reason + f" ({d.hint})" if d.hint else d.reason,
                     )
                     for d in rejected
                 ]
@@ -187,12 +194,43 @@ def config_section(runtime_config: RuntimeConfig) -> str:
     return f"[hypervisor.{runtime_config.hypervisor_type or '<name>'}]"
 
 
-def _not_enabled(key: str, runtime_config: RuntimeConfig) -> _Rejected:
-    suffix = key[len(KATA_ANNOT_HYPERVISOR_PREFIX) :]
-    patterns = runtime_config.hypervisor_config.enable_annotations
-    reason = "not enabled: no enable_annotations pattern matches " + repr(_shown(suffix))
-    reason += f" (enable_annotations = {list(patterns)!r})" if patterns else " (enable_annotations is empty)"
-    return _Rejected(reason, enable_hint(suffix, f"{config_section(runtime_config)} of the configuration"))
+#: How many refused hypervisor keys of one pass get their own reason and the pattern to add (the
+#: first by key, as an error lists them); the others share one reason and no hint. A pod author
+#: may send thousands such keys, and Kata stops at the first: each costs a Decision, no more.
+REFUSALS_DETAILED = AnnotationError.SHOWN
+
+
+class _Refusals:
+    """The reason one pass gives every hypervisor key ``enable_annotations`` refuses (``shared``).
+
+    :meth:`detail` then gives the first :data:`REFUSALS_DETAILED` by key
+    their own reason (the suffix) and hint (the exact pattern to add).
+    """
+
+    __slots__ = ("runtime_config", "shared", "tail")
+
+    def __init__(self, runtime_config: RuntimeConfig) -> None:
+        patterns = runtime_config.hypervisor_config.enable_annotations
+        self.runtime_config = runtime_config
+        self.tail = (
+            f" (enable_annotations = {list(patterns)!r})" if patterns else " (enable_annotations is empty)"
+        )
+        self.shared = "not enabled: no enable_annotations pattern matches its suffix" + self.tail
+
+    def detail(self, decisions: list[Decision]) -> None:
+        """Give the first refused keys of ``decisions`` (sorted by key) their own reason and hint."""
+        where = f"{config_section(self.runtime_config)} of the configuration"
+        left = REFUSALS_DETAILED
+        for i, d in enumerate(decisions):
+            if d.reason is self.shared:
+                suffix = d.key[len(KATA_ANNOT_HYPERVISOR_PREFIX) :]
+                reason = (
+                    "not enabled: no enable_annotations pattern matches " + repr(_shown(suffix)) + self.tail
+                )
+                decisions[i] = structs.replace(d, reason=reason, hint=enable_hint(suffix, where))
+                left -= 1
+                if not left:
+                    return
 
 
 class _Context:
@@ -500,6 +538,7 @@ def _evaluate(
     not_overrides = table.not_overrides
     items: Iterable[tuple[str, str]] = (annotations or _EMPTY).items()
     quiet = False  # (found out only for many annotations: a look-alike key costs a few steps)
+    refusals: _Refusals | None = None  # made at the first key enable_annotations refuses
     if annotations and len(annotations) >= keyscan.SCAN_FROM:
         # Nothing will show a key that only looks like a Kata key (not recorded, not strict, no
         # warning heard): then only the io.katacontainers. keys can change the result, and the scan
@@ -521,10 +560,9 @@ def _evaluate(
                 and (gate_cache[suffix] if suffix in gate_cache else gate_compute(suffix)) is None
             ):
                 result.rejected = True
-                denied = _not_enabled(key, runtime_config)
-                decisions.append(
-                    Decision(key, raw, Outcome.REJECTED, denied.reason, decl.target, hint=denied.hint)
-                )
+                if refusals is None:
+                    refusals = _Refusals(runtime_config)
+                decisions.append(Decision(key, raw, _REJECTED, refusals.shared, decl.target))
                 continue
             try:
                 old, new = planner(raw, ctx)
@@ -561,8 +599,9 @@ def _evaluate(
             is None
         ):
             result.rejected = True
-            denied = _not_enabled(key, runtime_config)
-            decisions.append(Decision(key, raw, Outcome.REJECTED, denied.reason, None, hint=denied.hint))
+            if refusals is None:
+                refusals = _Refusals(runtime_config)
+            decisions.append(Decision(key, raw, _REJECTED, refusals.shared))
             continue
         if key in not_overrides:
             if record:
@@ -578,6 +617,8 @@ def _evaluate(
         table.finish(Finish(result, annotations or _EMPTY, sandbox, runtime_config, record))
     if record or result.rejected:
         decisions.sort(key=_by_key)
+    if refusals is not None:
+        refusals.detail(decisions)
     return result
 
 
@@ -616,8 +657,8 @@ def plan_overrides(
     return OverridePlan(tuple(found.decisions), found.groups, found.assets, found.config_error)
 
 
-def _by_key(decision: Decision) -> str:
-    return decision.key
+#: A decision's sort key (in C: a pass may sort thousands of decisions).
+_by_key = operator.attrgetter("key")
 
 
 def _unknown_keys(

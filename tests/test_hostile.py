@@ -166,6 +166,68 @@ def test_twenty_thousand_rejected_annotations_give_a_bounded_message() -> None:
     assert len(str(info.value)) < MESSAGE_BOUND
 
 
+@pytest.mark.parametrize("profile", ["kata1", "go"])
+def test_refused_hypervisor_keys_past_the_shown_ones_share_a_reason(
+    profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kata stops at the first key enable_annotations refuses; kata-oci names them all, at a Decision each.
+
+    The first AnnotationError.SHOWN by key get their own reason and the pattern to add (a hint
+    costs a few microseconds: thousands of them were the costliest item a pod author could send);
+    the others share the pass's reason, whatever order the annotations come in.
+    """
+    from kata_oci import overrides
+
+    calls: list[str] = []
+    real_hint = overrides.enable_hint
+    monkeypatch.setattr(
+        overrides, "enable_hint", lambda suffix, where: calls.append(suffix) or real_hint(suffix, where)
+    )
+    keys = [f"{H}k{i:05d}" for i in range(2_000)]
+    rc = rc_with(enable_annotations=["^default_vcpus$"])
+    if profile == "go":
+        rc = kata_oci.load_runtime_config(FIXTURES / "k8s" / "kata4-go" / "configuration-qemu.toml")
+        rc = msgspec.structs.replace(
+            rc,
+            hypervisor_config=msgspec.structs.replace(
+                rc.hypervisor_config, enable_annotations=["^default_vcpus$"]
+            ),
+        )
+    messages = set()
+    for ordered in (keys, keys[::-1]):
+        calls.clear()
+        with pytest.raises(AnnotationError) as info:
+            convert(spec_from(doc(annotations=dict.fromkeys(ordered, "1"))), rc)
+        errors = info.value.errors
+        assert [p.key for p in errors] == keys  # all of them, by key
+        shown = AnnotationError.SHOWN
+        assert sorted(calls) == [k[len(H) :] for k in keys[:shown]]  # a hint for the shown ones only
+        for p in errors[:shown]:
+            suffix = p.key[len(H) :]
+            assert f"matches {suffix!r} (enable_annotations = ['^default_vcpus$'])" in p.reason
+            assert f'to allow it, add "^{suffix}$" to enable_annotations in [hypervisor.qemu]' in p.reason
+        shared = "not enabled: no enable_annotations pattern matches its suffix"
+        assert {p.reason for p in errors[shown:]} == {shared + " (enable_annotations = ['^default_vcpus$'])"}
+        messages.add(str(info.value))
+    assert len(messages) == 1
+    (message,) = messages
+    assert message.count("to allow it") == AnnotationError.SHOWN
+    assert message.endswith(f"... and {2_000 - AnnotationError.SHOWN} more")
+
+
+def test_a_few_refused_keys_each_get_their_own_reason_and_hint() -> None:
+    keys = {H + "default_memory": "4096", H + "no_such_key": "1"}
+    plan = kata_oci.plan_sandbox_config(
+        spec_from(doc(annotations=keys)), rc_with(enable_annotations=["^kernel_params$"]), "/b", "cid"
+    ).plan
+    reasons = {d.key: (d.reason, d.hint) for d in plan.decisions}
+    assert reasons[H + "default_memory"][0].startswith(
+        "not enabled: no enable_annotations pattern matches 'default_memory'"
+    )
+    assert reasons[H + "default_memory"][1].startswith('to allow it, add "^default_memory$"')
+    assert reasons[H + "no_such_key"][1].startswith('to allow it, add "^no_such_key$"')
+
+
 def test_strict_verdict_on_a_misspelt_key_does_not_depend_on_other_annotations() -> None:
     typo = "io.kata-containers.config.hypervisor.default_vcpus"
     with pytest.raises(AnnotationError):
