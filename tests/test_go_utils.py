@@ -765,3 +765,22 @@ def test_new_mount(mount: dict[str, object], expected: Mount) -> None:
     """TestNewMount."""
     spec_mount = msgspec.convert({"mounts": [mount]}, Spec).mounts[0]  # type: ignore[index]
     assert gosb._new_mounts([spec_mount]) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("mount_type", "options", "expected_type"),
+    [
+        ("ephemeral", ["rbind", "rw"], "ephemeral"),  # Kata's own mount types keep theirs
+        ("local", ["bind"], "local"),
+        ("", ["nosuid", "rbind"], "bind"),
+        ("tmpfs", ["nosuid", "bindx", "xbind"], "tmpfs"),  # whole options only
+        ("overlay", ["ro", "bind"], "bind"),
+    ],
+)
+def test_new_mount_type_rewrite(mount_type: str, options: list[str], expected_type: str) -> None:
+    """newMount: bind or rbind among the options makes a bind mount, unless ephemeral or local."""
+    spec_mount = msgspec.convert(
+        {"mounts": [{"destination": "/d", "type": mount_type, "options": options}]}, Spec
+    ).mounts[0]  # type: ignore[index]
+    (got,) = gosb._new_mounts([spec_mount])
+    assert (got.type, got.read_only, got.options) == (expected_type, "ro" in options, options)

@@ -78,6 +78,7 @@ __all__ = [
 
 #: ``vc.KataEphemeralDevType`` and ``vc.KataLocalDevType``: mount types a bind option does not change.
 _KEEP_TYPES = ("ephemeral", "local")
+_BIND_OPTIONS = frozenset(("bind", "rbind"))
 _DEVICE_TYPES = ("c", "b", "u", "p")
 _BLKROGET = 0x125E
 _UINT32_MAX = 0xFFFF_FFFF
@@ -234,7 +235,8 @@ def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
 
     The type becomes ``bind`` when the options hold ``bind`` or ``rbind``
     (unless it is ``ephemeral`` or ``local``); a ``bind`` mount is one
-    already, so its options are not searched. The options list is the
+    already, so its options are not searched, and the others are searched
+    once, in C (``frozenset.isdisjoint``), not once per flag. The options list is the
     spec's own, as Kata's slice is (the result already holds the spec as
     ``custom_spec``): no copy per mount.
     """
@@ -245,7 +247,7 @@ def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
             type=(
                 "bind"
                 if (mount_type := m.type) == "bind"
-                or (mount_type not in _KEEP_TYPES and ("bind" in options or "rbind" in options))
+                or (not _BIND_OPTIONS.isdisjoint(options) and mount_type not in _KEEP_TYPES)
                 else mount_type
             ),
             options=options,
@@ -599,7 +601,7 @@ def sandbox_config(
         strict=strict,
         table=annotate.GO_TABLE,
     )
-    return static_resources(applied)
+    return static_resources(applied) if applied.static_resource_mgmt else applied  # (off: no call)
 
 
 def plan_sandbox_config(
