@@ -79,6 +79,7 @@ __all__ = [
 #: ``vc.KataEphemeralDevType`` and ``vc.KataLocalDevType``: mount types a bind option does not change.
 _KEEP_TYPES = ("ephemeral", "local")
 _BIND_OPTIONS = frozenset(("bind", "rbind"))
+_ANY_TYPE = ("", "a")  # a cgroup device rule of no type, or "a", is for every device type
 _DEVICE_TYPES = ("c", "b", "u", "p")
 _BLKROGET = 0x125E
 _UINT32_MAX = 0xFFFF_FFFF
@@ -261,7 +262,12 @@ def _new_mounts(mounts: list[Any] | None) -> list[Mount]:
 def _cgroup_read_only(rules: list[LinuxDeviceCgroup] | None, dev_type: str, major: int, minor: int) -> bool:
     """``deviceCgroupAccessIsReadOnly``: the first allow rule naming this device exactly decides."""
     for r in rules or ():  # a wildcard (None) major or minor never equals the device's number
-        if r.allow and r.major == major and r.minor == minor and r.type in ("", "a", dev_type):
+        if (
+            r.allow
+            and r.major == major
+            and r.minor == minor
+            and ((t := r.type) == dev_type or t in _ANY_TYPE)
+        ):
             return "w" not in (r.access or "")
     return False
 
