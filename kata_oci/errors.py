@@ -202,7 +202,10 @@ class AnnotationError(KataOCIError):
     """One or more annotation overrides were rejected; none was applied.
 
     ``errors`` holds one :class:`AnnotationProblem` per rejected annotation,
-    sorted by key.
+    sorted by key. Of the hypervisor keys ``enable_annotations`` refuses, the
+    first :attr:`SHOWN` by key each name their suffix and the pattern to add;
+    the others share one reason (Kata stops at the first such key, and a pod
+    author may send thousands).
     """
 
     #: How many problems the message lists; ``errors`` always has them all.
