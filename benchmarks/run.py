@@ -287,6 +287,7 @@ def _profile_inputs(tmp: Path, profile: str) -> dict[str, tuple[Any, Any, str, P
 def bench_table(rep: Report, tmp: Path, samples: int) -> None:
     """Issue 17's table, each case as a ratio to a yardstick of this run, beside Go's in the same units."""
     import kata_oci
+    from kata_oci.gating import KATA_ANNOT_HYPERVISOR_PREFIX
 
     kata_oci.default_engine()
     k8s_bytes = (DATA / "k8s-sandbox-config.json").read_bytes()
@@ -357,7 +358,7 @@ def bench_table(rep: Report, tmp: Path, samples: int) -> None:
         figures[f"per_unknown{tag}"] = (t.median - base) / 1000
         # Keys enable_annotations refuses: a pattern that enables the k8s input's own keys only,
         # and the conversion with one refused key against the one with 1,001 (both raise).
-        hyp = "io.katacontainers.config.hypervisor."
+        hyp = KATA_ANNOT_HYPERVISOR_PREFIX
         own = sorted(k[len(hyp) :] for k in spec.annotations or {} if k.startswith(hyp))
         narrow = msgspec.structs.replace(
             rc,

@@ -198,6 +198,7 @@ def config_section(runtime_config: RuntimeConfig) -> str:
 #: first by key, as an error lists them); the others share one reason and no hint. A pod author
 #: may send thousands such keys, and Kata stops at the first: each costs a Decision, no more.
 REFUSALS_DETAILED = AnnotationError.SHOWN
+_NOT_ENABLED = "not enabled: no enable_annotations pattern matches "
 
 
 class _Refusals:
@@ -215,7 +216,7 @@ class _Refusals:
         self.tail = (
             f" (enable_annotations = {list(patterns)!r})" if patterns else " (enable_annotations is empty)"
         )
-        self.shared = "not enabled: no enable_annotations pattern matches its suffix" + self.tail
+        self.shared = _NOT_ENABLED + "its suffix" + self.tail
 
     def detail(self, decisions: list[Decision]) -> None:
         """Give the first refused keys of ``decisions`` (sorted by key) their own reason and hint."""
@@ -224,9 +225,7 @@ class _Refusals:
         for i, d in enumerate(decisions):
             if d.reason is self.shared:
                 suffix = d.key[len(KATA_ANNOT_HYPERVISOR_PREFIX) :]
-                reason = (
-                    "not enabled: no enable_annotations pattern matches " + repr(_shown(suffix)) + self.tail
-                )
+                reason = _NOT_ENABLED + repr(_shown(suffix)) + self.tail
                 decisions[i] = structs.replace(d, reason=reason, hint=enable_hint(suffix, where))
                 left -= 1
                 if not left:
