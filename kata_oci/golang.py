@@ -565,8 +565,14 @@ def clean(path: str) -> str:
     """
     if path == "":
         return "."
-    if "//" not in path and "/." not in path and path[0] != "." and (path[-1] != "/" or path == "/"):
-        return path  # already clean: no empty, "." or ".." element, no trailing "/"
+    # Already clean: no empty, "." or ".." element, no trailing "/". A path without a dot (the
+    # usual one) needs no search for "/." (one character is found with memchr, two are not).
+    if (
+        ("." not in path or ("/." not in path and path[0] != "."))
+        and "//" not in path
+        and (path[-1] != "/" or path == "/")
+    ):
+        return path
     rooted = path.startswith("/")
     parts: list[str] = []
     for comp in path.split("/"):

@@ -162,9 +162,9 @@ class _Log:
         """
         if _floor is not None and _floor > 10:
             return False
-        return _custom is not None or bool(
-            (_std if _std is not None else _stdlib()).isEnabledFor(10) and _heard(10)
-        )
+        if _custom is not None:
+            return True
+        return (_std if _std is not None else _stdlib()).isEnabledFor(10) and _heard(10)
 
     def debug(self, event: str, **fields: Any) -> None:
         self._emit("debug", event, fields)

@@ -277,6 +277,32 @@ def test_clean(path: str, expected: str) -> None:
     assert clean(path) == expected
 
 
+def _clean_by_rules(path: str) -> str:
+    """Clean's documented rules, element by element, with no shortcut: the fast path's reference."""
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for comp in path.split("/"):
+        if comp == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append("..")
+        elif comp not in ("", "."):
+            parts.append(comp)
+    out = "/".join(parts)
+    return "/" + out if rooted else out or "."
+
+
+def test_clean_fast_path_agrees_with_the_rules() -> None:
+    # Every path of up to 7 characters over "/", "." and "a": the already-clean shortcut
+    # (taken without searching for "/." when there is no dot) must never keep an unclean one.
+    paths = [""]
+    for length in range(7):
+        paths += [p + c for p in paths[-(3**length) :] for c in "/.a"]
+    for path in paths:
+        assert clean(path) == _clean_by_rules(path), path
+
+
 @pytest.mark.parametrize(
     ("elems", "expected"),
     [
