@@ -314,6 +314,43 @@ def test_a_review_not_decided_in_time_gets_503_in_time(tmp_path: Path) -> None:
         r.stop()
 
 
+def test_decisions_past_their_timeout_show_in_readyz_metrics_and_never_hold_up_a_reload(
+    tmp_path: Path,
+) -> None:
+    from kata_oci.webhook.review import review
+
+    release = threading.Event()
+
+    def stuck(req: Any, cfg: Any) -> Any:
+        release.wait(30)
+        return review(req, cfg)
+
+    cm = tmp_path / "config"
+    cm.mkdir()
+    _configmap(cm, "2026_01_01", "policy: {deny: [rejected]}\n")
+    r = _start(tmp_path, str(cm / "webhook.yaml"), timeout=0.3, reload_interval=0.05, workers=2, decide=stuck)
+    allowed = (EXAMPLES / "review-allowed.json").read_bytes()
+    try:
+        assert r.request("/readyz")[0] == 200
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: r.request("/validate", allowed)[0], range(2)))
+        assert answers == [503, 503]
+        # both workers are still held: a review now could not be decided in time
+        _until(lambda: r.request("/readyz")[0] == 503)
+        assert b"all 2 decision workers" in r.request("/readyz")[1]
+        assert b"kata_oci_webhook_decisions_running 2.0" in r.request("/metrics")[1]
+        # the reload runs on its own thread: a new configuration is loaded all the same
+        _configmap(cm, "2026_01_02", "policy: {deny: [rejected, unknown]}\n")
+        _until(lambda: r.app.config.generation == 2)
+        release.set()
+        _until(lambda: r.request("/readyz")[0] == 200)
+        assert b"kata_oci_webhook_decisions_running 0.0" in r.request("/metrics")[1]
+        assert r.review(allowed)["allowed"] is True
+    finally:
+        release.set()
+        r.stop()
+
+
 def _raw(r: Running) -> http.client.HTTPSConnection:
     return http.client.HTTPSConnection("127.0.0.1", r.port, context=r.context, timeout=20)
 

@@ -4,7 +4,9 @@
 * ``kata_oci_webhook_verdicts_total{verdict}``: decisions (allowed, warned, denied, skipped);
 * ``kata_oci_webhook_request_seconds``: histogram of the time to answer a review;
 * ``kata_oci_webhook_reloads_total{what,result}``: configuration and certificate reloads;
-* ``kata_oci_webhook_config_generation``: how many configurations were loaded.
+* ``kata_oci_webhook_config_generation``: how many configurations were loaded;
+* ``kata_oci_webhook_decisions_running``: decisions running in the worker threads now, those
+  already answered 503 (past the timeout, still running: a thread cannot be stopped) included.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class Metrics:
         )
         self.generation = Gauge(
             "kata_oci_webhook_config_generation", "Configurations loaded so far", registry=self.registry
+        )
+        self.running = Gauge(
+            "kata_oci_webhook_decisions_running",
+            "Decisions running in the worker threads, those past their timeout included",
+            registry=self.registry,
         )
 
     def exposition(self) -> bytes:

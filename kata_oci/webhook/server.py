@@ -1,8 +1,9 @@
 """The webhook's ASGI application, and running it on uvicorn over HTTPS.
 
 Routes: ``POST /validate`` (an AdmissionReview; ``/`` too), ``GET /healthz``
-(the process answers), ``GET /readyz`` (a configuration is loaded),
-``GET /metrics`` (Prometheus). Every answer to ``/validate`` is one of:
+(the process answers), ``GET /readyz`` (a configuration is loaded, and a
+review sent now can be decided: 503 while every decision worker is held by
+a decision already past its timeout), ``GET /metrics`` (Prometheus). Every answer to ``/validate`` is one of:
 
 * 200 and the response AdmissionReview (allowed or denied, with warnings);
 * 400 with a text message for a body that is not a v1 AdmissionReview,
@@ -15,7 +16,11 @@ Routes: ``POST /validate`` (an AdmissionReview; ``/`` too), ``GET /healthz``
   timeout; 500 if deciding raised (logged; never a crash of the server).
 
 Decisions run in a small thread pool (checking is CPU work, and the event
-loop keeps answering probes). Every decision is logged as a structured
+loop keeps answering probes). A thread cannot be stopped: a decision that
+outlives its timeout (answered 503) runs on to its end and holds its
+worker until then; the ``decisions_running`` gauge counts those too, and
+the configuration and certificate are reloaded on a thread of their own,
+so that such decisions never hold up a reload. Every decision is logged as a structured
 ``admission_decision`` event through :mod:`kata_oci.log`. The configuration
 and the TLS certificate are polled every ``reload_interval`` seconds
 (:mod:`.reload`).
@@ -24,6 +29,8 @@ and the TLS certificate are polled every ``reload_interval`` seconds
 from __future__ import annotations
 
 import asyncio
+import itertools
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -72,7 +79,13 @@ class WebhookApp:
         self.reload_interval = reload_interval
         self.tls = tls
         self._decide = decide
+        self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kata-oci-webhook")
+        self._reload_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kata-oci-webhook-reload")
+        # The decisions running in the pool: a token each, with its start (time.monotonic()).
+        self._running: dict[int, float] = {}
+        self._running_lock = threading.Lock()
+        self._tokens = itertools.count()
         self._poller: asyncio.Task[None] | None = None
 
         def load() -> tuple[WebhookConfig, tuple[str, ...]]:
@@ -112,7 +125,7 @@ class WebhookApp:
         while True:
             await asyncio.sleep(self.reload_interval)
             try:
-                await loop.run_in_executor(self._pool, self.check_files)
+                await loop.run_in_executor(self._reload_pool, self.check_files)
             except Exception as exc:  # pragma: no cover - check() reports its own errors
                 log.error("webhook_poll_failed", error=str(exc)[:1000])
 
@@ -130,7 +143,16 @@ class WebhookApp:
         elif path == "/healthz":
             await _text(send, 200, "ok")
         elif path == "/readyz":
-            await _text(send, 200, f"ready: configuration generation {self.config.generation}")
+            stuck = self.stuck_workers()
+            if stuck >= self.workers:
+                await _text(
+                    send,
+                    503,
+                    f"not ready: all {self.workers} decision workers are held by decisions "
+                    f"running for more than {self.timeout} s",
+                )
+            else:
+                await _text(send, 200, f"ready: configuration generation {self.config.generation}")
         elif path == "/metrics" and method in ("GET", "HEAD"):
             await _respond(send, 200, self.metrics.exposition(), CONTENT_TYPE_LATEST)
         else:
@@ -147,6 +169,7 @@ class WebhookApp:
                 if self._poller is not None:
                     self._poller.cancel()
                 self._pool.shutdown(wait=False, cancel_futures=True)
+                self._reload_pool.shutdown(wait=False, cancel_futures=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -211,7 +234,22 @@ class WebhookApp:
         return await _respond(send, 200, result.encode(), "application/json")
 
     def _decide_bytes(self, body: bytes, config: WebhookConfig) -> ReviewResult:
-        return self._decide(decode_review(body), config)
+        token = next(self._tokens)
+        with self._running_lock:
+            self._running[token] = time.monotonic()
+            self.metrics.running.set(len(self._running))
+        try:
+            return self._decide(decode_review(body), config)
+        finally:
+            with self._running_lock:
+                del self._running[token]
+                self.metrics.running.set(len(self._running))
+
+    def stuck_workers(self) -> int:
+        """How many decisions have been running for longer than the timeout (their answer was a 503)."""
+        since = time.monotonic() - self.timeout
+        with self._running_lock:
+            return sum(1 for start in self._running.values() if start < since)
 
 
 def _log_decision(result: ReviewResult, generation: int) -> None:
