@@ -3,7 +3,8 @@
 Routes: ``POST /validate`` (an AdmissionReview; ``/`` too), ``GET /healthz``
 (the process answers), ``GET /readyz`` (a configuration is loaded, and a
 review sent now can be decided: 503 while every decision worker is held by
-a decision already past its timeout), ``GET /metrics`` (Prometheus). Every answer to ``/validate`` is one of:
+a decision already past its timeout), ``GET /metrics`` (Prometheus). Every
+answer to ``/validate`` is one of:
 
 * 200 and the response AdmissionReview (allowed or denied, with warnings);
 * 400 with a text message for a body that is not a v1 AdmissionReview,
@@ -20,8 +21,8 @@ loop keeps answering probes). A thread cannot be stopped: a decision that
 outlives its timeout (answered 503) runs on to its end and holds its
 worker until then; the ``decisions_running`` gauge counts those too, and
 the configuration and certificate are reloaded on a thread of their own,
-so that such decisions never hold up a reload. Every decision is logged as a structured
-``admission_decision`` event through :mod:`kata_oci.log`. The configuration
+so that such decisions never hold up a reload. Every decision is logged as
+a structured ``admission_decision`` event through :mod:`kata_oci.log`. The configuration
 and the TLS certificate are polled every ``reload_interval`` seconds
 (:mod:`.reload`).
 """
@@ -29,7 +30,6 @@ and the TLS certificate are polled every ``reload_interval`` seconds
 from __future__ import annotations
 
 import asyncio
-import itertools
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -82,10 +82,9 @@ class WebhookApp:
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kata-oci-webhook")
         self._reload_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kata-oci-webhook-reload")
-        # The decisions running in the pool: a token each, with its start (time.monotonic()).
+        # The decisions running in the pool: each worker thread's ident, with its start (monotonic).
         self._running: dict[int, float] = {}
         self._running_lock = threading.Lock()
-        self._tokens = itertools.count()
         self._poller: asyncio.Task[None] | None = None
 
         def load() -> tuple[WebhookConfig, tuple[str, ...]]:
@@ -143,8 +142,7 @@ class WebhookApp:
         elif path == "/healthz":
             await _text(send, 200, "ok")
         elif path == "/readyz":
-            stuck = self.stuck_workers()
-            if stuck >= self.workers:
+            if self.stuck_workers() >= self.workers:
                 await _text(
                     send,
                     503,
@@ -234,15 +232,15 @@ class WebhookApp:
         return await _respond(send, 200, result.encode(), "application/json")
 
     def _decide_bytes(self, body: bytes, config: WebhookConfig) -> ReviewResult:
-        token = next(self._tokens)
+        worker = threading.get_ident()  # a worker runs one decision at a time
         with self._running_lock:
-            self._running[token] = time.monotonic()
+            self._running[worker] = time.monotonic()
             self.metrics.running.set(len(self._running))
         try:
             return self._decide(decode_review(body), config)
         finally:
             with self._running_lock:
-                del self._running[token]
+                del self._running[worker]
                 self.metrics.running.set(len(self._running))
 
     def stuck_workers(self) -> int:
